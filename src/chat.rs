@@ -1,0 +1,194 @@
+//! `pomichnyk chat`: the engine and store in a terminal.
+//!
+//! An adapter like the Telegram one: each line typed becomes an
+//! [`Input`](crate::engine::Input), the engine steps, the store commits, and only
+//! then are the replies printed. Buttons are numbered; typing a number presses
+//! one. It reads to the end of its input, so a whole conversation can be piped
+//! in; a newcomer can try the bot this way without a Telegram token.
+
+use std::io::Write;
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+use crate::engine::{self, Input, Keyboard, Reply, State};
+use crate::script::{markup, Msg, Script};
+use crate::store::{Commit, Store, StoreError};
+
+/// What a number typed in the terminal stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pending {
+    /// An inline button: its callback data.
+    Press(String),
+    /// A big menu button: Telegram sends its label as text.
+    Text(String),
+}
+
+/// One resident talking to the bot, through the store, as Telegram would.
+pub struct Session<'a> {
+    script: &'a Script,
+    store: Store,
+    user: i64,
+    /// Set the language on the first message (from `--lang`).
+    lang: Option<String>,
+    /// The buttons last shown, in the order they were numbered.
+    pending: Vec<Pending>,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(script: &'a Script, store: Store, user: i64, lang: Option<String>) -> Session<'a> {
+        Session {
+            script,
+            store,
+            user,
+            lang,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Handles one line typed by the resident and returns the bot's replies,
+    /// after their state is committed.
+    pub async fn send(&mut self, line: &str, now: i64) -> Result<Vec<Reply>, StoreError> {
+        let input = match line.trim().parse::<usize>() {
+            Ok(n) if (1..=self.pending.len()).contains(&n) => match &self.pending[n - 1] {
+                Pending::Press(data) => Input::Press(data.clone()),
+                Pending::Text(label) => Input::Text(label.clone()),
+            },
+            _ => Input::from_text(line),
+        };
+        self.input(&input, now).await
+    }
+
+    /// Steps the engine with any input (tests use this for locations and stickers).
+    pub async fn input(&mut self, input: &Input, now: i64) -> Result<Vec<Reply>, StoreError> {
+        let mut state = self
+            .store
+            .load_state(self.user)
+            .await?
+            .unwrap_or_else(State::default);
+        if let Some(lang) = self.lang.take() {
+            state.lang = Some(lang);
+        }
+        let outcome = engine::step(self.script, state, input, None);
+        self.store
+            .commit(Commit {
+                user: self.user,
+                now,
+                state: &outcome.state,
+                events: &outcome.events,
+            })
+            .await?;
+        let numbered = number(&outcome.replies);
+        if !numbered.is_empty() {
+            self.pending = numbered;
+        }
+        Ok(outcome.replies)
+    }
+}
+
+/// The buttons of a batch of replies, numbered from 1 in order.
+fn number(replies: &[Reply]) -> Vec<Pending> {
+    let mut pending = Vec::new();
+    for reply in replies {
+        if let Reply::Message { keyboard, .. } = reply {
+            match keyboard {
+                Keyboard::None => {}
+                Keyboard::Inline(rows) => pending.extend(
+                    rows.iter()
+                        .flatten()
+                        .map(|b| Pending::Press(b.data.clone())),
+                ),
+                Keyboard::Menu(rows) => {
+                    pending.extend(rows.iter().flatten().map(|l| Pending::Text(l.clone())))
+                }
+            }
+        }
+    }
+    pending
+}
+
+/// The replies as the terminal shows them: text, then numbered buttons.
+pub fn render(replies: &[Reply]) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    for reply in replies {
+        match reply {
+            Reply::Message { text, keyboard } => {
+                out.push_str(&markup::to_plain(text));
+                out.push('\n');
+                let labels: Vec<Vec<&str>> = match keyboard {
+                    Keyboard::None => Vec::new(),
+                    Keyboard::Inline(rows) => rows
+                        .iter()
+                        .map(|r| r.iter().map(|b| b.label.as_str()).collect())
+                        .collect(),
+                    Keyboard::Menu(rows) => rows
+                        .iter()
+                        .map(|r| r.iter().map(String::as_str).collect())
+                        .collect(),
+                };
+                for row in labels {
+                    let cells: Vec<String> = row
+                        .into_iter()
+                        .map(|label| {
+                            n += 1;
+                            format!("[{n}] {label}")
+                        })
+                        .collect();
+                    out.push_str("   ");
+                    out.push_str(&cells.join("   "));
+                    out.push('\n');
+                }
+                out.push('\n');
+            }
+            Reply::Answered { note } => {
+                out.push_str("   ✔ ");
+                out.push_str(&markup::to_plain(note));
+                out.push_str("\n\n");
+            }
+        }
+    }
+    out
+}
+
+/// Runs a terminal conversation until the input ends.
+pub async fn run<R, W>(
+    script: &Script,
+    store: Store,
+    user: i64,
+    lang: Option<String>,
+    input: R,
+    mut output: W,
+    echo: bool,
+) -> anyhow::Result<()>
+where
+    R: AsyncBufRead + Unpin,
+    W: Write,
+{
+    let hint_lang = lang
+        .as_deref()
+        .and_then(|l| script.lang_index(l))
+        .unwrap_or(0);
+    eprintln!("{}", script.strings.get(Msg::ChatHint, hint_lang));
+    let mut session = Session::new(script, store, user, lang);
+    let mut lines = input.lines();
+    while let Some(line) = lines.next_line().await? {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if echo {
+            writeln!(output, "» {}\n", line.trim())?;
+        }
+        let replies = session.send(&line, unix_now()).await?;
+        write!(output, "{}", render(&replies))?;
+        output.flush()?;
+    }
+    Ok(())
+}
+
+/// The wall clock, read only at the edge and passed inward.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

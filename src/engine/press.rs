@@ -1,0 +1,135 @@
+//! What a button press carries: compact, stable callback data.
+//!
+//! Data names dialogues and steps by id, not by position, so a press from an
+//! old message still means the same thing after admins reload the files. Ids
+//! are at most [`MAX_ID_LEN`](crate::script::MAX_ID_LEN) bytes (checked when
+//! loading), which keeps every encoding within Telegram's 64 bytes.
+
+/// A decoded button press.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Press {
+    /// Open a dialogue at its start: `o:<dialogue>`.
+    Open(String),
+    /// Run a named action: `a:<action>`.
+    Action(String),
+    /// Go to a step of the dialogue the resident is in: `g:<dialogue>:<step>`.
+    Goto { dialogue: String, step: String },
+    /// Answer a quiz question: `q:<dialogue>:<step>:<option>`.
+    Answer {
+        dialogue: String,
+        step: String,
+        option: usize,
+    },
+    /// Choose a language: `l:<code>`.
+    Language(String),
+}
+
+/// Telegram's limit on callback data.
+pub const MAX_DATA_BYTES: usize = 64;
+
+impl Press {
+    pub fn encode(&self) -> String {
+        match self {
+            Press::Open(d) => format!("o:{d}"),
+            Press::Action(a) => format!("a:{a}"),
+            Press::Goto { dialogue, step } => format!("g:{dialogue}:{step}"),
+            Press::Answer {
+                dialogue,
+                step,
+                option,
+            } => format!("q:{dialogue}:{step}:{option}"),
+            Press::Language(l) => format!("l:{l}"),
+        }
+    }
+
+    /// Decodes callback data; anything malformed (or forged) is `None`.
+    pub fn decode(data: &str) -> Option<Press> {
+        if data.len() > MAX_DATA_BYTES {
+            return None;
+        }
+        let (tag, rest) = data.split_once(':')?;
+        let mut parts = rest.split(':');
+        let press = match tag {
+            "o" => Press::Open(part(parts.next())?),
+            "a" => Press::Action(part(parts.next())?),
+            "l" => Press::Language(part(parts.next())?),
+            "g" => Press::Goto {
+                dialogue: part(parts.next())?,
+                step: part(parts.next())?,
+            },
+            "q" => Press::Answer {
+                dialogue: part(parts.next())?,
+                step: part(parts.next())?,
+                option: parts.next()?.parse().ok()?,
+            },
+            _ => return None,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(press)
+    }
+}
+
+fn part(p: Option<&str>) -> Option<String> {
+    p.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::MAX_ID_LEN;
+
+    #[test]
+    fn round_trips() {
+        let presses = [
+            Press::Open("phishing".into()),
+            Press::Action("progress".into()),
+            Press::Goto {
+                dialogue: "phishing".into(),
+                step: "signs".into(),
+            },
+            Press::Answer {
+                dialogue: "phishing".into(),
+                step: "q1".into(),
+                option: 3,
+            },
+            Press::Language("en".into()),
+        ];
+        for p in presses {
+            assert_eq!(Press::decode(&p.encode()), Some(p));
+        }
+    }
+
+    #[test]
+    fn the_longest_ids_fit_in_64_bytes() {
+        let id = "x".repeat(MAX_ID_LEN);
+        let longest = Press::Answer {
+            dialogue: id.clone(),
+            step: id,
+            option: 99,
+        };
+        assert!(
+            longest.encode().len() <= MAX_DATA_BYTES,
+            "{}",
+            longest.encode()
+        );
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        for data in [
+            "",
+            "x",
+            "z:1",
+            "q:a:b",
+            "q:a:b:x",
+            "g:a",
+            "o:",
+            "g:a:b:c",
+            &"o:".repeat(40),
+        ] {
+            assert_eq!(Press::decode(data), None, "{data:?}");
+        }
+    }
+}

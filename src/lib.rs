@@ -1,0 +1,25 @@
+//! Pomichnyk ("помічник", helper): a Telegram bot that teaches residents of the
+//! Khmelnytskyi community digital skills and cyber-safety, with lessons and
+//! menus that admins write as files.
+//!
+//! # Layout
+//!
+//! - [`settings`]: the typed settings tree (`config/default.toml`, `config/local.toml`,
+//!   `POMICHNYK__SECTION__KEY`), loaded once at start-up.
+//! - [`script`]: the dialogue file format, its loader and every check `pomichnyk check` runs.
+//!   Pure, apart from reading the content folder.
+//! - [`engine`]: one pure function, [`engine::step`], from (script, state, input) to
+//!   (state, replies, events). No I/O, no clock, no Telegram.
+//! - [`store`]: SQLite through sqlx; the only module that speaks SQL.
+//! - [`chat`]: the terminal adapter behind `pomichnyk chat`.
+//! - [`check`]: the `pomichnyk check` command's report.
+//!
+//! `src/main.rs` only parses the command line, starts tracing, loads settings and
+//! calls into this library. See `ARCHITECTURE.md` for how an input flows through.
+
+pub mod chat;
+pub mod check;
+pub mod engine;
+pub mod script;
+pub mod settings;
+pub mod store;

@@ -1,0 +1,118 @@
+//! The `pomichnyk` command: parses the command line, starts logging, loads the
+//! settings and hands over to the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use pomichnyk::settings::{config_dir, Settings};
+use pomichnyk::{chat, check, script, store::Store};
+
+/// Pomichnyk: a Telegram bot that teaches digital skills and cyber-safety.
+#[derive(Debug, Parser)]
+#[command(name = "pomichnyk", version)]
+struct Cli {
+    /// The folder with default.toml and local.toml [env: POMICHNYK_CONFIG_DIR; default: config]
+    #[arg(long, global = true, value_name = "DIR")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check every dialogue and string file; print each problem as path:line:col.
+    Check {
+        /// The content folder [default: dialogues.dir from the settings]
+        dir: Option<PathBuf>,
+    },
+    /// Talk to the bot in this terminal: type text, a button's number or a /command.
+    Chat {
+        /// The language to use (for example uk or en)
+        #[arg(long)]
+        lang: Option<String>,
+        /// The resident's user id in the database
+        #[arg(long, default_value_t = 1)]
+        user: i64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match real_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(&config_dir(cli.config.as_deref()))?;
+    let languages = settings.language_codes();
+    match cli.command {
+        Some(Command::Check { dir }) => {
+            let dir = dir.unwrap_or_else(|| settings.dialogues.dir.clone());
+            let report = check::check(&dir, &languages, &mut std::io::stdout().lock())?;
+            Ok(if report.errors() > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Some(Command::Chat { lang, user }) => {
+            if let Some(l) = &lang {
+                anyhow::ensure!(
+                    languages.contains(l),
+                    "--lang {l}: not one of locale.languages ({})",
+                    languages.join(", ")
+                );
+            }
+            let report = script::load_dir(&settings.dialogues.dir, &languages);
+            let Some(script) = report.script else {
+                for d in &report.diagnostics {
+                    eprintln!("{d}");
+                }
+                anyhow::bail!(
+                    "the dialogues in {} have errors; fix them and try again",
+                    settings.dialogues.dir.display()
+                );
+            };
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            runtime.block_on(async {
+                let store = Store::open(&settings.database.url).await?;
+                let echo = !std::io::IsTerminal::is_terminal(&std::io::stdin());
+                let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+                let result = chat::run(
+                    &script,
+                    store.clone(),
+                    user,
+                    lang,
+                    stdin,
+                    std::io::stdout(),
+                    echo,
+                )
+                .await;
+                store.close().await;
+                result
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The file format admins write, as serde types.
+//!
+//! These types mirror the TOML one to one and keep the position of every value
+//! (`Spanned`), so that `check` can point at the line an admin must fix. They
+//! are converted once, in [`super::load`], into the validated types of
+//! [`super`]; nothing else reads them.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A text in every language, side by side: `text.uk = "..."`, `text.en = "..."`.
+pub type LocalizedFile = Spanned<BTreeMap<String, Spanned<String>>>;
+
+/// One dialogue file: a lesson, a menu or a flow.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialogueFile {
+    pub id: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub title: LocalizedFile,
+    /// DigComp 2.2 competence, such as "4.2".
+    #[serde(default)]
+    pub digcomp: Option<Spanned<String>>,
+    /// Where the facts come from, by title (lessons).
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// The step to begin with; the first step when absent.
+    #[serde(default)]
+    pub start: Option<Spanned<String>>,
+    #[serde(default)]
+    pub steps: Vec<Spanned<StepFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepFile {
+    pub id: Spanned<String>,
+    pub text: LocalizedFile,
+    /// A single "Next" button to this step.
+    #[serde(default)]
+    pub next: Option<Spanned<String>>,
+    #[serde(default)]
+    pub buttons: Vec<Spanned<ButtonFile>>,
+    /// Buttons side by side in one row (1 to 8); one per row when absent.
+    #[serde(default)]
+    pub columns: Option<Spanned<i64>>,
+    /// Answer options: present on a quiz question.
+    #[serde(default)]
+    pub options: Vec<Spanned<OptionFile>>,
+    /// After a wrong answer, may the resident try again? Default: yes.
+    #[serde(default)]
+    pub retry: Option<bool>,
+    /// Several options may be correct (otherwise exactly one must be).
+    #[serde(default)]
+    pub several_correct: Option<bool>,
+    /// Wait for free text.
+    #[serde(default)]
+    pub input: Option<Spanned<InputFile>>,
+    /// The last step: reaching it completes a lesson.
+    #[serde(default)]
+    pub end: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ButtonFile {
+    pub label: LocalizedFile,
+    /// A step of this dialogue.
+    #[serde(default)]
+    pub goto: Option<Spanned<String>>,
+    /// Another dialogue (lesson, menu or flow).
+    #[serde(default)]
+    pub dialogue: Option<Spanned<String>>,
+    /// A named action of the bot, such as "progress".
+    #[serde(default)]
+    pub action: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionFile {
+    pub text: LocalizedFile,
+    #[serde(default)]
+    pub correct: bool,
+    /// Why this answer is right or wrong; shown after it is chosen.
+    pub explain: LocalizedFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputFile {
+    /// Where to go once the text arrives.
+    pub next: Spanned<String>,
+    /// An action that receives the text (none: the text is not kept).
+    #[serde(default)]
+    pub action: Option<Spanned<String>>,
+}
+
+/// `strings.toml`: every sentence the bot says outside the dialogues.
+/// `[key]` tables with one entry per language.
+pub type StringsFile = BTreeMap<Spanned<String>, LocalizedFile>;

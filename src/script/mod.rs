@@ -1,0 +1,218 @@
+//! Dialogue scripts: the validated content the engine runs.
+//!
+//! Admins write TOML files ([`file`]); [`load`] turns a folder of them into a
+//! [`Script`] and a list of [`Diagnostic`]s. A `Script` exists only when there
+//! are no errors, so the engine may rely on every link in it: a step named by a
+//! button exists, every text has every configured language, every action is
+//! known.
+//!
+//! Architecture invariant: apart from reading the folder in [`load::load_dir`],
+//! this module does no I/O and knows nothing of Telegram.
+
+pub mod file;
+pub mod load;
+pub mod markup;
+pub mod strings;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+pub use load::{load_dir, load_sources, Diagnostic, LoadReport, Severity};
+pub use strings::{Msg, Strings};
+
+/// Identifiers of dialogues and steps: `[a-z0-9_]`, at most this many bytes.
+/// Callback data carries two of them, so this keeps it under Telegram's 64 bytes.
+pub const MAX_ID_LEN: usize = 24;
+
+/// The dialogue `/menu` opens; every content set must have it.
+pub const MAIN_MENU: &str = "main";
+/// The dialogue `/lessons` opens; every content set must have it.
+pub const LESSONS_MENU: &str = "lessons";
+
+/// All the content of one load: dialogues and the bot's own sentences.
+#[derive(Debug)]
+pub struct Script {
+    /// Configured language codes; the first is the default. Texts are indexed alike.
+    pub languages: Vec<String>,
+    pub dialogues: HashMap<String, Dialogue>,
+    pub strings: Strings,
+}
+
+impl Script {
+    /// The index of a language code in every [`Text`], or `None` if it is not configured.
+    pub fn lang_index(&self, code: &str) -> Option<usize> {
+        self.languages.iter().position(|l| l == code)
+    }
+
+    pub fn dialogue(&self, id: &str) -> Option<&Dialogue> {
+        self.dialogues.get(id)
+    }
+
+    /// Lessons in a stable order (by id), for listings such as `/progress`.
+    pub fn lessons(&self) -> impl Iterator<Item = &Dialogue> {
+        let mut lessons: Vec<&Dialogue> = self
+            .dialogues
+            .values()
+            .filter(|d| d.kind == Kind::Lesson)
+            .collect();
+        lessons.sort_by(|a, b| a.id.cmp(&b.id));
+        lessons.into_iter()
+    }
+}
+
+/// A text in every configured language, indexed like [`Script::languages`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(pub Vec<String>);
+
+impl Text {
+    pub fn get(&self, lang: usize) -> &str {
+        self.0
+            .get(lang)
+            .or_else(|| self.0.first())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Teaches something; reaching an end step completes it and counts in `/progress`.
+    Lesson,
+    /// Navigation; its buttons become the big keyboard under the input field.
+    Menu,
+    /// Any other conversation (a survey, a form).
+    Flow,
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "lesson" => Some(Kind::Lesson),
+            "menu" => Some(Kind::Menu),
+            "flow" => Some(Kind::Flow),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Lesson => "lesson",
+            Kind::Menu => "menu",
+            Kind::Flow => "flow",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Dialogue {
+    pub id: String,
+    pub kind: Kind,
+    pub title: Text,
+    pub digcomp: Option<String>,
+    pub sources: Vec<String>,
+    /// Index into `steps` of the first step.
+    pub start: usize,
+    pub steps: Vec<Step>,
+    /// Step id → index into `steps`.
+    pub index: HashMap<String, usize>,
+    /// The file it came from, for messages to admins.
+    pub path: PathBuf,
+}
+
+impl Dialogue {
+    pub fn step(&self, id: &str) -> Option<(usize, &Step)> {
+        self.index.get(id).map(|&i| (i, &self.steps[i]))
+    }
+}
+
+#[derive(Debug)]
+pub struct Step {
+    pub id: String,
+    pub text: Text,
+    /// Buttons in display order, including the "Next" button made from `next`.
+    pub buttons: Vec<Button>,
+    /// Buttons per row, 1 to 8.
+    pub columns: usize,
+    pub quiz: Option<Quiz>,
+    pub input: Option<TextInput>,
+    pub end: bool,
+}
+
+#[derive(Debug)]
+pub struct Button {
+    pub label: Text,
+    pub target: Target,
+}
+
+/// Where a button leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A step of the same dialogue, by id.
+    Step(String),
+    /// The start of a dialogue, by id.
+    Dialogue(String),
+    Action(Action),
+}
+
+#[derive(Debug)]
+pub struct Quiz {
+    pub options: Vec<QuizOption>,
+    /// After a wrong answer the question is asked again.
+    pub retry: bool,
+    /// The step that follows the question, by id.
+    pub next: String,
+}
+
+#[derive(Debug)]
+pub struct QuizOption {
+    pub text: Text,
+    pub correct: bool,
+    pub explain: Text,
+}
+
+#[derive(Debug)]
+pub struct TextInput {
+    /// The step that follows, by id.
+    pub next: String,
+}
+
+/// Named actions a button can trigger. `check` refuses any other name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Shows lessons done and in progress with quiz scores.
+    Progress,
+    /// Lets the resident choose the bot's language.
+    Language,
+    /// Explains what the bot can do.
+    Help,
+}
+
+impl Action {
+    pub const ALL: [Action; 3] = [Action::Progress, Action::Language, Action::Help];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Progress => "progress",
+            Action::Language => "language",
+            Action::Help => "help",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Whether the action takes the resident's free text (an `input` step).
+    pub fn takes_text(self) -> bool {
+        false
+    }
+}
+
+/// Whether `id` may name a dialogue or step.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}

@@ -1,0 +1,443 @@
+//! Settings: one typed tree, loaded once at start-up.
+//!
+//! Layers, later ones win:
+//! 1. `config/default.toml` — committed, every key documented there;
+//! 2. `config/local.toml` — optional, ignored by git, for one machine;
+//! 3. environment variables `POMICHNYK__SECTION__KEY` (lists comma-separated).
+//!
+//! A wrong value stops start-up with a message that names the key and the
+//! layer it came from, so an operator knows which file or variable to fix.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer};
+use url::Url;
+
+/// The whole settings tree. Field names are the keys of `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub dialogues: DialogueSettings,
+    pub access: AccessSettings,
+    pub locale: LocaleSettings,
+    pub telegram: TelegramSettings,
+    pub webhook: WebhookSettings,
+    pub broadcast: BroadcastSettings,
+    pub handoff: HandoffSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `sqlite://path/to/file.db` (created on first run) or `sqlite::memory:`.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DialogueSettings {
+    /// The folder with dialogue, string, FAQ and hub files.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessSettings {
+    /// Telegram user ids of the first admins.
+    #[serde(default)]
+    pub admins: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LocaleSettings {
+    /// The language of a resident whose Telegram language is not one of `languages`.
+    pub default: Lang,
+    /// Every language the content must be written in.
+    pub languages: Vec<Lang>,
+    /// The time zone used for opening hours, quiet hours and reminders.
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TelegramMode {
+    Polling,
+    Webhook,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelegramSettings {
+    pub mode: TelegramMode,
+    /// Optional here; `TELOXIDE_TOKEN` in the environment is the usual place.
+    #[serde(default, deserialize_with = "empty_secret_as_none")]
+    pub token: Option<SecretString>,
+    /// Optional Bot API base URL; `TELOXIDE_API_URL` in the environment also works.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub api_url: Option<Url>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    pub listen: SocketAddr,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub public_url: Option<Url>,
+    #[serde(default, deserialize_with = "empty_secret_as_none")]
+    pub secret: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BroadcastSettings {
+    /// Messages per second for announcements, kept below Telegram's ~30/s.
+    pub per_second: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HandoffSettings {
+    /// The librarians' group chat; questions are handed to it.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub librarians_chat_id: Option<i64>,
+}
+
+/// A two-letter language code such as `uk` or `en`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Lang(String);
+
+impl Lang {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Lang {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Self, String> {
+        let code = code.trim().to_ascii_lowercase();
+        if code == "ua" {
+            return Err("\"ua\" is not a language code; Ukrainian is \"uk\"".into());
+        }
+        if code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()) {
+            Ok(Lang(code))
+        } else {
+            Err(format!(
+                "{code:?} is not a two-letter language code such as \"uk\" or \"en\""
+            ))
+        }
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why settings could not be loaded; the message names the key and its source.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("settings: {0}")]
+    Config(#[from] config::ConfigError),
+    #[error("settings: `{key}` (from {origin}): {message}")]
+    Invalid {
+        key: &'static str,
+        origin: String,
+        message: String,
+    },
+}
+
+/// Where the configuration folder is: `--config DIR`, else `POMICHNYK_CONFIG_DIR`, else `config`.
+pub fn config_dir(flag: Option<&Path>) -> PathBuf {
+    flag.map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("POMICHNYK_CONFIG_DIR").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("config"))
+}
+
+impl Settings {
+    /// Loads the layers from `dir` and the process environment.
+    pub fn load(dir: &Path) -> Result<Settings, SettingsError> {
+        Self::load_with_env(dir, None)
+    }
+
+    /// Like [`Settings::load`], but with the environment given as a map (tests use this).
+    pub fn load_with_env(
+        dir: &Path,
+        env: Option<std::collections::HashMap<String, String>>,
+    ) -> Result<Settings, SettingsError> {
+        let default = dir.join("default.toml");
+        let mut environment = Environment::with_prefix("POMICHNYK")
+            .prefix_separator("__")
+            .separator("__")
+            .list_separator(",")
+            .with_list_parse_key("access.admins")
+            .with_list_parse_key("locale.languages")
+            .try_parsing(true);
+        if let Some(env) = env {
+            environment = environment.source(Some(env));
+        }
+        let config = Config::builder()
+            .add_source(File::from(default).format(FileFormat::Toml).required(true))
+            .add_source(
+                File::from(dir.join("local.toml"))
+                    .format(FileFormat::Toml)
+                    .required(false),
+            )
+            .add_source(environment)
+            .build()?;
+        let settings: Settings = config.clone().try_deserialize()?;
+        settings.validate(&config)?;
+        Ok(settings)
+    }
+
+    /// Checks what serde cannot: values that depend on each other or on the outside world.
+    fn validate(&self, config: &Config) -> Result<(), SettingsError> {
+        let invalid = |key: &'static str, message: String| SettingsError::Invalid {
+            key,
+            origin: origin(config, key),
+            message,
+        };
+        let url = self.database.url.as_str();
+        if !(url.starts_with("sqlite:")) {
+            return Err(invalid(
+                "database.url",
+                format!("{url:?} is not a SQLite URL such as \"sqlite://data/pomichnyk.db\""),
+            ));
+        }
+        if self.locale.languages.is_empty() {
+            return Err(invalid(
+                "locale.languages",
+                "name at least one language".into(),
+            ));
+        }
+        if !self.locale.languages.contains(&self.locale.default) {
+            return Err(invalid(
+                "locale.default",
+                format!(
+                    "\"{}\" is not one of locale.languages ({})",
+                    self.locale.default,
+                    self.language_list()
+                ),
+            ));
+        }
+        if let Err(e) = jiff::tz::TimeZone::get(&self.locale.timezone) {
+            return Err(invalid(
+                "locale.timezone",
+                format!("unknown time zone {:?}: {e}", self.locale.timezone),
+            ));
+        }
+        if !(1..=30).contains(&self.broadcast.per_second) {
+            return Err(invalid(
+                "broadcast.per_second",
+                format!(
+                    "{} is outside 1..=30 (Telegram allows about 30 messages a second)",
+                    self.broadcast.per_second
+                ),
+            ));
+        }
+        if self.telegram.mode == TelegramMode::Webhook {
+            match &self.webhook.public_url {
+                None => {
+                    return Err(invalid(
+                        "webhook.public_url",
+                        "telegram.mode is \"webhook\", so set the public https:// address".into(),
+                    ))
+                }
+                Some(u) if u.scheme() != "https" => {
+                    return Err(invalid(
+                        "webhook.public_url",
+                        format!("Telegram sends webhooks only to https:// addresses, not {u}"),
+                    ))
+                }
+                Some(_) => {}
+            }
+            if self.webhook.secret.is_none() {
+                return Err(invalid(
+                    "webhook.secret",
+                    "telegram.mode is \"webhook\", so set a secret token".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The configured languages as the codes the content uses, default first.
+    pub fn language_codes(&self) -> Vec<String> {
+        let mut codes = vec![self.locale.default.to_string()];
+        for l in &self.locale.languages {
+            if l != &self.locale.default {
+                codes.push(l.to_string());
+            }
+        }
+        codes
+    }
+
+    fn language_list(&self) -> String {
+        self.language_codes().join(", ")
+    }
+}
+
+/// Which layer a key's value came from, for error messages.
+fn origin(config: &Config, key: &str) -> String {
+    match config.get::<config::Value>(key) {
+        Ok(v) => v.origin().unwrap_or("the environment").to_string(),
+        Err(_) => "no layer (the key is missing)".to_string(),
+    }
+}
+
+/// Treats an empty string (an unset environment variable) as "not set".
+fn empty_as_none<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Str(String),
+        Int(i64),
+    }
+    match Option::<Raw>::deserialize(de)? {
+        None => Ok(None),
+        Some(Raw::Int(i)) => i
+            .to_string()
+            .parse()
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        Some(Raw::Str(s)) if s.trim().is_empty() => Ok(None),
+        Some(Raw::Str(s)) => s.trim().parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// Like [`empty_as_none`], for secrets (which are never parsed or printed).
+fn empty_secret_as_none<'de, D>(de: D) -> Result<Option<SecretString>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let raw: Option<String> = empty_as_none(de)?;
+    Ok(raw.map(SecretString::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
+    }
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let env: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load_with_env(&dir(), Some(env))
+    }
+
+    #[test]
+    fn the_shipped_defaults_load() {
+        let s = load(&[]).expect("default.toml loads");
+        assert_eq!(s.database.url, "sqlite://data/pomichnyk.db");
+        assert_eq!(s.locale.default.as_str(), "uk");
+        assert_eq!(s.language_codes(), vec!["uk", "en"]);
+        assert_eq!(s.telegram.mode, TelegramMode::Polling);
+        assert_eq!(s.broadcast.per_second, 25);
+        assert!(s.handoff.librarians_chat_id.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_and_lists() {
+        let s = load(&[
+            ("POMICHNYK__ACCESS__ADMINS", "11,22"),
+            ("POMICHNYK__BROADCAST__PER_SECOND", "10"),
+            ("POMICHNYK__HANDOFF__LIBRARIANS_CHAT_ID", "-100123"),
+        ])
+        .expect("loads");
+        assert_eq!(s.access.admins, vec![11, 22]);
+        assert_eq!(s.broadcast.per_second, 10);
+        assert_eq!(s.handoff.librarians_chat_id, Some(-100123));
+    }
+
+    #[test]
+    fn a_bad_number_names_the_key_and_source() {
+        let e = load(&[("POMICHNYK__BROADCAST__PER_SECOND", "fast")])
+            .expect_err("must fail")
+            .to_string();
+        assert!(e.contains("broadcast.per_second"), "{e}");
+        assert!(e.contains("environment"), "{e}");
+    }
+
+    #[test]
+    fn an_out_of_range_rate_is_refused() {
+        let e = load(&[("POMICHNYK__BROADCAST__PER_SECOND", "100")])
+            .expect_err("must fail")
+            .to_string();
+        assert!(
+            e.contains("broadcast.per_second") && e.contains("1..=30"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_language_names_the_key() {
+        let e = load(&[("POMICHNYK__LOCALE__DEFAULT", "ua")])
+            .expect_err("must fail")
+            .to_string();
+        assert!(e.contains("locale.default"), "{e}");
+        assert!(e.contains("Ukrainian is \"uk\""), "{e}");
+        let e = load(&[("POMICHNYK__LOCALE__DEFAULT", "de")])
+            .expect_err("must fail")
+            .to_string();
+        assert!(
+            e.contains("locale.default") && e.contains("not one of"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_bad_url_names_the_key() {
+        let e = load(&[("POMICHNYK__WEBHOOK__PUBLIC_URL", "not a url")])
+            .expect_err("must fail")
+            .to_string();
+        assert!(e.contains("webhook.public_url"), "{e}");
+        let e = load(&[("POMICHNYK__DATABASE__URL", "mysql://x")])
+            .expect_err("must fail")
+            .to_string();
+        assert!(
+            e.contains("database.url") && e.contains("environment"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn webhook_mode_needs_https_and_a_secret() {
+        let e = load(&[
+            ("POMICHNYK__TELEGRAM__MODE", "webhook"),
+            (
+                "POMICHNYK__WEBHOOK__PUBLIC_URL",
+                "http://bot.example.org/hook",
+            ),
+        ])
+        .expect_err("must fail")
+        .to_string();
+        assert!(e.contains("https"), "{e}");
+        let ok = load(&[
+            ("POMICHNYK__TELEGRAM__MODE", "webhook"),
+            (
+                "POMICHNYK__WEBHOOK__PUBLIC_URL",
+                "https://bot.example.org/hook",
+            ),
+            ("POMICHNYK__WEBHOOK__SECRET", "s3cret"),
+        ]);
+        assert!(ok.is_ok(), "{:?}", ok.err());
+    }
+
+    #[test]
+    fn a_bad_time_zone_is_refused() {
+        let e = load(&[("POMICHNYK__LOCALE__TIMEZONE", "Europe/Kiev-ish")])
+            .expect_err("must fail")
+            .to_string();
+        assert!(e.contains("locale.timezone"), "{e}");
+    }
+}

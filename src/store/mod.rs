@@ -1,0 +1,341 @@
+//! The store: residents, their dialogue state, the event log, lesson progress
+//! and roles, in SQLite through sqlx.
+//!
+//! Architecture invariant: this is the only module that speaks SQL.
+//!
+//! SQLite is opened in WAL mode with `synchronous = NORMAL` (a commit survives a
+//! crash of the process; the last few may be lost only on power loss) and a
+//! busy timeout. All writes go through one connection, so transactions of this
+//! process never fight over the write lock; reads use a separate pool.
+//! Migrations in `migrations/` are embedded in the binary and run by [`Store::open`].
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::Row;
+
+use crate::engine::{Event, State};
+
+/// Why the store failed. Nothing here is the resident's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL {url:?} is not valid: {source}")]
+    Url { url: String, source: sqlx::Error },
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("saved state of user {user} is unreadable: {source}")]
+    State {
+        user: i64,
+        source: serde_json::Error,
+    },
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// One connection: every write goes through it.
+    write: SqlitePool,
+    /// Readers; WAL lets them run while a write is in progress.
+    read: SqlitePool,
+}
+
+/// One resident's step, committed as a whole.
+#[derive(Debug, Clone, Copy)]
+pub struct Commit<'a> {
+    pub user: i64,
+    /// Unix seconds.
+    pub now: i64,
+    pub state: &'a State,
+    pub events: &'a [Event],
+}
+
+/// A resident's row, as statistics and tests read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resident {
+    pub user: i64,
+    pub lang: Option<String>,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub blocked: bool,
+    pub referring_hub: Option<String>,
+}
+
+/// A resident's progress in one lesson.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LessonProgress {
+    pub lesson: String,
+    pub started_at: i64,
+    pub completed_at: Option<i64>,
+    pub correct: Option<i64>,
+    pub answered: Option<i64>,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and applies migrations.
+    #[tracing::instrument(skip_all)]
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|source| StoreError::Url {
+                url: url.to_string(),
+                source,
+            })?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if !in_memory {
+            let file = options.get_filename();
+            if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+        // An in-memory database lives only as long as its one connection, so it
+        // gets a single pool whose connection is never closed.
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(if in_memory { 1 } else { 0 })
+            .idle_timeout(if in_memory {
+                None
+            } else {
+                Some(Duration::from_secs(600))
+            })
+            .max_lifetime(if in_memory {
+                None
+            } else {
+                Some(Duration::from_secs(3600))
+            })
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&write).await?;
+        let read = if in_memory {
+            write.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.read_only(true))
+                .await?
+        };
+        let files = if in_memory {
+            "memory".to_string()
+        } else {
+            redact(url)
+        };
+        tracing::info!(database = %files, migrations = MIGRATOR.iter().count(), "database ready, migrations applied");
+        Ok(Store { write, read })
+    }
+
+    /// Waits for open connections to finish and closes them.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    /// The saved state of a resident; `None` for someone new.
+    pub async fn load_state(&self, user: i64) -> Result<Option<State>, StoreError> {
+        let row = sqlx::query("SELECT state FROM dialogue_state WHERE user_id = ?")
+            .bind(user)
+            .fetch_optional(&self.read)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let json: String = row.try_get("state")?;
+                serde_json::from_str(&json)
+                    .map(Some)
+                    .map_err(|source| StoreError::State { user, source })
+            }
+        }
+    }
+
+    /// Saves a resident's new state and the events that led to it, in one
+    /// transaction. Callers send replies only after this returns `Ok`.
+    pub async fn commit(&self, c: Commit<'_>) -> Result<(), StoreError> {
+        let state = serde_json::to_string(c.state).map_err(|source| StoreError::State {
+            user: c.user,
+            source,
+        })?;
+        let mut tx = self.write.begin().await?;
+        // The first statement writes, so the write lock is taken at once
+        // (no read-then-upgrade that could fail with SQLITE_BUSY).
+        sqlx::query(
+            "INSERT INTO residents (user_id, lang, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, last_seen = excluded.last_seen",
+        )
+        .bind(c.user)
+        .bind(c.state.lang.as_deref())
+        .bind(c.now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO dialogue_state (user_id, state, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        )
+        .bind(c.user)
+        .bind(&state)
+        .bind(c.now)
+        .execute(&mut *tx)
+        .await?;
+        for event in c.events {
+            let data = serde_json::to_string(event).map_err(|source| StoreError::State {
+                user: c.user,
+                source,
+            })?;
+            let (kind, dialogue, step) = describe(event);
+            sqlx::query("INSERT INTO events (user_id, at, kind, dialogue, step, data) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(c.user)
+                .bind(c.now)
+                .bind(kind)
+                .bind(dialogue)
+                .bind(step)
+                .bind(&data)
+                .execute(&mut *tx)
+                .await?;
+            match event {
+                Event::LessonStarted { lesson } => {
+                    sqlx::query(
+                        "INSERT INTO lesson_progress (user_id, lesson, started_at) VALUES (?, ?, ?)
+                         ON CONFLICT (user_id, lesson) DO NOTHING",
+                    )
+                    .bind(c.user)
+                    .bind(lesson)
+                    .bind(c.now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Event::LessonCompleted {
+                    lesson,
+                    correct,
+                    total,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO lesson_progress (user_id, lesson, started_at, completed_at, correct, answered)
+                         VALUES (?1, ?2, ?3, ?3, ?4, ?5)
+                         ON CONFLICT (user_id, lesson) DO UPDATE SET
+                           completed_at = coalesce(completed_at, excluded.completed_at),
+                           correct = excluded.correct, answered = excluded.answered",
+                    )
+                    .bind(c.user)
+                    .bind(lesson)
+                    .bind(c.now)
+                    .bind(correct)
+                    .bind(total)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Event::Referred { hub } => {
+                    sqlx::query("UPDATE residents SET referring_hub = coalesce(referring_hub, ?) WHERE user_id = ?")
+                        .bind(hub)
+                        .bind(c.user)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                _ => {}
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn resident(&self, user: i64) -> Result<Option<Resident>, StoreError> {
+        let row = sqlx::query(
+            "SELECT user_id, lang, first_seen, last_seen, blocked, referring_hub FROM residents WHERE user_id = ?",
+        )
+        .bind(user)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(Resident {
+                user: r.try_get("user_id")?,
+                lang: r.try_get("lang")?,
+                first_seen: r.try_get("first_seen")?,
+                last_seen: r.try_get("last_seen")?,
+                blocked: r.try_get::<i64, _>("blocked")? != 0,
+                referring_hub: r.try_get("referring_hub")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn lesson_progress(&self, user: i64) -> Result<Vec<LessonProgress>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT lesson, started_at, completed_at, correct, answered FROM lesson_progress
+             WHERE user_id = ? ORDER BY lesson",
+        )
+        .bind(user)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(LessonProgress {
+                    lesson: r.try_get("lesson")?,
+                    started_at: r.try_get("started_at")?,
+                    completed_at: r.try_get("completed_at")?,
+                    correct: r.try_get("correct")?,
+                    answered: r.try_get("answered")?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many events of a kind a resident has, for tests and statistics.
+    pub async fn count_events(&self, user: i64, kind: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT count(*) AS n FROM events WHERE user_id = ? AND kind = ?")
+            .bind(user)
+            .bind(kind)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+}
+
+/// The columns an event is indexed by.
+fn describe(event: &Event) -> (&'static str, Option<&str>, Option<&str>) {
+    match event {
+        Event::LessonStarted { lesson } => ("lesson_started", Some(lesson), None),
+        Event::StepReached { dialogue, step } => ("step_reached", Some(dialogue), Some(step)),
+        Event::QuizAnswered { dialogue, step, .. } => ("quiz_answered", Some(dialogue), Some(step)),
+        Event::LessonCompleted { lesson, .. } => ("lesson_completed", Some(lesson), None),
+        Event::LanguageChanged { .. } => ("language_changed", None, None),
+        Event::Referred { .. } => ("referred", None, None),
+        Event::StepVanished { dialogue, step } => ("step_vanished", Some(dialogue), Some(step)),
+        Event::StalePress => ("stale_press", None, None),
+    }
+}
+
+/// The database's file name only, for logs: a URL may carry credentials.
+fn redact(url: &str) -> String {
+    let path = url.split('?').next().unwrap_or(url);
+    Path::new(path.trim_start_matches("sqlite:").trim_start_matches("//"))
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "(database)".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_keeps_only_the_file_name() {
+        assert_eq!(redact("sqlite://data/pomichnyk.db"), "pomichnyk.db");
+        assert_eq!(redact("sqlite:///var/lib/x/p.db?mode=rwc"), "p.db");
+    }
+}
