@@ -20,7 +20,7 @@ pub fn check(
     let dialogues = report.script.as_ref().map_or(0, |s| s.dialogues.len());
     writeln!(
         out,
-        "{}: {} files, {} dialogues, {} errors, {} warnings",
+        "{}: {} files, {} dialogues; errors: {}, warnings: {}",
         dir.display(),
         report.files,
         dialogues,

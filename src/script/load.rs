@@ -579,7 +579,13 @@ impl Checker<'_> {
                     );
                 }
             }
+            // A broken link already explains an unreachable end; do not pile on.
+            let broken = steps
+                .iter()
+                .flat_map(successors)
+                .any(|s| !index.contains_key(s));
             if kind == Kind::Lesson
+                && !broken
                 && !steps
                     .iter()
                     .zip(&seen)

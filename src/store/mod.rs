@@ -18,7 +18,11 @@ use sqlx::sqlite::{
 };
 use sqlx::Row;
 
+use tokio::sync::{mpsc, oneshot};
+
 use crate::engine::{Event, State};
+
+mod writer;
 
 /// Why the store failed. Nothing here is the resident's fault.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +38,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    #[error("the store is closed")]
+    Closed,
     #[error("saved state of user {user} is unreadable: {source}")]
     State {
         user: i64,
@@ -44,7 +50,9 @@ pub enum StoreError {
 /// A handle to the database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    /// One connection: every write goes through it.
+    /// The writer task, which owns the one write connection.
+    writer: mpsc::Sender<writer::Request>,
+    /// The pool the write connection came from, closed last.
     write: SqlitePool,
     /// Readers; WAL lets them run while a write is in progress.
     read: SqlitePool,
@@ -107,11 +115,12 @@ impl Store {
                 })?;
             }
         }
-        // An in-memory database lives only as long as its one connection, so it
-        // gets a single pool whose connection is never closed.
+        // The writer task keeps one connection of this pool for good. An
+        // in-memory database lives only while a connection to it is open, so it
+        // gets one pool for both writing and reading whose connections never close.
         let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(if in_memory { 1 } else { 0 })
+            .max_connections(if in_memory { 2 } else { 1 })
+            .min_connections(if in_memory { 2 } else { 0 })
             .idle_timeout(if in_memory {
                 None
             } else {
@@ -125,6 +134,8 @@ impl Store {
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&write).await?;
+        let (writer, requests) = mpsc::channel(4 * writer::MAX_BATCH);
+        tokio::spawn(writer::run(write.acquire().await?, requests));
         let read = if in_memory {
             write.clone()
         } else {
@@ -139,11 +150,20 @@ impl Store {
             redact(url)
         };
         tracing::info!(database = %files, migrations = MIGRATOR.iter().count(), "database ready, migrations applied");
-        Ok(Store { write, read })
+        Ok(Store {
+            writer,
+            write,
+            read,
+        })
     }
 
-    /// Waits for open connections to finish and closes them.
+    /// Finishes the commits already queued, then closes every connection.
+    /// Commits after this fail with [`StoreError::Closed`].
     pub async fn close(&self) {
+        let (ack, done) = oneshot::channel();
+        if self.writer.send(writer::Request::Close(ack)).await.is_ok() {
+            let _ = done.await;
+        }
         self.read.close().await;
         self.write.close().await;
     }
@@ -166,92 +186,27 @@ impl Store {
     }
 
     /// Saves a resident's new state and the events that led to it, in one
-    /// transaction. Callers send replies only after this returns `Ok`.
+    /// transaction (shared with other residents' steps under load, see
+    /// [`writer`]). Callers send replies only after this returns `Ok`.
     pub async fn commit(&self, c: Commit<'_>) -> Result<(), StoreError> {
         let state = serde_json::to_string(c.state).map_err(|source| StoreError::State {
             user: c.user,
             source,
         })?;
-        let mut tx = self.write.begin().await?;
-        // The first statement writes, so the write lock is taken at once
-        // (no read-then-upgrade that could fail with SQLITE_BUSY).
-        sqlx::query(
-            "INSERT INTO residents (user_id, lang, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, last_seen = excluded.last_seen",
-        )
-        .bind(c.user)
-        .bind(c.state.lang.as_deref())
-        .bind(c.now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO dialogue_state (user_id, state, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-        )
-        .bind(c.user)
-        .bind(&state)
-        .bind(c.now)
-        .execute(&mut *tx)
-        .await?;
-        for event in c.events {
-            let data = serde_json::to_string(event).map_err(|source| StoreError::State {
-                user: c.user,
-                source,
-            })?;
-            let (kind, dialogue, step) = describe(event);
-            sqlx::query("INSERT INTO events (user_id, at, kind, dialogue, step, data) VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(c.user)
-                .bind(c.now)
-                .bind(kind)
-                .bind(dialogue)
-                .bind(step)
-                .bind(&data)
-                .execute(&mut *tx)
-                .await?;
-            match event {
-                Event::LessonStarted { lesson } => {
-                    sqlx::query(
-                        "INSERT INTO lesson_progress (user_id, lesson, started_at) VALUES (?, ?, ?)
-                         ON CONFLICT (user_id, lesson) DO NOTHING",
-                    )
-                    .bind(c.user)
-                    .bind(lesson)
-                    .bind(c.now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Event::LessonCompleted {
-                    lesson,
-                    correct,
-                    total,
-                } => {
-                    sqlx::query(
-                        "INSERT INTO lesson_progress (user_id, lesson, started_at, completed_at, correct, answered)
-                         VALUES (?1, ?2, ?3, ?3, ?4, ?5)
-                         ON CONFLICT (user_id, lesson) DO UPDATE SET
-                           completed_at = coalesce(completed_at, excluded.completed_at),
-                           correct = excluded.correct, answered = excluded.answered",
-                    )
-                    .bind(c.user)
-                    .bind(lesson)
-                    .bind(c.now)
-                    .bind(correct)
-                    .bind(total)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Event::Referred { hub } => {
-                    sqlx::query("UPDATE residents SET referring_hub = coalesce(referring_hub, ?) WHERE user_id = ?")
-                        .bind(hub)
-                        .bind(c.user)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                _ => {}
-            }
-        }
-        tx.commit().await?;
-        Ok(())
+        let (done, answer) = oneshot::channel();
+        let job = writer::Job {
+            user: c.user,
+            now: c.now,
+            lang: c.state.lang.clone(),
+            state,
+            events: c.events.to_vec(),
+            done,
+        };
+        self.writer
+            .send(writer::Request::Write(job))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
     pub async fn resident(&self, user: i64) -> Result<Option<Resident>, StoreError> {
@@ -307,7 +262,7 @@ impl Store {
 }
 
 /// The columns an event is indexed by.
-fn describe(event: &Event) -> (&'static str, Option<&str>, Option<&str>) {
+fn event_columns(event: &Event) -> (&'static str, Option<&str>, Option<&str>) {
     match event {
         Event::LessonStarted { lesson } => ("lesson_started", Some(lesson), None),
         Event::StepReached { dialogue, step } => ("step_reached", Some(dialogue), Some(step)),

@@ -1,0 +1,207 @@
+//! The single writer: one task that owns the write connection and commits
+//! residents' steps in batches.
+//!
+//! Each [`Store::commit`](super::Store::commit) sends its job here and waits for
+//! the answer. The task takes every job that is waiting (up to [`MAX_BATCH`]),
+//! writes them all in one transaction and then answers each caller. A caller
+//! therefore still learns of its commit only after it is durable, but under
+//! load a whole batch shares one `BEGIN`/`COMMIT` and a handful of multi-row
+//! statements, instead of five round trips to SQLite per resident.
+//!
+//! If a batch fails, its jobs are retried one by one, so one bad job cannot
+//! fail the others.
+
+use sqlx::pool::PoolConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{event_columns, StoreError};
+use crate::engine::Event;
+
+/// The most jobs written in one transaction.
+pub const MAX_BATCH: usize = 256;
+/// Rows per multi-row `INSERT` of events (7 values each, well under SQLite's variable limit).
+const EVENT_ROWS: usize = 500;
+
+/// One resident's step, ready to write.
+pub(super) struct Job {
+    pub user: i64,
+    pub now: i64,
+    pub lang: Option<String>,
+    pub state: String,
+    pub events: Vec<Event>,
+    pub done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+pub(super) enum Request {
+    Write(Job),
+    /// Finish what is queued before this, then stop.
+    Close(oneshot::Sender<()>),
+}
+
+/// Runs until every sender is gone or a `Close` arrives.
+pub(super) async fn run(mut conn: PoolConnection<Sqlite>, mut requests: mpsc::Receiver<Request>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    loop {
+        let Some(first) = requests.recv().await else {
+            return;
+        };
+        let mut closing = None;
+        match first {
+            Request::Write(job) => batch.push(job),
+            Request::Close(ack) => closing = Some(ack),
+        }
+        while closing.is_none() && batch.len() < MAX_BATCH {
+            match requests.try_recv() {
+                Ok(Request::Write(job)) => batch.push(job),
+                Ok(Request::Close(ack)) => closing = Some(ack),
+                Err(_) => break,
+            }
+        }
+        if !batch.is_empty() {
+            write_batch(&mut conn, &mut batch).await;
+        }
+        if let Some(ack) = closing {
+            // Jobs sent after the close are refused: their senders see a closed channel.
+            requests.close();
+            while let Ok(Request::Write(job)) = requests.try_recv() {
+                let _ = job.done.send(Err(StoreError::Closed));
+            }
+            let _ = ack.send(());
+            return;
+        }
+    }
+}
+
+async fn write_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
+    match write(conn, batch).await {
+        Ok(()) => {
+            for job in batch.drain(..) {
+                let _ = job.done.send(Ok(()));
+            }
+        }
+        Err(e) if batch.len() == 1 => {
+            if let Some(job) = batch.pop() {
+                let _ = job.done.send(Err(e));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, jobs = batch.len(), "batch commit failed; retrying one by one");
+            for job in batch.drain(..) {
+                let result = write(conn, std::slice::from_ref(&job)).await;
+                let _ = job.done.send(result);
+            }
+        }
+    }
+}
+
+/// Writes the jobs in one transaction.
+async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<(), StoreError> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+
+    // The first statement writes, so the write lock is taken at once
+    // (no read-then-upgrade that could fail with SQLITE_BUSY).
+    let mut residents = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO residents (user_id, lang, first_seen, last_seen) ",
+    );
+    residents.push_values(jobs, |mut row, job| {
+        row.push_bind(job.user)
+            .push_bind(job.lang.as_deref())
+            .push_bind(job.now)
+            .push_bind(job.now);
+    });
+    residents.push(
+        " ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, last_seen = excluded.last_seen",
+    );
+    residents.build().execute(&mut *tx).await?;
+
+    let mut states =
+        QueryBuilder::<Sqlite>::new("INSERT INTO dialogue_state (user_id, state, updated_at) ");
+    states.push_values(jobs, |mut row, job| {
+        row.push_bind(job.user)
+            .push_bind(job.state.as_str())
+            .push_bind(job.now);
+    });
+    states.push(
+        " ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+    );
+    states.build().execute(&mut *tx).await?;
+
+    let mut rows = Vec::new();
+    for job in jobs {
+        for event in &job.events {
+            let data = serde_json::to_string(event).map_err(|source| StoreError::State {
+                user: job.user,
+                source,
+            })?;
+            let (kind, dialogue, step) = event_columns(event);
+            rows.push((job.user, job.now, kind, dialogue, step, data));
+        }
+    }
+    for chunk in rows.chunks(EVENT_ROWS) {
+        let mut events = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO events (user_id, at, kind, dialogue, step, data) ",
+        );
+        events.push_values(chunk, |mut row, (user, at, kind, dialogue, step, data)| {
+            row.push_bind(*user)
+                .push_bind(*at)
+                .push_bind(*kind)
+                .push_bind(*dialogue)
+                .push_bind(*step)
+                .push_bind(data.as_str());
+        });
+        events.build().execute(&mut *tx).await?;
+    }
+
+    // Tables derived from events; these events are rare, so one statement each.
+    for job in jobs {
+        for event in &job.events {
+            match event {
+                Event::LessonStarted { lesson } => {
+                    sqlx::query(
+                        "INSERT INTO lesson_progress (user_id, lesson, started_at) VALUES (?, ?, ?)
+                         ON CONFLICT (user_id, lesson) DO NOTHING",
+                    )
+                    .bind(job.user)
+                    .bind(lesson)
+                    .bind(job.now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Event::LessonCompleted {
+                    lesson,
+                    correct,
+                    total,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO lesson_progress (user_id, lesson, started_at, completed_at, correct, answered)
+                         VALUES (?1, ?2, ?3, ?3, ?4, ?5)
+                         ON CONFLICT (user_id, lesson) DO UPDATE SET
+                           completed_at = coalesce(completed_at, excluded.completed_at),
+                           correct = excluded.correct, answered = excluded.answered",
+                    )
+                    .bind(job.user)
+                    .bind(lesson)
+                    .bind(job.now)
+                    .bind(correct)
+                    .bind(total)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Event::Referred { hub } => {
+                    sqlx::query(
+                        "UPDATE residents SET referring_hub = coalesce(referring_hub, ?) WHERE user_id = ?",
+                    )
+                    .bind(hub)
+                    .bind(job.user)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                _ => {}
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

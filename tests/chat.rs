@@ -1,0 +1,216 @@
+//! Whole conversations piped through the `pomichnyk chat` binary, with a real
+//! SQLite database: what the resident types, what the terminal shows.
+
+mod support;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use pomichnyk::script::{markup, Msg, Script};
+use support::{content_copy, shipped_script};
+
+/// Runs `pomichnyk chat` with `lines` on its input and returns what it printed.
+fn chat(db: &Path, content: Option<&Path>, args: &[&str], lines: &[&str]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pomichnyk"));
+    cmd.arg("chat")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "warn")
+        .env(
+            "POMICHNYK__DATABASE__URL",
+            format!("sqlite://{}", db.display()),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(dir) = content {
+        cmd.env("POMICHNYK__DIALOGUES__DIR", dir);
+    }
+    let mut child = cmd.spawn().expect("start pomichnyk chat");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(lines.join("\n").as_bytes())
+        .expect("write input");
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "chat failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The explanation shown for option `option` of question `step` in `lesson`.
+fn explanation(script: &Script, lesson: &str, step: &str, option: usize, lang: usize) -> String {
+    let (_, step) = script
+        .dialogue(lesson)
+        .and_then(|d| d.step(step))
+        .expect("step exists");
+    let quiz = step.quiz.as_ref().expect("a question");
+    markup::to_plain(quiz.options[option].explain.get(lang))
+}
+
+fn assert_shows(output: &str, expected: &str) {
+    assert!(
+        output.contains(expected),
+        "expected {expected:?} in:\n{output}"
+    );
+}
+
+#[test]
+fn the_phishing_lesson_in_ukrainian_with_one_wrong_answer() {
+    let script = shipped_script();
+    let db = tempfile::tempdir().expect("temp dir");
+    let out = chat(
+        &db.path().join("p.db"),
+        None,
+        &[],
+        &[
+            "/start", "1", // main menu: Lessons
+            "1", // the phishing lesson
+            "1", "1", // intro, signs
+            "2", // "call the bank on the card's number": right
+            "1", "1", // address, secrets
+            "1", // "a real payment": wrong
+            "2", // "scammers": right on the second try
+            "1", // what to do if caught
+        ],
+    );
+    assert_shows(&out, "Ваша відповідь: Подзвоню в банк за номером з картки");
+    assert_shows(&out, &explanation(&script, "phishing", "q_sms", 1, 0));
+    assert_shows(&out, "❌ Не зовсім.");
+    assert_shows(&out, &explanation(&script, "phishing", "q_aid", 0, 0));
+    assert_shows(&out, &script.strings.get(Msg::QuizTryAgain, 0).to_string());
+    assert_shows(&out, &explanation(&script, "phishing", "q_aid", 1, 0));
+    assert_shows(
+        &out,
+        "🎉 Урок «Як розпізнати фішинг» пройдено!\nПравильних відповідей з першої спроби: 1 з 2.",
+    );
+    assert_shows(&out, "[1] 📚 Уроки   [2] 🏠 Меню");
+}
+
+#[test]
+fn the_passwords_lesson_in_english_with_one_wrong_answer() {
+    let script = shipped_script();
+    let db = tempfile::tempdir().expect("temp dir");
+    let out = chat(
+        &db.path().join("p.db"),
+        None,
+        &["--lang", "en", "--user", "42"],
+        &[
+            "/lessons", "2", // the passwords lesson
+            "1", "1", // intro, three words
+            "1", // Maria1955: wrong
+            "3", // AppleRiverButton: right on the second try
+            "1", "1", // one password each, two-step login
+            "2", // give the code to nobody: right
+            "1", // sessions
+        ],
+    );
+    assert_shows(&out, "Your answer: Maria1955");
+    assert_shows(&out, "❌ Not quite.");
+    assert_shows(&out, &explanation(&script, "passwords", "q_strong", 0, 1));
+    assert_shows(&out, &explanation(&script, "passwords", "q_strong", 2, 1));
+    assert_shows(&out, &explanation(&script, "passwords", "q_code", 1, 1));
+    assert_shows(&out, "🎉 You have finished “Strong passwords and two-step login”!\nRight on the first try: 1 of 2.");
+    assert!(
+        !out.contains("Вітаю"),
+        "no Ukrainian in an English chat:\n{out}"
+    );
+}
+
+#[test]
+fn progress_survives_between_runs() {
+    let db = tempfile::tempdir().expect("temp dir");
+    let db = db.path().join("p.db");
+    chat(&db, None, &[], &["/start lesson_passwords", "1", "1"]);
+    let out = chat(&db, None, &[], &["/progress"]);
+    assert_shows(
+        &out,
+        "Пройдено уроків: 0 з 2.\n▶️ Надійні паролі та двоетапна перевірка — розпочато",
+    );
+}
+
+#[test]
+fn a_step_removed_under_a_resident_restarts_the_lesson_with_a_note() {
+    let content = content_copy();
+    let db = tempfile::tempdir().expect("temp dir");
+    let db = db.path().join("p.db");
+    let out = chat(
+        &db,
+        Some(content.path()),
+        &[],
+        &["/start lesson_phishing", "1", "1"],
+    );
+    assert_shows(&out, "Що зробите?");
+
+    // An admin removes the question the resident is looking at.
+    let file = content.path().join("lessons/phishing.toml");
+    let text = std::fs::read_to_string(&file).expect("read");
+    let start = text.find("[[steps]]\nid = \"q_sms\"").expect("q_sms step");
+    let end = text
+        .find("[[steps]]\nid = \"address\"")
+        .expect("address step");
+    let edited = format!("{}{}", &text[..start], &text[end..])
+        .replace("next = \"q_sms\"", "next = \"address\"");
+    std::fs::write(&file, edited).expect("write");
+
+    // The resident answers the old question.
+    let out = chat(
+        &db,
+        Some(content.path()),
+        &[],
+        &["Подзвоню в банк за номером з картки"],
+    );
+    assert_shows(
+        &out,
+        "Урок «Як розпізнати фішинг» оновили. Почнімо його спочатку.",
+    );
+    assert_shows(&out, "Фішинг — це обман");
+    assert!(
+        !out.contains("Правильно"),
+        "the old question is not answered:\n{out}"
+    );
+}
+
+#[test]
+fn broken_content_stops_chat_with_the_errors() {
+    let content = content_copy();
+    std::fs::write(
+        content.path().join("lessons/broken.toml"),
+        "id = \"broken\"\nkind = \n",
+    )
+    .expect("write");
+    let db = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
+        .arg("chat")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env(
+            "POMICHNYK__DATABASE__URL",
+            format!("sqlite://{}", db.path().join("p.db").display()),
+        )
+        .env("POMICHNYK__DIALOGUES__DIR", content.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("lessons/broken.toml:2:"), "{stderr}");
+    assert!(stderr.contains("have errors"), "{stderr}");
+}
+
+#[test]
+fn a_wrong_setting_stops_start_up_naming_the_key() {
+    let out = Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
+        .arg("check")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("POMICHNYK__LOCALE__DEFAULT", "ua")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("locale.default"), "{stderr}");
+}

@@ -1,0 +1,368 @@
+//! `pomichnyk check`: each class of problem in a broken file is reported with
+//! its path, line and column, and the shipped content passes.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use pomichnyk::script;
+use support::{content_copy, languages};
+
+/// Writes `files` over a copy of the shipped content and returns every
+/// diagnostic as `relative/path:line:col: severity: message`.
+fn diagnose(files: &[(&str, &str)]) -> Vec<String> {
+    let dir = content_copy();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let report = script::load_dir(dir.path(), &languages());
+    let prefix = format!("{}/", dir.path().display());
+    let lines: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.to_string().replace(&prefix, ""))
+        .collect();
+    let has_errors = lines.iter().any(|l| l.contains(": error: "));
+    assert_eq!(
+        report.script.is_some(),
+        !has_errors,
+        "a script is given exactly when there are no errors"
+    );
+    lines
+}
+
+fn assert_reported(lines: &[String], expected: &str) {
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(expected) || l == expected),
+        "expected a line starting with\n  {expected}\ngot:\n  {}",
+        lines.join("\n  ")
+    );
+}
+
+/// A small valid lesson; tests replace parts of it.
+const LESSON: &str = r#"id = "demo"
+kind = "lesson"
+title.uk = "Демо"
+title.en = "Demo"
+
+[[steps]]
+id = "intro"
+text.uk = "Привіт"
+text.en = "Hello"
+next = "q"
+
+[[steps]]
+id = "q"
+text.uk = "Питання?"
+text.en = "Question?"
+next = "done"
+
+[[steps.options]]
+text.uk = "Так"
+text.en = "Yes"
+correct = true
+explain.uk = "Добре"
+explain.en = "Good"
+
+[[steps.options]]
+text.uk = "Ні"
+text.en = "No"
+explain.uk = "Погано"
+explain.en = "Bad"
+
+[[steps]]
+id = "done"
+end = true
+text.uk = "Кінець"
+text.en = "The end"
+"#;
+
+#[test]
+fn the_small_lesson_is_valid_but_not_linked() {
+    let lines = diagnose(&[("lessons/demo.toml", LESSON)]);
+    assert_eq!(
+        lines,
+        vec!["lessons/demo.toml:1:1: warning: lesson \"demo\" is not linked from any menu; residents can open it only by a link"]
+    );
+}
+
+#[test]
+fn syntax_error() {
+    let broken = LESSON.replace("text.en = \"Hello\"", "text.en = \"Hello");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(&lines, "lessons/demo.toml:9:");
+    assert!(lines[0].contains(": error: "), "{lines:?}");
+}
+
+#[test]
+fn misspelt_key() {
+    let broken = LESSON.replace("next = \"q\"", "nxt = \"q\"");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(&lines, "lessons/demo.toml:10:1: error: unknown field `nxt`");
+}
+
+#[test]
+fn wrong_kind() {
+    let broken = LESSON.replace("kind = \"lesson\"", "kind = \"lecture\"");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:2:8: error: kind \"lecture\" is not one of",
+    );
+}
+
+#[test]
+fn bad_and_duplicate_ids() {
+    let broken = LESSON.replace("id = \"demo\"", "id = \"Demo Lesson\"");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:1:6: error: dialogue id \"Demo Lesson\" must be 1 to 24 characters",
+    );
+
+    let lines = diagnose(&[
+        ("lessons/demo.toml", LESSON),
+        ("lessons/demo2.toml", LESSON),
+    ]);
+    assert_reported(
+        &lines,
+        "lessons/demo2.toml:1:6: error: dialogue id \"demo\" is already used by",
+    );
+
+    let broken = LESSON.replace("id = \"q\"", "id = \"intro\"");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:13:6: error: step id \"intro\" is used twice in this dialogue",
+    );
+}
+
+#[test]
+fn links_to_missing_steps_dialogues_and_actions() {
+    let broken = LESSON.replace("next = \"q\"", "next = \"qq\"");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:10:8: error: step \"intro\": next \"qq\": there is no such step in this dialogue",
+    );
+
+    let broken = LESSON.replace(
+        "next = \"q\"",
+        "next = \"q\"\n[[steps.buttons]]\nlabel.uk = \"Інше\"\nlabel.en = \"Other\"\ndialogue = \"nowhere\"",
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(&lines, "lessons/demo.toml:14:12: error: step \"intro\", button 1: there is no dialogue \"nowhere\"");
+
+    let broken = LESSON.replace(
+        "next = \"q\"",
+        "next = \"q\"\n[[steps.buttons]]\nlabel.uk = \"Інше\"\nlabel.en = \"Other\"\naction = \"fly\"",
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(&lines, "lessons/demo.toml:14:10: error: unknown action \"fly\"; the bot knows: progress, language, help");
+}
+
+#[test]
+fn unreachable_and_dead_end_steps() {
+    let broken = LESSON.replace(
+        "[[steps]]\nid = \"done\"",
+        "[[steps]]\nid = \"lost\"\ntext.uk = \"Загублений\"\ntext.en = \"Lost\"\n\n[[steps]]\nid = \"done\"",
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:32:6: error: step \"lost\" has no way forward",
+    );
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:32:6: warning: step \"lost\" cannot be reached from the start",
+    );
+}
+
+#[test]
+fn quiz_with_no_or_two_correct_options() {
+    let broken = LESSON.replace("correct = true\n", "");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:13:6: error: step \"q\": no option is marked `correct = true`",
+    );
+
+    let broken = LESSON.replace("text.en = \"No\"\n", "text.en = \"No\"\ncorrect = true\n");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:13:6: error: step \"q\": 2 options are marked correct; mark one, or set `several_correct = true`",
+    );
+    let allowed = broken.replace("next = \"done\"", "next = \"done\"\nseveral_correct = true");
+    assert_eq!(
+        diagnose(&[("lessons/demo.toml", &allowed)])
+            .iter()
+            .filter(|l| l.contains("error"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn text_missing_in_a_language() {
+    let broken = LESSON.replace("text.en = \"Hello\"\n", "");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:8:1: error: step \"intro\": text has no text in \"en\"",
+    );
+
+    let broken = LESSON.replace("explain.en = \"Bad\"\n", "explain.en = \"\"\n");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:29:14: error: step \"q\", option 2: explain (en) is empty",
+    );
+}
+
+#[test]
+fn telegram_limits() {
+    let long = "а".repeat(4100);
+    let broken = LESSON.replace("text.uk = \"Привіт\"", &format!("text.uk = \"{long}\""));
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:8:11: error: step \"intro\": text (uk) has 4100 characters; Telegram allows 4096",
+    );
+
+    let broken = LESSON.replace(
+        "text.uk = \"Так\"",
+        "text.uk = \"Так, безумовно, я з цим цілком і повністю погоджуюся\"",
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:19:1: warning: step \"q\", option 1: text (uk) has 52 characters",
+    );
+
+    let broken = LESSON.replace(
+        "text.uk = \"Так\"",
+        &format!("text.uk = \"{}\"", "т".repeat(70)),
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(&lines, "lessons/demo.toml:19:1: error: step \"q\", option 1: text (uk) has 70 characters; a button holds at most 64");
+
+    let broken = LESSON.replace("next = \"q\"", "next = \"q\"\ncolumns = 9");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:11:11: error: columns = 9: a row holds 1 to 8 buttons",
+    );
+
+    let broken = LESSON.replace("text.uk = \"Привіт\"", "text.uk = \"**Увага: привіт\"");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(&lines, "lessons/demo.toml:8:11: error: step \"intro\": text (uk): a `**` that starts bold text has no closing `**`");
+}
+
+#[test]
+fn a_lesson_that_never_ends() {
+    let broken = LESSON.replace("end = true\n", "next = \"intro\"\n");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:1:6: error: this lesson never ends",
+    );
+}
+
+#[test]
+fn missing_strings_and_menus() {
+    let dir = content_copy();
+    let strings = std::fs::read_to_string(dir.path().join("strings.toml")).expect("read");
+    let without = strings.replace("[quiz_right]", "[quiz_rihgt]");
+    let without = without.replace("{title} — розпочато", "{name} — розпочато");
+    std::fs::write(dir.path().join("strings.toml"), without).expect("write");
+    std::fs::remove_file(dir.path().join("menus/main.toml")).expect("remove");
+    let report = script::load_dir(dir.path(), &languages());
+    let prefix = format!("{}/", dir.path().display());
+    let lines: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.to_string().replace(&prefix, ""))
+        .collect();
+    assert!(report.script.is_none());
+    assert_reported(&lines, "strings.toml:1:1: error: missing [quiz_right]: put before the explanation of a right answer");
+    assert_reported(&lines, "strings.toml:");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("warning: [quiz_rihgt] is not used by the bot")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("error: [progress_started] (uk) uses {name}, which is never filled in; allowed: {title}")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.ends_with("error: no dialogue with id \"main\": the bot opens it for /menu")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_language_not_configured_is_a_warning() {
+    let broken = LESSON.replace(
+        "text.en = \"Hello\"",
+        "text.en = \"Hello\"\ntext.de = \"Hallo\"",
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(&lines, "lessons/demo.toml:10:11: warning: step \"intro\": text: language \"de\" is not in locale.languages");
+}
+
+#[test]
+fn every_problem_is_reported_not_only_the_first() {
+    let broken = LESSON
+        .replace("next = \"q\"", "next = \"qq\"")
+        .replace("correct = true\n", "")
+        .replace("text.en = \"The end\"\n", "");
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    let errors = lines.iter().filter(|l| l.contains(": error: ")).count();
+    assert!(errors >= 3, "{lines:#?}");
+}
+
+fn pomichnyk(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run pomichnyk")
+}
+
+#[test]
+fn the_command_passes_on_the_shipped_content() {
+    let out = pomichnyk(&["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("errors: 0, warnings: 0"), "{stdout}");
+}
+
+#[test]
+fn the_command_fails_and_prints_path_line_col() {
+    let dir = content_copy();
+    let broken = LESSON.replace("next = \"q\"", "next = \"qq\"");
+    std::fs::write(dir.path().join("lessons/demo.toml"), broken).expect("write");
+    let path = dir.path().to_string_lossy().to_string();
+    let out = pomichnyk(&["check", &path]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let expected = format!(
+        "{}:10:8: error: step \"intro\": next \"qq\": there is no such step in this dialogue",
+        Path::new(&path).join("lessons/demo.toml").display()
+    );
+    assert!(stdout.lines().any(|l| l == expected), "{stdout}");
+    assert!(stdout.contains("errors: 1,"), "{stdout}");
+}

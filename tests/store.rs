@@ -1,0 +1,128 @@
+//! The store keeps a resident's place: stop mid-lesson, reopen, carry on.
+
+mod support;
+
+use pomichnyk::chat::Session;
+use pomichnyk::engine::Input;
+use pomichnyk::store::Store;
+use support::{reply_text, shipped_script};
+
+const USER: i64 = 7001;
+
+#[tokio::test]
+async fn a_resident_resumes_at_the_same_step_after_the_store_is_reopened() {
+    let script = shipped_script();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("state.db").display());
+
+    let store = Store::open(&url).await.expect("open");
+    let mut session = Session::new(&script, store.clone(), USER, None);
+    session
+        .send("/start lesson_phishing", 100)
+        .await
+        .expect("send");
+    session.send("1", 101).await.expect("send");
+    let replies = session.send("1", 102).await.expect("send");
+    assert!(reply_text(&replies).contains("Що зробите?"));
+    // The button the resident will press after the restart, from the message they see.
+    let right_answer = match &replies[0] {
+        pomichnyk::engine::Reply::Message {
+            keyboard: pomichnyk::engine::Keyboard::Inline(rows),
+            ..
+        } => rows[1][0].data.clone(),
+        other => panic!("expected a question with options, got {other:?}"),
+    };
+    store.close().await;
+    drop(session);
+
+    let store = Store::open(&url).await.expect("reopen");
+    let state = store.load_state(USER).await.expect("load").expect("saved");
+    let at = state.at.as_ref().expect("a position");
+    assert_eq!(
+        (at.dialogue.as_str(), at.step.as_str()),
+        ("phishing", "q_sms")
+    );
+
+    let mut session = Session::new(&script, store.clone(), USER, None);
+    let replies = session
+        .input(&Input::Press(right_answer), 200)
+        .await
+        .expect("press");
+    let said = reply_text(&replies);
+    assert!(said.contains("Правильно!"), "{said}");
+    assert!(said.contains("адресу сайту"), "{said}");
+
+    let progress = store.lesson_progress(USER).await.expect("progress");
+    assert_eq!(progress.len(), 1);
+    assert_eq!(progress[0].lesson, "phishing");
+    assert_eq!(progress[0].started_at, 100);
+    assert_eq!(progress[0].completed_at, None);
+    assert_eq!(
+        store
+            .count_events(USER, "quiz_answered")
+            .await
+            .expect("count"),
+        1
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn residents_events_and_completion_are_committed_together() {
+    let script = shipped_script();
+    let store = Store::open("sqlite::memory:").await.expect("open");
+    let mut session = Session::new(&script, store.clone(), USER, Some("en".into()));
+    session.send("/start hub_branch_8", 10).await.expect("send");
+    session.send("/start hub_branch_9", 11).await.expect("send");
+    for (i, line) in ["/start lesson_passwords", "1", "1", "3", "1", "1", "2", "1"]
+        .iter()
+        .enumerate()
+    {
+        session.send(line, 20 + i as i64).await.expect("send");
+    }
+    let resident = store
+        .resident(USER)
+        .await
+        .expect("read")
+        .expect("a resident row");
+    assert_eq!(resident.lang.as_deref(), Some("en"));
+    assert_eq!(resident.first_seen, 10);
+    assert_eq!(resident.last_seen, 27);
+    assert_eq!(
+        resident.referring_hub.as_deref(),
+        Some("branch_8"),
+        "the first poster wins"
+    );
+    assert!(!resident.blocked);
+
+    let progress = store.lesson_progress(USER).await.expect("progress");
+    assert_eq!(progress[0].completed_at, Some(27));
+    assert_eq!(
+        (progress[0].correct, progress[0].answered),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        store
+            .count_events(USER, "lesson_completed")
+            .await
+            .expect("count"),
+        1
+    );
+    assert_eq!(
+        store
+            .count_events(USER, "lesson_started")
+            .await
+            .expect("count"),
+        1
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_bad_database_url_is_a_clear_error() {
+    let err = Store::open("sqlite:///proc/no/such/place/x.db")
+        .await
+        .expect_err("must fail");
+    let text = err.to_string();
+    assert!(text.contains("/proc/no/such/place"), "{text}");
+}

@@ -1,0 +1,170 @@
+//! Helpers shared by the integration tests: the shipped content, a temporary
+//! content folder, and a resident who talks to the engine.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use pomichnyk::engine::{self, Event, Input, Keyboard, Reply, State};
+use pomichnyk::script::{self, markup, Script};
+
+/// The languages of `config/default.toml`.
+pub fn languages() -> Vec<String> {
+    vec!["uk".to_string(), "en".to_string()]
+}
+
+/// The `dialogues/` folder shipped in the repository.
+pub fn shipped_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues")
+}
+
+pub fn shipped_script() -> Script {
+    let report = script::load_dir(&shipped_dir(), &languages());
+    let errors: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
+    report
+        .script
+        .unwrap_or_else(|| panic!("shipped content has errors: {errors:#?}"))
+}
+
+/// A copy of the shipped content in a temporary folder, to break or edit.
+pub fn content_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_tree(&shipped_dir(), dir.path());
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A resident talking straight to the engine (no store): what they send, what the bot answers.
+pub struct Resident<'a> {
+    pub script: &'a Script,
+    pub state: State,
+    pub lang_hint: Option<&'a str>,
+    /// The replies to the last input.
+    pub replies: Vec<Reply>,
+    /// Buttons shown most recently, as (label, input).
+    buttons: Vec<(String, Input)>,
+    pub events: Vec<Event>,
+}
+
+impl<'a> Resident<'a> {
+    pub fn new(script: &'a Script) -> Self {
+        Resident {
+            script,
+            state: State::default(),
+            lang_hint: None,
+            replies: Vec::new(),
+            buttons: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    pub fn send(&mut self, input: Input) -> &mut Self {
+        let outcome = engine::step(
+            self.script,
+            std::mem::take(&mut self.state),
+            &input,
+            self.lang_hint,
+        );
+        self.state = outcome.state;
+        self.events = outcome.events;
+        let mut buttons = Vec::new();
+        for reply in &outcome.replies {
+            if let Reply::Message { keyboard, .. } = reply {
+                match keyboard {
+                    Keyboard::None => {}
+                    Keyboard::Inline(rows) => buttons.extend(
+                        rows.iter()
+                            .flatten()
+                            .map(|b| (b.label.clone(), Input::Press(b.data.clone()))),
+                    ),
+                    Keyboard::Menu(rows) => buttons.extend(
+                        rows.iter()
+                            .flatten()
+                            .map(|l| (l.clone(), Input::Text(l.clone()))),
+                    ),
+                }
+            }
+        }
+        if !buttons.is_empty() {
+            self.buttons = buttons;
+        }
+        self.replies = outcome.replies;
+        self
+    }
+
+    /// Types a message (or a /command).
+    pub fn says(&mut self, text: &str) -> &mut Self {
+        self.send(Input::from_text(text))
+    }
+
+    /// Taps the most recent button whose label contains `label`.
+    pub fn taps(&mut self, label: &str) -> &mut Self {
+        let input = self
+            .buttons
+            .iter()
+            .find(|(l, _)| l.contains(label))
+            .map(|(_, i)| i.clone())
+            .unwrap_or_else(|| panic!("no button {label:?} among {:?}", self.labels()));
+        self.send(input)
+    }
+
+    /// The data of the most recent button whose label contains `label`, to press later.
+    pub fn button(&self, label: &str) -> Input {
+        self.buttons
+            .iter()
+            .find(|(l, _)| l.contains(label))
+            .map(|(_, i)| i.clone())
+            .unwrap_or_else(|| panic!("no button {label:?} among {:?}", self.labels()))
+    }
+
+    pub fn labels(&self) -> Vec<String> {
+        self.buttons.iter().map(|(l, _)| l.clone()).collect()
+    }
+
+    /// Everything the bot said in answer to the last input, without markup.
+    pub fn said(&self) -> String {
+        reply_text(&self.replies)
+    }
+
+    /// Asserts the last answer contains `text`.
+    pub fn sees(&mut self, text: &str) -> &mut Self {
+        let said = self.said();
+        assert!(
+            said.contains(text),
+            "expected {text:?} in the bot's answer:\n{said}"
+        );
+        self
+    }
+
+    pub fn does_not_see(&mut self, text: &str) -> &mut Self {
+        let said = self.said();
+        assert!(
+            !said.contains(text),
+            "did not expect {text:?} in the bot's answer:\n{said}"
+        );
+        self
+    }
+}
+
+pub fn reply_text(replies: &[Reply]) -> String {
+    replies
+        .iter()
+        .map(|r| match r {
+            Reply::Message { text, .. } => markup::to_plain(text),
+            Reply::Answered { note } => markup::to_plain(note),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
