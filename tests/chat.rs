@@ -83,7 +83,7 @@ fn the_phishing_lesson_in_ukrainian_with_one_wrong_answer() {
     assert_shows(&out, &explanation(&script, "phishing", "q_sms", 1, 0));
     assert_shows(&out, "❌ Не зовсім.");
     assert_shows(&out, &explanation(&script, "phishing", "q_aid", 0, 0));
-    assert_shows(&out, &script.strings.get(Msg::QuizTryAgain, 0).to_string());
+    assert_shows(&out, script.strings.get(Msg::QuizTryAgain, 0));
     assert_shows(&out, &explanation(&script, "phishing", "q_aid", 1, 0));
     assert_shows(
         &out,

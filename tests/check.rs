@@ -366,3 +366,23 @@ fn the_command_fails_and_prints_path_line_col() {
     assert!(stdout.lines().any(|l| l == expected), "{stdout}");
     assert!(stdout.contains("errors: 1,"), "{stdout}");
 }
+
+#[test]
+fn the_readme_example_lesson_is_valid() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let example = readme
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .find(|block| block.starts_with("id = "))
+        .expect("a complete lesson in the README");
+    let lines = diagnose(&[("lessons/example.toml", example)]);
+    assert!(lines.iter().all(|l| !l.contains(": error: ")), "{lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("is not linked from any menu")),
+        "{lines:#?}"
+    );
+}

@@ -100,7 +100,7 @@ impl LoadReport {
 pub fn load_dir(dir: &Path, languages: &[String]) -> LoadReport {
     let mut sources = Vec::new();
     let mut unreadable = Vec::new();
-    if let Err(e) = collect(dir, dir, &mut sources, &mut unreadable) {
+    if let Err(e) = collect(dir, &mut sources, &mut unreadable) {
         return LoadReport {
             script: None,
             diagnostics: vec![Diagnostic {
@@ -123,7 +123,6 @@ pub fn load_dir(dir: &Path, languages: &[String]) -> LoadReport {
 }
 
 fn collect(
-    root: &Path,
     dir: &Path,
     out: &mut Vec<(PathBuf, String)>,
     unreadable: &mut Vec<Diagnostic>,
@@ -139,7 +138,7 @@ fn collect(
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| SKIPPED_DIRS.contains(&n) || n.starts_with('.'));
             if !skipped {
-                collect(root, &path, out, unreadable)?;
+                collect(&path, out, unreadable)?;
             }
         } else if path.extension().is_some_and(|e| e == "toml") {
             match std::fs::read_to_string(&path) {
@@ -154,7 +153,6 @@ fn collect(
             }
         }
     }
-    let _ = root;
     Ok(())
 }
 
@@ -686,7 +684,7 @@ impl Checker<'_> {
         };
 
         let quiz = if is_quiz {
-            Some(self.quiz(src, spanned, kind))
+            Some(self.quiz(src, spanned))
         } else {
             if step.retry.is_some() || step.several_correct.is_some() {
                 self.warning(
@@ -770,10 +768,9 @@ impl Checker<'_> {
         }
     }
 
-    fn quiz(&mut self, src: &Source, spanned: &Spanned<StepFile>, kind: Kind) -> Quiz {
+    fn quiz(&mut self, src: &Source, spanned: &Spanned<StepFile>) -> Quiz {
         let step = spanned.get_ref();
         let sid = step.id.get_ref();
-        let _ = kind;
         if step.options.len() < 2 {
             self.error(
                 src,
