@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use crate::engine::{self, Input, Keyboard, Reply, State};
 use crate::script::{markup, Msg, Script};
-use crate::store::{Commit, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// What a number typed in the terminal stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,14 +69,7 @@ impl<'a> Session<'a> {
             state.lang = Some(lang);
         }
         let outcome = engine::step(self.script, state, input, None);
-        self.store
-            .commit(Commit {
-                user: self.user,
-                now,
-                state: &outcome.state,
-                events: &outcome.events,
-            })
-            .await?;
+        self.store.save(self.user, now, &outcome).await?;
         let numbered = number(&outcome.replies);
         if !numbered.is_empty() {
             self.pending = numbered;

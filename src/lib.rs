@@ -13,6 +13,8 @@
 //! - [`store`]: SQLite through sqlx; the only module that speaks SQL.
 //! - [`chat`]: the terminal adapter behind `pomichnyk chat`.
 //! - [`check`]: the `pomichnyk check` command's report.
+//! - [`telegram`]: the Telegram adapter behind `pomichnyk run` (teloxide); the only module that
+//!   speaks Telegram.
 //!
 //! `src/main.rs` only parses the command line, starts tracing, loads settings and
 //! calls into this library. See `ARCHITECTURE.md` for how an input flows through.
@@ -23,3 +25,4 @@ pub mod engine;
 pub mod script;
 pub mod settings;
 pub mod store;
+pub mod telegram;

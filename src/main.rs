@@ -2,6 +2,7 @@
 //! settings and hands over to the library.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -9,7 +10,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use pomichnyk::settings::{config_dir, Settings};
-use pomichnyk::{chat, check, script, store::Store};
+use pomichnyk::{chat, check, script, store::Store, telegram};
 
 /// Pomichnyk: a Telegram bot that teaches digital skills and cyber-safety.
 #[derive(Debug, Parser)]
@@ -24,6 +25,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the bot on Telegram (the default): needs TELOXIDE_TOKEN.
+    Run,
     /// Check every dialogue and string file; print each problem as path:line:col.
     Check {
         /// The content folder [default: dialogues.dir from the settings]
@@ -109,10 +112,61 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
+        None | Some(Command::Run) => {
+            // Check the token first: without it nothing else is worth starting.
+            let bot = telegram::bot(&settings)?;
+            let script = load_or_explain(&settings, &languages)?;
+            tracing::info!(dialogues = script.dialogues.len(), "dialogues loaded");
+            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            runtime.block_on(async {
+                let store = Store::open(&settings.database.url).await?;
+                let result = telegram::run(&settings, bot, store.clone(), Arc::new(script), stop_signal()).await;
+                store.close().await;
+                result
+            })?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Loads the dialogues; on errors prints them and refuses to go on.
+fn load_or_explain(settings: &Settings, languages: &[String]) -> anyhow::Result<script::Script> {
+    let report = script::load_dir(&settings.dialogues.dir, languages);
+    for d in &report.diagnostics {
+        eprintln!("{d}");
+    }
+    report.script.ok_or_else(|| {
+        anyhow::anyhow!(
+            "the dialogues in {} have errors; fix them (see `pomichnyk check`) and try again",
+            settings.dialogues.dir.display()
+        )
+    })
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM (systemd, containers).
+async fn stop_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
     }
 }

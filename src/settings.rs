@@ -74,6 +74,14 @@ pub struct TelegramSettings {
     /// Optional Bot API base URL; `TELOXIDE_API_URL` in the environment also works.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub api_url: Option<Url>,
+    /// Flood control: messages a resident may send at once ...
+    pub flood_burst: u32,
+    /// ... and then one more each this many milliseconds; the excess is dropped.
+    pub flood_period_ms: u64,
+    /// Pacing of replies to one chat: messages sent at once ...
+    pub pace_burst: u32,
+    /// ... and then one each this many milliseconds (Telegram allows about one a second).
+    pub pace_period_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -233,6 +241,28 @@ impl Settings {
                     self.broadcast.per_second
                 ),
             ));
+        }
+        for (key, value) in [
+            ("telegram.flood_burst", self.telegram.flood_burst as u64),
+            ("telegram.flood_period_ms", self.telegram.flood_period_ms),
+            ("telegram.pace_burst", self.telegram.pace_burst as u64),
+            ("telegram.pace_period_ms", self.telegram.pace_period_ms),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1".into()));
+            }
+        }
+        if let Some(secret) = &self.webhook.secret {
+            use secrecy::ExposeSecret;
+            let s = secret.expose_secret();
+            let fine = (1..=256).contains(&s.len())
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !fine {
+                return Err(invalid(
+                    "webhook.secret",
+                    "Telegram accepts 1 to 256 characters of A-Z, a-z, 0-9, _ and -".into(),
+                ));
+            }
         }
         if self.telegram.mode == TelegramMode::Webhook {
             match &self.webhook.public_url {

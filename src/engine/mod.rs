@@ -163,12 +163,20 @@ pub enum Event {
     StalePress,
 }
 
+/// Something only the adapter can do, asked for by the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Delete every personal row of the resident instead of saving the new state.
+    Forget,
+}
+
 /// The result of one step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub state: State,
     pub replies: Vec<Reply>,
     pub events: Vec<Event>,
+    pub effects: Vec<Effect>,
 }
 
 /// Advances one resident's conversation by one input.
@@ -182,6 +190,7 @@ pub fn step(script: &Script, state: State, input: &Input, lang_hint: Option<&str
         state: turn.state,
         replies: turn.replies,
         events: turn.events,
+        effects: turn.effects,
     }
 }
 
@@ -192,6 +201,7 @@ struct Turn<'s> {
     lang: usize,
     replies: Vec<Reply>,
     events: Vec<Event>,
+    effects: Vec<Effect>,
 }
 
 impl<'s> Turn<'s> {
@@ -211,6 +221,7 @@ impl<'s> Turn<'s> {
             lang,
             replies: Vec::new(),
             events: Vec::new(),
+            effects: Vec::new(),
         }
     }
 
@@ -252,6 +263,26 @@ impl<'s> Turn<'s> {
             "progress" => self.progress(),
             "language" => self.choose_language(),
             "help" => self.help(),
+            "privacy" => {
+                let text = self.text_of(Msg::Privacy).to_string();
+                let keyboard = self.back_buttons();
+                self.replies.push(Reply::Message { text, keyboard });
+            }
+            "delete_me" => {
+                let strings = &self.script.strings;
+                let keyboard = Keyboard::Inline(vec![vec![
+                    InlineButton {
+                        label: strings.get(Msg::ButtonDeleteYes, self.lang).to_string(),
+                        data: Press::Forget.encode(),
+                    },
+                    InlineButton {
+                        label: strings.get(Msg::ButtonMenu, self.lang).to_string(),
+                        data: Press::Open(MAIN_MENU.to_string()).encode(),
+                    },
+                ]]);
+                let text = self.text_of(Msg::DeleteConfirm).to_string();
+                self.replies.push(Reply::Message { text, keyboard });
+            }
             "cancel" => {
                 self.state.at = None;
                 self.say(Msg::Cancelled);
@@ -388,6 +419,16 @@ impl<'s> Turn<'s> {
                 None => self.stale(),
             },
             Press::Language(code) => self.set_language(&code),
+            Press::Forget => {
+                // Nothing of the old state is kept; the adapter deletes the stored rows.
+                self.state = State {
+                    lang: self.state.lang.take(),
+                    ..State::default()
+                };
+                self.events.clear();
+                self.effects.push(Effect::Forget);
+                self.say(Msg::Deleted);
+            }
             Press::Goto { dialogue, step } => {
                 let allowed = self.current().is_some_and(|(d, s)| {
                     d.id == dialogue

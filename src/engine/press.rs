@@ -22,6 +22,8 @@ pub enum Press {
     },
     /// Choose a language: `l:<code>`.
     Language(String),
+    /// Confirm that everything about the resident is to be deleted: `x:forget`.
+    Forget,
 }
 
 /// Telegram's limit on callback data.
@@ -39,6 +41,7 @@ impl Press {
                 option,
             } => format!("q:{dialogue}:{step}:{option}"),
             Press::Language(l) => format!("l:{l}"),
+            Press::Forget => "x:forget".to_string(),
         }
     }
 
@@ -53,6 +56,7 @@ impl Press {
             "o" => Press::Open(part(parts.next())?),
             "a" => Press::Action(part(parts.next())?),
             "l" => Press::Language(part(parts.next())?),
+            "x" if parts.next()? == "forget" => Press::Forget,
             "g" => Press::Goto {
                 dialogue: part(parts.next())?,
                 step: part(parts.next())?,
@@ -95,6 +99,7 @@ mod tests {
                 option: 3,
             },
             Press::Language("en".into()),
+            Press::Forget,
         ];
         for p in presses {
             assert_eq!(Press::decode(&p.encode()), Some(p));

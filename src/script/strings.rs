@@ -64,6 +64,21 @@ messages! {
     LanguageName => "language_name" [] "the name of this language, as its button label";
     LanguageSet => "language_set" [] "confirms the new language";
     ChatHint => "chat_hint" [] "printed once by `pomichnyk chat` at start";
+    Privacy => "privacy" [] "the answer to /privacy: what is stored and why";
+    DeleteConfirm => "delete_confirm" [] "asks to confirm /delete_me";
+    ButtonDeleteYes => "button_delete_yes" [] "the button that confirms /delete_me";
+    Deleted => "deleted" [] "sent after a resident's data was deleted";
+    SlowDown => "slow_down" [] "sent once when a resident sends too many messages too fast";
+    Failure => "failure" [] "sent when the bot could not save a step (the resident should try again)";
+    CmdStart => "cmd_start" [] "the /start command's description in Telegram's command menu";
+    CmdMenu => "cmd_menu" [] "the /menu command's description";
+    CmdLessons => "cmd_lessons" [] "the /lessons command's description";
+    CmdProgress => "cmd_progress" [] "the /progress command's description";
+    CmdLanguage => "cmd_language" [] "the /language command's description";
+    CmdHelp => "cmd_help" [] "the /help command's description";
+    CmdCancel => "cmd_cancel" [] "the /cancel command's description";
+    CmdPrivacy => "cmd_privacy" [] "the /privacy command's description";
+    CmdDeleteMe => "cmd_delete_me" [] "the /delete_me command's description";
 }
 
 /// The loaded sentences, indexed by [`Msg`] and language.

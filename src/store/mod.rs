@@ -20,7 +20,7 @@ use sqlx::Row;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::engine::{Event, State};
+use crate::engine::{Effect, Event, Outcome, State};
 
 mod writer;
 
@@ -207,6 +207,56 @@ impl Store {
             .await
             .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Saves what one engine step produced: the state and events, or, when the
+    /// resident asked to be forgotten, the deletion of everything about them.
+    pub async fn save(&self, user: i64, now: i64, outcome: &Outcome) -> Result<(), StoreError> {
+        if outcome.effects.contains(&Effect::Forget) {
+            self.forget(user).await
+        } else {
+            self.commit(Commit {
+                user,
+                now,
+                state: &outcome.state,
+                events: &outcome.events,
+            })
+            .await
+        }
+    }
+
+    /// Deletes every row keyed to a resident, in one transaction.
+    pub async fn forget(&self, user: i64) -> Result<(), StoreError> {
+        self.change(writer::Change::Forget { user }).await
+    }
+
+    /// Marks a resident as having blocked the bot (or not any more).
+    pub async fn set_blocked(&self, user: i64, blocked: bool) -> Result<(), StoreError> {
+        self.change(writer::Change::Blocked { user, blocked }).await
+    }
+
+    async fn change(&self, change: writer::Change) -> Result<(), StoreError> {
+        let (done, answer) = oneshot::channel();
+        self.writer
+            .send(writer::Request::Change(change, done))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// How many rows of any table are keyed to a resident (0 after [`Store::forget`]).
+    pub async fn rows_about(&self, user: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM residents WHERE user_id = ?1)
+                  + (SELECT count(*) FROM dialogue_state WHERE user_id = ?1)
+                  + (SELECT count(*) FROM events WHERE user_id = ?1)
+                  + (SELECT count(*) FROM lesson_progress WHERE user_id = ?1)
+                  + (SELECT count(*) FROM roles WHERE user_id = ?1) AS n",
+        )
+        .bind(user)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(row.try_get("n")?)
     }
 
     pub async fn resident(&self, user: i64) -> Result<Option<Resident>, StoreError> {

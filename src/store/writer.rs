@@ -35,8 +35,18 @@ pub(super) struct Job {
 
 pub(super) enum Request {
     Write(Job),
+    /// A single statement-level change outside residents' steps.
+    Change(Change, oneshot::Sender<Result<(), StoreError>>),
     /// Finish what is queued before this, then stop.
     Close(oneshot::Sender<()>),
+}
+
+/// Changes that are not a resident's step.
+pub(super) enum Change {
+    /// Delete every personal row of a resident.
+    Forget { user: i64 },
+    /// Telegram said the resident blocked the bot (or unblocked it).
+    Blocked { user: i64, blocked: bool },
 }
 
 /// Runs until every sender is gone or a `Close` arrives.
@@ -47,30 +57,74 @@ pub(super) async fn run(mut conn: PoolConnection<Sqlite>, mut requests: mpsc::Re
             return;
         };
         let mut closing = None;
+        let mut change = None;
         match first {
             Request::Write(job) => batch.push(job),
+            Request::Change(c, done) => change = Some((c, done)),
             Request::Close(ack) => closing = Some(ack),
         }
-        while closing.is_none() && batch.len() < MAX_BATCH {
+        while closing.is_none() && change.is_none() && batch.len() < MAX_BATCH {
             match requests.try_recv() {
                 Ok(Request::Write(job)) => batch.push(job),
+                Ok(Request::Change(c, done)) => change = Some((c, done)),
                 Ok(Request::Close(ack)) => closing = Some(ack),
                 Err(_) => break,
             }
         }
+        // Steps queued before a change are written before it, keeping their order.
         if !batch.is_empty() {
             write_batch(&mut conn, &mut batch).await;
+        }
+        if let Some((c, done)) = change {
+            let _ = done.send(apply(&mut conn, c).await);
         }
         if let Some(ack) = closing {
             // Jobs sent after the close are refused: their senders see a closed channel.
             requests.close();
-            while let Ok(Request::Write(job)) = requests.try_recv() {
-                let _ = job.done.send(Err(StoreError::Closed));
+            while let Ok(request) = requests.try_recv() {
+                match request {
+                    Request::Write(job) => {
+                        let _ = job.done.send(Err(StoreError::Closed));
+                    }
+                    Request::Change(_, done) => {
+                        let _ = done.send(Err(StoreError::Closed));
+                    }
+                    Request::Close(ack) => {
+                        let _ = ack.send(());
+                    }
+                }
             }
             let _ = ack.send(());
             return;
         }
     }
+}
+
+async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<(), StoreError> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    match change {
+        Change::Forget { user } => {
+            // State, events and lesson progress go with the resident (ON DELETE CASCADE).
+            sqlx::query("DELETE FROM residents WHERE user_id = ?")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM roles WHERE user_id = ?")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Change::Blocked { user, blocked } => {
+            sqlx::query("UPDATE residents SET blocked = ? WHERE user_id = ?")
+                .bind(blocked)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn write_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
@@ -112,7 +166,8 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<(), StoreErr
             .push_bind(job.now);
     });
     residents.push(
-        " ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, last_seen = excluded.last_seen",
+        // A resident who writes has not blocked the bot.
+        " ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, last_seen = excluded.last_seen, blocked = 0",
     );
     residents.build().execute(&mut *tx).await?;
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_api;
+
 use std::path::{Path, PathBuf};
 
 use pomichnyk::engine::{self, Event, Input, Keyboard, Reply, State};

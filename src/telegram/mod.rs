@@ -1,0 +1,361 @@
+//! The Telegram adapter: teloxide's dispatcher around the engine.
+//!
+//! An update is turned into an [`Input`], the engine steps, the store commits
+//! the new state, and only then are the replies sent. Updates of one chat are
+//! handled in order (teloxide distributes by chat); chats run concurrently.
+//!
+//! Architecture invariant: this is the only module that speaks Telegram.
+
+pub mod render;
+
+use std::future::{Future, IntoFuture};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use secrecy::ExposeSecret;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, ChatMemberUpdated};
+use teloxide::update_listeners::{webhooks, Polling};
+use url::Url;
+
+use crate::engine::{self, Input};
+use crate::script::{Msg, Script};
+use crate::settings::{Settings, TelegramMode};
+use crate::store::Store;
+use render::{DeliveryError, Origin};
+
+type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// Why the bot cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "no bot token: set TELOXIDE_TOKEN (from @BotFather) or telegram.token.\n\
+         To try the bot without Telegram, run: pomichnyk chat"
+    )]
+    NoToken,
+    #[error("TELOXIDE_API_URL {0:?} is not a URL")]
+    ApiUrl(String),
+}
+
+/// Everything a handler needs, shared by all of them.
+#[derive(Clone)]
+pub struct App {
+    script: Arc<Script>,
+    store: Store,
+    /// Drops a flooding resident's excess before it costs anything.
+    flood: Arc<DefaultKeyedRateLimiter<UserId>>,
+    /// Residents already told to slow down in this flood.
+    warned: Arc<std::sync::Mutex<std::collections::HashSet<UserId>>>,
+    /// Spaces out replies to one chat.
+    pace: Arc<DefaultKeyedRateLimiter<ChatId>>,
+}
+
+impl App {
+    pub fn new(script: Arc<Script>, store: Store, settings: &Settings) -> App {
+        let quota = |burst: u32, period_ms: u64| {
+            Quota::with_period(Duration::from_millis(period_ms.max(1)))
+                .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+                .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
+        };
+        let t = &settings.telegram;
+        App {
+            script,
+            store,
+            flood: Arc::new(RateLimiter::keyed(quota(t.flood_burst, t.flood_period_ms))),
+            warned: Arc::default(),
+            pace: Arc::new(RateLimiter::keyed(quota(t.pace_burst, t.pace_period_ms))),
+        }
+    }
+}
+
+/// Makes the bot from the token and Bot API address in the environment or settings.
+pub fn bot(settings: &Settings) -> Result<Bot, StartError> {
+    let token = std::env::var("TELOXIDE_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| settings.telegram.token.as_ref().map(|t| t.expose_secret().to_string()))
+        .ok_or(StartError::NoToken)?;
+    let mut bot = Bot::new(token);
+    let api = std::env::var("TELOXIDE_API_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| Url::parse(u.trim()).map_err(|_| StartError::ApiUrl(u)))
+        .transpose()?
+        .or_else(|| settings.telegram.api_url.clone());
+    if let Some(mut url) = api {
+        // "http://host/base/" would make requests to "//bot...".
+        let path = url.path().trim_end_matches('/').to_string();
+        url.set_path(&path);
+        bot = bot.set_api_url(url);
+    }
+    Ok(bot)
+}
+
+/// Runs the bot until `shutdown` completes, then lets the updates being
+/// handled finish and returns.
+pub async fn run(
+    settings: &Settings,
+    bot: Bot,
+    store: Store,
+    script: Arc<Script>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let me = render::call(|| bot.get_me().into_future())
+        .await
+        .context("cannot reach the Telegram Bot API (is the token right?)")?;
+    tracing::info!(bot = %me.username(), "connected to Telegram");
+    set_commands(&bot, &script).await;
+
+    let app = App::new(script, store, settings);
+    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
+        .dependencies(dptree::deps![app])
+        .default_handler(|update| async move {
+            tracing::debug!(update = update.id.0, "update ignored");
+        })
+        .error_handler(LoggingErrorHandler::with_custom_text("an update handler failed"))
+        .build();
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("stopping: finishing the updates in hand");
+        // Fails only if the dispatcher is not running yet or already stopped.
+        while let Err(e) = token.shutdown() {
+            tracing::debug!(error = %e, "dispatcher not running yet");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+
+    match settings.telegram.mode {
+        TelegramMode::Polling => {
+            let listener = Polling::builder(bot.clone())
+                .timeout(Duration::from_secs(25))
+                .backoff_strategy(|errors| Duration::from_millis((250u64 << errors.min(5)).min(5_000)))
+                .delete_webhook()
+                .await
+                .build();
+            tracing::info!("polling started");
+            dispatcher
+                .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("polling failed"))
+                .await;
+        }
+        TelegramMode::Webhook => {
+            let listen = settings.webhook.listen;
+            let url = settings.webhook.public_url.clone().context("webhook.public_url is not set")?;
+            let secret = settings
+                .webhook
+                .secret
+                .as_ref()
+                .context("webhook.secret is not set")?
+                .expose_secret()
+                .to_string();
+            let options = webhooks::Options::new(listen, url).secret_token(secret);
+            let (listener, stop, router) = webhooks::axum_to_router(bot.clone(), options)
+                .await
+                .context("cannot register the webhook with Telegram")?;
+            let tcp = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen} (webhook.listen)"))?;
+            tracing::info!(%listen, "webhook listening");
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(tcp, router).with_graceful_shutdown(stop).await {
+                    tracing::error!(error = %e, "webhook server failed");
+                }
+            });
+            dispatcher
+                .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("webhook failed"))
+                .await;
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The command menu in every language, from `strings.toml`.
+async fn set_commands(bot: &Bot, script: &Script) {
+    let commands = |lang: usize| -> Vec<BotCommand> {
+        let s = &script.strings;
+        [
+            ("start", Msg::CmdStart),
+            ("menu", Msg::CmdMenu),
+            ("lessons", Msg::CmdLessons),
+            ("progress", Msg::CmdProgress),
+            ("language", Msg::CmdLanguage),
+            ("help", Msg::CmdHelp),
+            ("cancel", Msg::CmdCancel),
+            ("privacy", Msg::CmdPrivacy),
+            ("delete_me", Msg::CmdDeleteMe),
+        ]
+        .into_iter()
+        .map(|(name, msg)| BotCommand::new(name, s.get(msg, lang)))
+        .collect()
+    };
+    // The default list, for apps in a language we do not have.
+    let mut result = render::call(|| bot.set_my_commands(commands(0)).into_future()).await.map(|_| ());
+    for (i, lang) in script.languages.iter().enumerate() {
+        if result.is_err() {
+            break;
+        }
+        result = render::call(|| bot.set_my_commands(commands(i)).language_code(lang.clone()).into_future())
+            .await
+            .map(|_| ());
+    }
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not set the command menu");
+    }
+}
+
+/// The update handler tree.
+pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'static>> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message))
+        .branch(Update::filter_callback_query().endpoint(on_callback))
+        .branch(Update::filter_my_chat_member().endpoint(on_member))
+}
+
+async fn on_message(bot: Bot, msg: Message, app: App) -> HandlerResult {
+    // Groups and channels are not for residents.
+    if !msg.chat.is_private() {
+        return Ok(());
+    }
+    let Some(user) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let input = if let Some(text) = msg.text() {
+        Input::from_text(text)
+    } else if let Some(location) = msg.location() {
+        Input::Location {
+            latitude: location.latitude,
+            longitude: location.longitude,
+        }
+    } else {
+        Input::Other
+    };
+    app.turn(&bot, user.id, msg.chat.id, user.language_code.as_deref(), input, None)
+        .await
+}
+
+async fn on_callback(bot: Bot, query: CallbackQuery, app: App) -> HandlerResult {
+    // Answer at once, whatever follows: the button's spinner stops.
+    if let Err(e) = render::call(|| bot.answer_callback_query(query.id.clone()).into_future()).await {
+        tracing::debug!(error = %e, "could not answer a callback query");
+    }
+    let (Some(data), Some(message)) = (query.data.clone(), query.regular_message()) else {
+        return Ok(());
+    };
+    if !message.chat.is_private() {
+        return Ok(());
+    }
+    let origin = Origin {
+        id: message.id,
+        text: message.text().unwrap_or_default().to_string(),
+        entities: message.entities().map(<[_]>::to_vec),
+    };
+    let origin = (!origin.text.is_empty()).then_some(origin);
+    app.turn(
+        &bot,
+        query.from.id,
+        message.chat.id,
+        query.from.language_code.as_deref(),
+        Input::Press(data),
+        origin.as_ref(),
+    )
+    .await
+}
+
+/// The resident blocked or unblocked the bot.
+async fn on_member(update: ChatMemberUpdated, app: App) -> HandlerResult {
+    if !update.chat.is_private() {
+        return Ok(());
+    }
+    let blocked = update.new_chat_member.is_banned() || update.new_chat_member.is_left();
+    tracing::info!(user = update.from.id.0, blocked, "resident changed the bot's membership");
+    app.store.set_blocked(user_key(update.from.id), blocked).await?;
+    Ok(())
+}
+
+fn user_key(id: UserId) -> i64 {
+    id.0 as i64
+}
+
+impl App {
+    /// One input of one resident: step, commit, then reply.
+    async fn turn(
+        &self,
+        bot: &Bot,
+        user: UserId,
+        chat: ChatId,
+        lang_hint: Option<&str>,
+        input: Input,
+        origin: Option<&Origin>,
+    ) -> HandlerResult {
+        if !self.allow(user) {
+            if self.first_warning(user) {
+                let lang = lang_hint.and_then(|l| self.script.lang_index(l)).unwrap_or(0);
+                let text = self.script.strings.get(Msg::SlowDown, lang).to_string();
+                let _ = render::call(|| bot.send_message(chat, text.clone()).into_future()).await;
+            }
+            tracing::debug!(user = user.0, "flood: update dropped");
+            return Ok(());
+        }
+        let id = user_key(user);
+        let state = match self.store.load_state(id).await {
+            Ok(s) => s.unwrap_or_default(),
+            Err(e) => return self.failed(bot, chat, lang_hint, e.into()).await,
+        };
+        let outcome = engine::step(&self.script, state, &input, lang_hint);
+        if let Err(e) = self.store.save(id, unix_now(), &outcome).await {
+            // Nothing was saved, so nothing is shown as done: the resident tries again.
+            return self.failed(bot, chat, lang_hint, e.into()).await;
+        }
+        let pace = || async move {
+            self.pace.until_key_ready(&chat).await;
+        };
+        match render::deliver(bot, chat, &outcome.replies, origin, pace).await {
+            Ok(()) => Ok(()),
+            Err(DeliveryError::Blocked(e)) => {
+                tracing::info!(user = user.0, error = %e, "resident blocked the bot");
+                self.store.set_blocked(id, true).await?;
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn failed(
+        &self,
+        bot: &Bot,
+        chat: ChatId,
+        lang_hint: Option<&str>,
+        error: Box<dyn std::error::Error + Send + Sync>,
+    ) -> HandlerResult {
+        let lang = lang_hint.and_then(|l| self.script.lang_index(l)).unwrap_or(0);
+        let text = self.script.strings.get(Msg::Failure, lang).to_string();
+        let _ = render::call(|| bot.send_message(chat, text.clone()).into_future()).await;
+        Err(error)
+    }
+
+    fn allow(&self, user: UserId) -> bool {
+        let allowed = self.flood.check_key(&user).is_ok();
+        if allowed {
+            if let Ok(mut warned) = self.warned.lock() {
+                warned.remove(&user);
+            }
+        }
+        allowed
+    }
+
+    /// True the first time a flooding resident is caught, until they calm down.
+    fn first_warning(&self, user: UserId) -> bool {
+        self.warned.lock().map(|mut w| w.insert(user)).unwrap_or(false)
+    }
+}
+
+fn unix_now() -> i64 {
+    crate::chat::unix_now()
+}

@@ -1,0 +1,401 @@
+//! A fake Telegram Bot API on 127.0.0.1: it hands out updates the test queues,
+//! records every call the bot makes, answers with Telegram's JSON shapes, and
+//! can be told to fail (429, 403, 5xx) or to treat a resident as blocked.
+
+#![allow(dead_code)]
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+pub const BOT_ID: i64 = 999_000;
+pub const TOKEN: &str = "123456:TEST-token";
+
+/// One request the bot made.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    pub params: Value,
+    pub at: Instant,
+    /// The id of the message a send created.
+    pub message_id: Option<i64>,
+}
+
+impl Call {
+    pub fn chat(&self) -> Option<i64> {
+        self.params.get("chat_id").and_then(Value::as_i64)
+    }
+
+    pub fn text(&self) -> &str {
+        self.params.get("text").and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+/// A failure to answer the next call of a method with.
+#[derive(Debug, Clone, Copy)]
+pub enum Fault {
+    /// 429 with `retry_after` seconds.
+    TooMany(u32),
+    /// 500 Internal Server Error.
+    Server,
+}
+
+#[derive(Default)]
+struct Inner {
+    updates: Vec<Value>,
+    next_update: i64,
+    next_message: i64,
+    calls: Vec<Call>,
+    faults: HashMap<String, VecDeque<Fault>>,
+    blocked: HashSet<i64>,
+    /// Messages the bot sent, by id, to put under callback queries.
+    sent: HashMap<i64, Value>,
+}
+
+#[derive(Clone)]
+pub struct FakeApi {
+    pub url: String,
+    inner: Arc<Mutex<Inner>>,
+    notify: Arc<Notify>,
+}
+
+impl FakeApi {
+    /// Starts the server on a free port of 127.0.0.1.
+    pub async fn start() -> FakeApi {
+        let inner = Arc::new(Mutex::new(Inner {
+            next_update: 1,
+            next_message: 1,
+            ..Inner::default()
+        }));
+        let notify = Arc::new(Notify::new());
+        let api = FakeApi {
+            url: String::new(),
+            inner,
+            notify,
+        };
+        let app = Router::new()
+            .route("/{bot}/{method}", post(handle))
+            .with_state(api.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakeApi { url, ..api }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues an update (`update_id` is filled in) and returns its id.
+    pub fn push(&self, mut update: Value) -> i64 {
+        let id = {
+            let mut inner = self.lock();
+            let id = inner.next_update;
+            inner.next_update += 1;
+            update["update_id"] = json!(id);
+            inner.updates.push(update);
+            id
+        };
+        self.notify.notify_waiters();
+        id
+    }
+
+    pub fn fail_next(&self, method: &str, fault: Fault) {
+        self.lock().faults.entry(method.to_string()).or_default().push_back(fault);
+    }
+
+    pub fn block(&self, chat: i64) {
+        self.lock().blocked.insert(chat);
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.lock().calls.clone()
+    }
+
+    pub fn calls_to(&self, method: &str) -> Vec<Call> {
+        self.lock().calls.iter().filter(|c| c.method == method).cloned().collect()
+    }
+
+    pub fn call_count(&self) -> usize {
+        self.lock().calls.len()
+    }
+
+    /// Whether every queued update has been handed out.
+    pub fn drained(&self) -> bool {
+        let inner = self.lock();
+        inner.updates.is_empty()
+    }
+
+    /// A message the bot sent, as Telegram would put it under a callback query.
+    pub fn sent_message(&self, id: i64) -> Option<Value> {
+        self.lock().sent.get(&id).cloned()
+    }
+
+    /// Waits until `check` finds what it wants in the calls, or fails after `secs`.
+    pub async fn wait_for<T>(&self, secs: u64, what: &str, mut check: impl FnMut(&[Call]) -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(v) = check(&self.lock().calls) {
+                return v;
+            }
+            if Instant::now() > deadline {
+                let calls: Vec<String> = self
+                    .calls()
+                    .iter()
+                    .map(|c| format!("{} {}", c.method, c.params))
+                    .collect();
+                panic!("timed out waiting for {what}; calls:\n{}", calls.join("\n"));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+async fn handle(State(api): State<FakeApi>, Path((bot, method)): Path<(String, String)>, body: String) -> Response {
+    if bot != format!("bot{TOKEN}") {
+        return error(StatusCode::UNAUTHORIZED, 401, "Unauthorized", None);
+    }
+    // Method names are case-insensitive; teloxide writes "SendMessage".
+    let mut chars = method.chars();
+    let method: String = chars.next().map(|c| c.to_ascii_lowercase()).into_iter().chain(chars).collect();
+    let params: Value = serde_json::from_str(&body).unwrap_or(json!({}));
+    if method == "getUpdates" {
+        return get_updates(&api, &params).await;
+    }
+    let sends = matches!(method.as_str(), "sendMessage" | "sendVenue" | "sendLocation");
+    let (fault, message_id) = {
+        let mut inner = api.lock();
+        let fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
+        let chat = params.get("chat_id").and_then(Value::as_i64);
+        let delivered = fault.is_none() && !chat.is_some_and(|c| inner.blocked.contains(&c));
+        let message_id = (sends && delivered).then(|| {
+            let id = inner.next_message;
+            inner.next_message += 1;
+            id
+        });
+        inner.calls.push(Call {
+            method: method.clone(),
+            params: params.clone(),
+            at: Instant::now(),
+            message_id,
+        });
+        (fault, message_id)
+    };
+    match fault {
+        Some(Fault::TooMany(secs)) => {
+            return error(
+                StatusCode::TOO_MANY_REQUESTS,
+                429,
+                &format!("Too Many Requests: retry after {secs}"),
+                Some(json!({ "retry_after": secs })),
+            )
+        }
+        Some(Fault::Server) => return error(StatusCode::INTERNAL_SERVER_ERROR, 500, "Internal Server Error", None),
+        None => {}
+    }
+    let chat = params.get("chat_id").and_then(Value::as_i64);
+    if chat.is_some_and(|c| api.lock().blocked.contains(&c)) {
+        return error(StatusCode::FORBIDDEN, 403, "Forbidden: bot was blocked by the user", None);
+    }
+    let result = match method.as_str() {
+        "getMe" => json!({
+            "id": BOT_ID, "is_bot": true, "first_name": "Pomichnyk", "username": "pomichnyk_test_bot",
+            "can_join_groups": true, "can_read_all_group_messages": false,
+            "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
+        }),
+        "sendMessage" | "sendVenue" | "sendLocation" => {
+            let id = message_id.unwrap_or(0);
+            let message = bot_message(id, chat.unwrap_or(0), &params);
+            api.lock().sent.insert(id, message.clone());
+            message
+        }
+        "editMessageText" => {
+            let id = params.get("message_id").and_then(Value::as_i64).unwrap_or(0);
+            let message = bot_message(id, chat.unwrap_or(0), &params);
+            api.lock().sent.insert(id, message.clone());
+            message
+        }
+        _ => json!(true),
+    };
+    Json(json!({ "ok": true, "result": result })).into_response()
+}
+
+async fn get_updates(api: &FakeApi, params: &Value) -> Response {
+    let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
+    let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0).min(1);
+    let deadline = Instant::now() + Duration::from_secs(timeout);
+    loop {
+        let notified = api.notify.notified();
+        let updates: Vec<Value> = {
+            let mut inner = api.lock();
+            inner.updates.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+            inner.updates.clone()
+        };
+        if !updates.is_empty() || Instant::now() >= deadline {
+            return Json(json!({ "ok": true, "result": updates })).into_response();
+        }
+        let _ = tokio::time::timeout(deadline - Instant::now(), notified).await;
+    }
+}
+
+fn error(status: StatusCode, code: u16, description: &str, parameters: Option<Value>) -> Response {
+    let mut body = json!({ "ok": false, "error_code": code, "description": description });
+    if let Some(p) = parameters {
+        body["parameters"] = p;
+    }
+    (status, Json(body)).into_response()
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(1)
+}
+
+/// A message from the bot, as the Bot API returns it.
+fn bot_message(id: i64, chat: i64, params: &Value) -> Value {
+    let mut message = json!({
+        "message_id": id,
+        "date": now(),
+        "chat": { "id": chat, "type": "private", "first_name": "Resident" },
+        "from": { "id": BOT_ID, "is_bot": true, "first_name": "Pomichnyk", "username": "pomichnyk_test_bot" },
+        "text": strip_tags(params.get("text").and_then(Value::as_str).unwrap_or("")),
+    });
+    if let Some(markup) = params.get("reply_markup").filter(|m| m.get("inline_keyboard").is_some()) {
+        message["reply_markup"] = markup.clone();
+    }
+    message
+}
+
+/// The visible text of Telegram HTML.
+pub fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+// ----- updates a resident sends ------------------------------------------
+
+fn user(id: i64, lang: &str) -> Value {
+    json!({ "id": id, "is_bot": false, "first_name": "Resident", "language_code": lang })
+}
+
+fn private_chat(id: i64) -> Value {
+    json!({ "id": id, "type": "private", "first_name": "Resident" })
+}
+
+/// A message from a resident with extra fields (text, sticker, photo ...).
+pub fn message(user_id: i64, lang: &str, message_id: i64, fields: Value) -> Value {
+    let mut message = json!({
+        "message_id": message_id,
+        "date": now(),
+        "chat": private_chat(user_id),
+        "from": user(user_id, lang),
+    });
+    if let (Some(m), Some(f)) = (message.as_object_mut(), fields.as_object()) {
+        for (k, v) in f {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    json!({ "message": message })
+}
+
+pub fn text(user_id: i64, lang: &str, message_id: i64, text: &str) -> Value {
+    let mut fields = json!({ "text": text });
+    if text.starts_with('/') {
+        let len = text.split_whitespace().next().map_or(0, |c| c.encode_utf16().count());
+        fields["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": len }]);
+    }
+    message(user_id, lang, message_id, fields)
+}
+
+pub fn callback(user_id: i64, lang: &str, message: Value, data: &str, query_id: &str) -> Value {
+    json!({
+        "callback_query": {
+            "id": query_id,
+            "from": user(user_id, lang),
+            "message": message,
+            "chat_instance": "42",
+            "data": data,
+        }
+    })
+}
+
+pub fn sticker() -> Value {
+    json!({ "sticker": {
+        "file_id": "st1", "file_unique_id": "st1u", "type": "regular",
+        "width": 512, "height": 512, "is_animated": false, "is_video": false, "emoji": "👍"
+    }})
+}
+
+pub fn photo() -> Value {
+    json!({ "photo": [{ "file_id": "ph1", "file_unique_id": "ph1u", "width": 90, "height": 60 }] })
+}
+
+pub fn voice() -> Value {
+    json!({ "voice": { "file_id": "v1", "file_unique_id": "v1u", "duration": 3 } })
+}
+
+pub fn document() -> Value {
+    json!({ "document": { "file_id": "d1", "file_unique_id": "d1u", "file_name": "bill.pdf" } })
+}
+
+pub fn contact() -> Value {
+    json!({ "contact": { "phone_number": "+380000000000", "first_name": "Someone" } })
+}
+
+pub fn location(latitude: f64, longitude: f64) -> Value {
+    json!({ "location": { "latitude": latitude, "longitude": longitude } })
+}
+
+pub fn edited_text(user_id: i64, message_id: i64, text: &str) -> Value {
+    json!({ "edited_message": {
+        "message_id": message_id, "date": now(), "edit_date": now(),
+        "chat": private_chat(user_id), "from": user(user_id, "uk"), "text": text
+    }})
+}
+
+pub fn channel_post(text: &str) -> Value {
+    json!({ "channel_post": {
+        "message_id": 1, "date": now(),
+        "chat": { "id": -1001, "type": "channel", "title": "News" }, "text": text
+    }})
+}
+
+/// The resident blocked (`kicked`) or unblocked (`member`) the bot.
+pub fn membership(user_id: i64, status: &str) -> Value {
+    let bot = json!({ "id": BOT_ID, "is_bot": true, "first_name": "Pomichnyk", "username": "pomichnyk_test_bot" });
+    let mut new_member = json!({ "user": bot.clone(), "status": status });
+    if status == "kicked" {
+        new_member["until_date"] = json!(0);
+    }
+    json!({ "my_chat_member": {
+        "chat": private_chat(user_id), "from": user(user_id, "uk"), "date": now(),
+        "old_chat_member": { "user": bot, "status": if status == "kicked" { "member" } else { "kicked" }, "until_date": 0 },
+        "new_chat_member": new_member,
+    }})
+}
+
+/// An update of a kind this version of the Bot API does not know.
+pub fn unknown_kind() -> Value {
+    json!({ "future_thing": { "id": 1 } })
+}

@@ -1,0 +1,480 @@
+//! The bot on Telegram, through the real HTTP path: `telegram::run` talks to a
+//! fake Bot API on 127.0.0.1. What the resident sends, what the bot answers.
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pomichnyk::settings::Settings;
+use pomichnyk::store::Store;
+use pomichnyk::telegram;
+use serde_json::{json, Value};
+use support::fake_api::{self, strip_tags, Call, FakeApi, Fault, TOKEN};
+use support::shipped_script;
+use tokio::sync::oneshot;
+
+/// The bot running in this process against a fake API, with its own database.
+struct RunningBot {
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    store: Store,
+}
+
+fn settings(api: &FakeApi, db: &Path, extra: &[(&str, &str)]) -> Settings {
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("POMICHNYK__TELEGRAM__TOKEN".into(), TOKEN.into()),
+        ("POMICHNYK__TELEGRAM__API_URL".into(), api.url.clone()),
+        ("POMICHNYK__DATABASE__URL".into(), format!("sqlite://{}", db.display())),
+    ]);
+    for (k, v) in extra {
+        env.insert(k.to_string(), v.to_string());
+    }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
+    Settings::load_with_env(&dir, Some(env)).expect("settings")
+}
+
+async fn spawn_bot(api: &FakeApi, db: &Path, extra: &[(&str, &str)]) -> RunningBot {
+    let settings = settings(api, db, extra);
+    let bot = telegram::bot(&settings).expect("bot");
+    let store = Store::open(&settings.database.url).await.expect("store");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.await;
+            };
+            telegram::run(&settings, bot, store, Arc::new(shipped_script()), shutdown).await
+        })
+    };
+    // Ready once it has announced its commands.
+    api.wait_for(10, "setMyCommands", |calls| calls.iter().any(|c| c.method == "setMyCommands").then_some(()))
+        .await;
+    RunningBot {
+        stop: Some(stop),
+        task,
+        store,
+    }
+}
+
+impl RunningBot {
+    async fn stop(mut self) -> Store {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let result = tokio::time::timeout(Duration::from_secs(5), &mut self.task)
+            .await
+            .expect("the bot stops within 5 s")
+            .expect("task");
+        result.expect("run ends cleanly");
+        self.store
+    }
+}
+
+/// A resident in a private chat with the bot.
+struct Resident<'a> {
+    api: &'a FakeApi,
+    id: i64,
+    lang: &'static str,
+    /// Calls before this index were answers to earlier messages.
+    mark: usize,
+    next_message: i64,
+    queries: u32,
+}
+
+impl<'a> Resident<'a> {
+    fn new(api: &'a FakeApi, id: i64, lang: &'static str) -> Self {
+        Resident {
+            api,
+            id,
+            lang,
+            mark: 0,
+            next_message: 1,
+            queries: 0,
+        }
+    }
+
+    fn send(&mut self, update: Value) {
+        self.mark = self.api.call_count();
+        self.api.push(update);
+    }
+
+    fn says(&mut self, text: &str) -> &mut Self {
+        self.next_message += 1;
+        let update = fake_api::text(self.id, self.lang, self.next_message, text);
+        self.send(update);
+        self
+    }
+
+    fn sends(&mut self, fields: Value) -> &mut Self {
+        self.next_message += 1;
+        let update = fake_api::message(self.id, self.lang, self.next_message, fields);
+        self.send(update);
+        self
+    }
+
+    fn is_mine(&self, call: &Call) -> bool {
+        call.chat() == Some(self.id) && matches!(call.method.as_str(), "sendMessage" | "editMessageText")
+    }
+
+    /// Waits until the bot has said something containing `text` since the last input.
+    async fn sees(&mut self, text: &str) -> &mut Self {
+        let (mark, id) = (self.mark, self.id);
+        self.api
+            .wait_for(15, &format!("{text:?} to {id}"), |calls| {
+                calls[mark.min(calls.len())..]
+                    .iter()
+                    .any(|c| self.is_mine(c) && strip_tags(c.text()).contains(text))
+                    .then_some(())
+            })
+            .await;
+        self
+    }
+
+    /// The last message to this resident with a button whose label contains `label`.
+    async fn button(&self, label: &str) -> (Call, Value) {
+        let id = self.id;
+        self.api
+            .wait_for(15, &format!("a button {label:?} for {id}"), |calls| {
+                calls.iter().rev().filter(|c| self.is_mine(c)).find_map(|c| {
+                    let markup = &c.params["reply_markup"];
+                    let rows = markup["inline_keyboard"].as_array().or_else(|| markup["keyboard"].as_array())?;
+                    rows.iter()
+                        .flat_map(|r| r.as_array().cloned().unwrap_or_default())
+                        .find(|b| b["text"].as_str().is_some_and(|t| t.contains(label)))
+                        .map(|b| (c.clone(), b))
+                })
+            })
+            .await
+    }
+
+    /// Taps a button: an inline one sends a callback query, a menu one its label.
+    async fn taps(&mut self, label: &str) -> &mut Self {
+        let (call, button) = self.button(label).await;
+        match button["callback_data"].as_str() {
+            Some(data) => {
+                let message = self
+                    .api
+                    .sent_message(call.message_id.expect("a sent message"))
+                    .expect("the message");
+                self.queries += 1;
+                let query = format!("q{}-{}", self.id, self.queries);
+                let update = fake_api::callback(self.id, self.lang, message, data, &query);
+                self.send(update);
+            }
+            None => {
+                let text = button["text"].as_str().unwrap_or_default().to_string();
+                self.says(&text);
+            }
+        }
+        self
+    }
+
+    /// Everything sent to this resident since the last input, as text.
+    fn said(&self) -> Vec<String> {
+        self.api.calls()[self.mark..]
+            .iter()
+            .filter(|c| self.is_mine(c))
+            .map(|c| strip_tags(c.text()))
+            .collect()
+    }
+}
+
+fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("bot.db");
+    (dir, db)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_start_in_ukrainian_and_in_english() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let bot = spawn_bot(&api, &db, &[]).await;
+
+    // The command menu is set for every language.
+    let commands = api.calls_to("setMyCommands");
+    assert!(commands.iter().any(|c| c.params["language_code"] == "uk"));
+    assert!(commands.iter().any(|c| c.params["language_code"] == "en"));
+    assert!(api.calls_to("deleteWebhook").len() == 1, "polling deletes any webhook first");
+
+    let mut olena = Resident::new(&api, 101, "uk");
+    olena.says("/start").sees("Вітаю!").await.sees("Головне меню").await;
+    let (call, _) = olena.button("Уроки").await;
+    assert_eq!(call.params["reply_markup"]["is_persistent"], json!(true), "the main menu stays on screen");
+    assert_eq!(call.params["parse_mode"], json!("HTML"));
+
+    let mut john = Resident::new(&api, 102, "en");
+    john.says("/start").sees("Hello!").await.sees("Main menu").await;
+    let mut hans = Resident::new(&api, 103, "de");
+    hans.says("/start").sees("Вітаю!").await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_lesson_by_button_presses() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let bot = spawn_bot(&api, &db, &[]).await;
+    let mut r = Resident::new(&api, 201, "uk");
+    r.says("/start").sees("Головне меню").await;
+    r.taps("Уроки").await.sees("Оберіть урок").await;
+    r.taps("фішинг").await.sees("це обман").await;
+    r.taps("Далі").await.sees("Ознаки фішингу").await;
+    r.taps("Далі").await.sees("Що зробите?").await;
+    r.taps("Подзвоню").await.sees("Правильно!").await.sees("адресу сайту").await;
+    // The question stays readable, with the chosen answer under it and no buttons.
+    let edit = api
+        .calls_to("editMessageText")
+        .into_iter()
+        .find(|c| c.chat() == Some(201))
+        .expect("the question is edited");
+    assert!(edit.text().contains("Що зробите?") && edit.text().contains("Ваша відповідь: Подзвоню"), "{}", edit.text());
+    assert!(edit.params.get("reply_markup").is_none());
+    r.taps("Далі").await.taps("Далі").await.sees("Що це?").await;
+    r.taps("Справжня виплата").await.sees("Не зовсім").await.sees("Спробуйте ще раз").await;
+    r.taps("Шахраї").await.sees("Правильно!").await;
+    r.taps("Далі").await.sees("пройдено!").await.sees("1 з 2").await;
+    // Every button press was answered: no endless spinner.
+    let answered = api.calls_to("answerCallbackQuery").len();
+    assert_eq!(answered as u32, r.queries, "every callback query is answered");
+
+    let store = bot.stop().await;
+    let progress = store.lesson_progress(201).await.expect("progress");
+    assert!(progress[0].completed_at.is_some());
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_in_the_middle_of_a_lesson_resumes_it() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let bot = spawn_bot(&api, &db, &[]).await;
+    let mut r = Resident::new(&api, 301, "uk");
+    r.says("/start lesson_passwords").sees("Пароль — це ключ").await;
+    r.taps("Далі").await.sees("трьох випадкових слів").await;
+    bot.stop().await.close().await;
+
+    let bot = spawn_bot(&api, &db, &[]).await;
+    // The resident presses the button of the message they still see.
+    r.taps("Далі").await.sees("Який пароль найнадійніший?").await;
+    bot.stop().await.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poster_link_is_recorded() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let bot = spawn_bot(&api, &db, &[]).await;
+    let mut r = Resident::new(&api, 401, "uk");
+    r.says("/start hub_branch_7").sees("Вітаю!").await;
+    let store = bot.stop().await;
+    let resident = store.resident(401).await.expect("read").expect("row");
+    assert_eq!(resident.referring_hub.as_deref(), Some("branch_7"));
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_who_blocked_the_bot_is_marked_and_unmarked() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let bot = spawn_bot(&api, &db, &[]).await;
+    let mut r = Resident::new(&api, 501, "uk");
+    r.says("/start").sees("Головне меню").await;
+
+    api.block(501);
+    r.says("/menu");
+    api.wait_for(10, "a refused send", |calls| {
+        calls.iter().any(|c| c.chat() == Some(501) && c.method == "sendMessage" && c.message_id.is_none()).then_some(())
+    })
+    .await;
+    let store_view = Store::open(&format!("sqlite://{}", db.display())).await.expect("open");
+    wait_until(|| async { store_view.resident(501).await.ok().flatten().is_some_and(|r| r.blocked) }).await;
+    let sends_after_block = api.calls_to("sendMessage").iter().filter(|c| c.chat() == Some(501)).count();
+
+    // Telegram tells the bot it was unblocked.
+    api.push(fake_api::membership(501, "member"));
+    wait_until(|| async { store_view.resident(501).await.ok().flatten().is_some_and(|r| !r.blocked) }).await;
+    api.push(fake_api::membership(501, "kicked"));
+    wait_until(|| async { store_view.resident(501).await.ok().flatten().is_some_and(|r| r.blocked) }).await;
+    assert_eq!(
+        api.calls_to("sendMessage").iter().filter(|c| c.chat() == Some(501)).count(),
+        sends_after_block,
+        "nothing more is sent to a resident who blocked the bot"
+    );
+    store_view.close().await;
+    bot.stop().await.close().await;
+}
+
+async fn wait_until<F, Fut>(mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_requests_waits_retry_after() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let bot = spawn_bot(&api, &db, &[]).await;
+    api.fail_next("sendMessage", Fault::TooMany(1));
+    let mut r = Resident::new(&api, 601, "uk");
+    r.says("/help").sees("Що я вмію").await;
+    let sends: Vec<Call> = api.calls_to("sendMessage").into_iter().filter(|c| c.chat() == Some(601)).collect();
+    assert!(sends.len() >= 2, "the refused message is sent again");
+    let waited = sends[1].at - sends[0].at;
+    assert!(waited >= Duration::from_millis(950), "waited only {waited:?}");
+    bot.stop().await.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_error_is_retried() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let bot = spawn_bot(&api, &db, &[]).await;
+    api.fail_next("sendMessage", Fault::Server);
+    let mut r = Resident::new(&api, 701, "uk");
+    r.says("/help").sees("Що я вмію").await;
+    let sends = api.calls_to("sendMessage").into_iter().filter(|c| c.chat() == Some(701)).count();
+    assert!(sends >= 2, "the failed message is sent again");
+    bot.stop().await.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_resident_is_told_once_and_others_are_not_slowed() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let bot = spawn_bot(&api, &db, &[]).await;
+    let mut flood = Resident::new(&api, 801, "uk");
+    for i in 0..30 {
+        flood.says(&format!("привіт {i}"));
+    }
+    let mut calm = Resident::new(&api, 802, "uk");
+    let started = Instant::now();
+    calm.says("/help").sees("Що я вмію").await;
+    assert!(started.elapsed() < Duration::from_secs(3), "the calm resident waited {:?}", started.elapsed());
+
+    api.wait_for(15, "the slow-down note", |calls| {
+        calls.iter().any(|c| c.chat() == Some(801) && c.text().contains("дуже швидко")).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let to_flooder: Vec<Call> = api.calls_to("sendMessage").into_iter().filter(|c| c.chat() == Some(801)).collect();
+    let notes = to_flooder.iter().filter(|c| c.text().contains("дуже швидко")).count();
+    let answers = to_flooder.iter().filter(|c| c.text().contains("не зрозумів")).count();
+    assert_eq!(notes, 1, "one slow-down note");
+    assert!(answers < 30 && answers >= 10, "{answers} of 30 messages were answered");
+    bot.stop().await.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_input_gets_a_kind_answer_and_nothing_breaks() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let bot = spawn_bot(&api, &db, &[]).await;
+    let mut r = Resident::new(&api, 901, "uk");
+    r.says("/start").sees("Головне меню").await;
+    for fields in [
+        fake_api::sticker(),
+        fake_api::photo(),
+        fake_api::voice(),
+        fake_api::document(),
+        fake_api::contact(),
+        fake_api::location(49.42, 26.98),
+    ] {
+        r.sends(fields.clone()).sees("я розумію лише текст і кнопки").await.sees("Головне меню").await;
+    }
+    r.says(&"ї".repeat(10_000)).sees("не зрозумів").await;
+
+    // Edits, channel posts and unknown kinds of update get no answer, and the bot goes on.
+    let before = api.calls_to("sendMessage").len();
+    api.push(fake_api::edited_text(901, 2, "/start"));
+    api.push(fake_api::channel_post("/start"));
+    api.push(fake_api::unknown_kind());
+    r.says("/help").sees("Що я вмію").await;
+    let after: Vec<String> = api.calls_to("sendMessage")[before..].iter().map(|c| strip_tags(c.text())).collect();
+    assert_eq!(after.len(), 1, "only /help was answered: {after:#?}");
+    assert!(!r.said().is_empty());
+    bot.stop().await.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_me_asks_then_forgets_everything() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let bot = spawn_bot(&api, &db, &[]).await;
+    let mut r = Resident::new(&api, 1001, "uk");
+    r.says("/start lesson_phishing").sees("це обман").await;
+    r.says("/privacy").sees("Що я зберігаю").await;
+    r.says("/delete_me").sees("Видалити все").await;
+    r.taps("Так, видалити").await.sees("Я видалив усе").await;
+    let store = bot.stop().await;
+    assert_eq!(store.rows_about(1001).await.expect("count"), 0, "no row about the resident is left");
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_needs_the_secret() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let listen = format!("127.0.0.1:{port}");
+    let bot = spawn_bot(
+        &api,
+        &db,
+        &[
+            ("POMICHNYK__TELEGRAM__MODE", "webhook"),
+            ("POMICHNYK__WEBHOOK__LISTEN", &listen),
+            ("POMICHNYK__WEBHOOK__PUBLIC_URL", "https://bot.example.org/hook"),
+            ("POMICHNYK__WEBHOOK__SECRET", "s3cret-Token_1"),
+        ],
+    )
+    .await;
+    let set = api.calls_to("setWebhook");
+    assert_eq!(set.len(), 1);
+    assert_eq!(set[0].params["url"], json!("https://bot.example.org/hook"));
+    assert_eq!(set[0].params["secret_token"], json!("s3cret-Token_1"));
+
+    let client = reqwest::Client::new();
+    let url = format!("http://{listen}/hook");
+    let mut update = fake_api::text(1101, "uk", 5, "/help");
+    update["update_id"] = json!(1);
+    let post = |secret: Option<&str>| {
+        let mut request = client.post(&url).json(&update);
+        if let Some(s) = secret {
+            request = request.header("X-Telegram-Bot-Api-Secret-Token", s);
+        }
+        request.send()
+    };
+    let mut status = None;
+    for _ in 0..50 {
+        match post(None).await {
+            Ok(response) => {
+                status = Some(response.status().as_u16());
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    assert_eq!(status, Some(401), "no secret, no entry");
+    assert_eq!(post(Some("wrong")).await.expect("post").status().as_u16(), 401);
+    assert_eq!(api.calls_to("sendMessage").len(), 0, "refused updates are not handled");
+    assert_eq!(post(Some("s3cret-Token_1")).await.expect("post").status().as_u16(), 200);
+    api.wait_for(10, "the answer to /help", |calls| {
+        calls.iter().any(|c| c.chat() == Some(1101) && strip_tags(c.text()).contains("Що я вмію")).then_some(())
+    })
+    .await;
+    bot.stop().await.close().await;
+}
