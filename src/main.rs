@@ -2,8 +2,8 @@
 //! settings and hands over to the library.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -117,10 +117,18 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let bot = telegram::bot(&settings)?;
             let script = load_or_explain(&settings, &languages)?;
             tracing::info!(dialogues = script.dialogues.len(), "dialogues loaded");
-            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             runtime.block_on(async {
                 let store = Store::open(&settings.database.url).await?;
-                let result = telegram::run(&settings, bot, store.clone(), Arc::new(script), stop_signal()).await;
+                let result = telegram::run(
+                    &settings,
+                    bot,
+                    store.clone(),
+                    Arc::new(script),
+                    stop_signal(),
+                )
+                .await;
                 store.close().await;
                 result
             })?;

@@ -256,7 +256,8 @@ impl Settings {
             use secrecy::ExposeSecret;
             let s = secret.expose_secret();
             let fine = (1..=256).contains(&s.len())
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
             if !fine {
                 return Err(invalid(
                     "webhook.secret",

@@ -27,7 +27,10 @@ fn settings(api: &FakeApi, db: &Path, extra: &[(&str, &str)]) -> Settings {
     let mut env: HashMap<String, String> = HashMap::from([
         ("POMICHNYK__TELEGRAM__TOKEN".into(), TOKEN.into()),
         ("POMICHNYK__TELEGRAM__API_URL".into(), api.url.clone()),
-        ("POMICHNYK__DATABASE__URL".into(), format!("sqlite://{}", db.display())),
+        (
+            "POMICHNYK__DATABASE__URL".into(),
+            format!("sqlite://{}", db.display()),
+        ),
     ]);
     for (k, v) in extra {
         env.insert(k.to_string(), v.to_string());
@@ -50,9 +53,14 @@ async fn spawn_bot(api: &FakeApi, db: &Path, extra: &[(&str, &str)]) -> RunningB
             telegram::run(&settings, bot, store, Arc::new(shipped_script()), shutdown).await
         })
     };
-    // Ready once it has announced its commands.
-    api.wait_for(10, "setMyCommands", |calls| calls.iter().any(|c| c.method == "setMyCommands").then_some(()))
-        .await;
+    // Ready once its commands are set and its update listener is set up.
+    api.wait_for(10, "the bot to start", |calls| {
+        calls
+            .iter()
+            .any(|c| c.method == "getWebhookInfo" || c.method == "setWebhook")
+            .then_some(())
+    })
+    .await;
     RunningBot {
         stop: Some(stop),
         task,
@@ -117,7 +125,9 @@ impl<'a> Resident<'a> {
     }
 
     fn is_mine(&self, call: &Call) -> bool {
-        call.chat() == Some(self.id) && matches!(call.method.as_str(), "sendMessage" | "editMessageText")
+        call.delivered
+            && call.chat() == Some(self.id)
+            && matches!(call.method.as_str(), "sendMessage" | "editMessageText")
     }
 
     /// Waits until the bot has said something containing `text` since the last input.
@@ -134,19 +144,26 @@ impl<'a> Resident<'a> {
         self
     }
 
-    /// The last message to this resident with a button whose label contains `label`.
+    /// The last message to this resident since their last input with a button
+    /// whose label contains `label`.
     async fn button(&self, label: &str) -> (Call, Value) {
-        let id = self.id;
+        let (id, mark) = (self.id, self.mark);
         self.api
             .wait_for(15, &format!("a button {label:?} for {id}"), |calls| {
-                calls.iter().rev().filter(|c| self.is_mine(c)).find_map(|c| {
-                    let markup = &c.params["reply_markup"];
-                    let rows = markup["inline_keyboard"].as_array().or_else(|| markup["keyboard"].as_array())?;
-                    rows.iter()
-                        .flat_map(|r| r.as_array().cloned().unwrap_or_default())
-                        .find(|b| b["text"].as_str().is_some_and(|t| t.contains(label)))
-                        .map(|b| (c.clone(), b))
-                })
+                calls[mark.min(calls.len())..]
+                    .iter()
+                    .rev()
+                    .filter(|c| self.is_mine(c))
+                    .find_map(|c| {
+                        let markup = &c.params["reply_markup"];
+                        let rows = markup["inline_keyboard"]
+                            .as_array()
+                            .or_else(|| markup["keyboard"].as_array())?;
+                        rows.iter()
+                            .flat_map(|r| r.as_array().cloned().unwrap_or_default())
+                            .find(|b| b["text"].as_str().is_some_and(|t| t.contains(label)))
+                            .map(|b| (c.clone(), b))
+                    })
             })
             .await
     }
@@ -199,16 +216,33 @@ async fn first_start_in_ukrainian_and_in_english() {
     let commands = api.calls_to("setMyCommands");
     assert!(commands.iter().any(|c| c.params["language_code"] == "uk"));
     assert!(commands.iter().any(|c| c.params["language_code"] == "en"));
-    assert!(api.calls_to("deleteWebhook").len() == 1, "polling deletes any webhook first");
+    assert_eq!(
+        api.calls_to("getWebhookInfo").len(),
+        1,
+        "polling checks for (and deletes) a webhook first"
+    );
 
     let mut olena = Resident::new(&api, 101, "uk");
-    olena.says("/start").sees("Вітаю!").await.sees("Головне меню").await;
+    olena
+        .says("/start")
+        .sees("Вітаю!")
+        .await
+        .sees("Головне меню")
+        .await;
     let (call, _) = olena.button("Уроки").await;
-    assert_eq!(call.params["reply_markup"]["is_persistent"], json!(true), "the main menu stays on screen");
+    assert_eq!(
+        call.params["reply_markup"]["is_persistent"],
+        json!(true),
+        "the main menu stays on screen"
+    );
     assert_eq!(call.params["parse_mode"], json!("HTML"));
 
     let mut john = Resident::new(&api, 102, "en");
-    john.says("/start").sees("Hello!").await.sees("Main menu").await;
+    john.says("/start")
+        .sees("Hello!")
+        .await
+        .sees("Main menu")
+        .await;
     let mut hans = Resident::new(&api, 103, "de");
     hans.says("/start").sees("Вітаю!").await;
     bot.stop().await;
@@ -225,22 +259,44 @@ async fn a_whole_lesson_by_button_presses() {
     r.taps("фішинг").await.sees("це обман").await;
     r.taps("Далі").await.sees("Ознаки фішингу").await;
     r.taps("Далі").await.sees("Що зробите?").await;
-    r.taps("Подзвоню").await.sees("Правильно!").await.sees("адресу сайту").await;
+    r.taps("Подзвоню")
+        .await
+        .sees("Правильно!")
+        .await
+        .sees("адресу сайту")
+        .await;
     // The question stays readable, with the chosen answer under it and no buttons.
     let edit = api
         .calls_to("editMessageText")
         .into_iter()
         .find(|c| c.chat() == Some(201))
         .expect("the question is edited");
-    assert!(edit.text().contains("Що зробите?") && edit.text().contains("Ваша відповідь: Подзвоню"), "{}", edit.text());
+    assert!(
+        edit.text().contains("Що зробите?") && edit.text().contains("Ваша відповідь: Подзвоню"),
+        "{}",
+        edit.text()
+    );
     assert!(edit.params.get("reply_markup").is_none());
     r.taps("Далі").await.taps("Далі").await.sees("Що це?").await;
-    r.taps("Справжня виплата").await.sees("Не зовсім").await.sees("Спробуйте ще раз").await;
+    r.taps("Справжня виплата")
+        .await
+        .sees("Не зовсім")
+        .await
+        .sees("Спробуйте ще раз")
+        .await;
     r.taps("Шахраї").await.sees("Правильно!").await;
-    r.taps("Далі").await.sees("пройдено!").await.sees("1 з 2").await;
+    r.taps("Далі")
+        .await
+        .sees("пройдено!")
+        .await
+        .sees("1 з 2")
+        .await;
     // Every button press was answered: no endless spinner.
     let answered = api.calls_to("answerCallbackQuery").len();
-    assert_eq!(answered as u32, r.queries, "every callback query is answered");
+    assert_eq!(
+        answered as u32, r.queries,
+        "every callback query is answered"
+    );
 
     let store = bot.stop().await;
     let progress = store.lesson_progress(201).await.expect("progress");
@@ -254,13 +310,18 @@ async fn a_restart_in_the_middle_of_a_lesson_resumes_it() {
     let (_dir, db) = temp_db();
     let bot = spawn_bot(&api, &db, &[]).await;
     let mut r = Resident::new(&api, 301, "uk");
-    r.says("/start lesson_passwords").sees("Пароль — це ключ").await;
+    r.says("/start lesson_passwords")
+        .sees("Пароль — це ключ")
+        .await;
     r.taps("Далі").await.sees("трьох випадкових слів").await;
     bot.stop().await.close().await;
 
     let bot = spawn_bot(&api, &db, &[]).await;
     // The resident presses the button of the message they still see.
-    r.taps("Далі").await.sees("Який пароль найнадійніший?").await;
+    r.taps("Далі")
+        .await
+        .sees("Який пароль найнадійніший?")
+        .await;
     bot.stop().await.close().await;
 }
 
@@ -288,20 +349,56 @@ async fn a_resident_who_blocked_the_bot_is_marked_and_unmarked() {
     api.block(501);
     r.says("/menu");
     api.wait_for(10, "a refused send", |calls| {
-        calls.iter().any(|c| c.chat() == Some(501) && c.method == "sendMessage" && c.message_id.is_none()).then_some(())
+        calls
+            .iter()
+            .any(|c| c.chat() == Some(501) && c.method == "sendMessage" && c.message_id.is_none())
+            .then_some(())
     })
     .await;
-    let store_view = Store::open(&format!("sqlite://{}", db.display())).await.expect("open");
-    wait_until(|| async { store_view.resident(501).await.ok().flatten().is_some_and(|r| r.blocked) }).await;
-    let sends_after_block = api.calls_to("sendMessage").iter().filter(|c| c.chat() == Some(501)).count();
+    let store_view = Store::open(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("open");
+    wait_until(|| async {
+        store_view
+            .resident(501)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|r| r.blocked)
+    })
+    .await;
+    let sends_after_block = api
+        .calls_to("sendMessage")
+        .iter()
+        .filter(|c| c.chat() == Some(501))
+        .count();
 
     // Telegram tells the bot it was unblocked.
     api.push(fake_api::membership(501, "member"));
-    wait_until(|| async { store_view.resident(501).await.ok().flatten().is_some_and(|r| !r.blocked) }).await;
+    wait_until(|| async {
+        store_view
+            .resident(501)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|r| !r.blocked)
+    })
+    .await;
     api.push(fake_api::membership(501, "kicked"));
-    wait_until(|| async { store_view.resident(501).await.ok().flatten().is_some_and(|r| r.blocked) }).await;
+    wait_until(|| async {
+        store_view
+            .resident(501)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|r| r.blocked)
+    })
+    .await;
     assert_eq!(
-        api.calls_to("sendMessage").iter().filter(|c| c.chat() == Some(501)).count(),
+        api.calls_to("sendMessage")
+            .iter()
+            .filter(|c| c.chat() == Some(501))
+            .count(),
         sends_after_block,
         "nothing more is sent to a resident who blocked the bot"
     );
@@ -329,10 +426,20 @@ async fn too_many_requests_waits_retry_after() {
     api.fail_next("sendMessage", Fault::TooMany(1));
     let mut r = Resident::new(&api, 601, "uk");
     r.says("/help").sees("Що я вмію").await;
-    let sends: Vec<Call> = api.calls_to("sendMessage").into_iter().filter(|c| c.chat() == Some(601)).collect();
-    assert!(sends.len() >= 2, "the refused message is sent again");
+    let sends: Vec<Call> = api
+        .calls_to("sendMessage")
+        .into_iter()
+        .filter(|c| c.chat() == Some(601))
+        .collect();
+    assert!(
+        sends.len() >= 2,
+        "the refused message is sent again: {sends:#?}"
+    );
     let waited = sends[1].at - sends[0].at;
-    assert!(waited >= Duration::from_millis(950), "waited only {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(950),
+        "waited only {waited:?}"
+    );
     bot.stop().await.close().await;
 }
 
@@ -344,7 +451,11 @@ async fn a_server_error_is_retried() {
     api.fail_next("sendMessage", Fault::Server);
     let mut r = Resident::new(&api, 701, "uk");
     r.says("/help").sees("Що я вмію").await;
-    let sends = api.calls_to("sendMessage").into_iter().filter(|c| c.chat() == Some(701)).count();
+    let sends = api
+        .calls_to("sendMessage")
+        .into_iter()
+        .filter(|c| c.chat() == Some(701))
+        .count();
     assert!(sends >= 2, "the failed message is sent again");
     bot.stop().await.close().await;
 }
@@ -353,7 +464,8 @@ async fn a_server_error_is_retried() {
 async fn a_flooding_resident_is_told_once_and_others_are_not_slowed() {
     let api = FakeApi::start().await;
     let (_dir, db) = temp_db();
-    let bot = spawn_bot(&api, &db, &[]).await;
+    // Replies are not paced here, so what is answered shows at once.
+    let bot = spawn_bot(&api, &db, &[("POMICHNYK__TELEGRAM__PACE_BURST", "100")]).await;
     let mut flood = Resident::new(&api, 801, "uk");
     for i in 0..30 {
         flood.says(&format!("привіт {i}"));
@@ -361,18 +473,38 @@ async fn a_flooding_resident_is_told_once_and_others_are_not_slowed() {
     let mut calm = Resident::new(&api, 802, "uk");
     let started = Instant::now();
     calm.says("/help").sees("Що я вмію").await;
-    assert!(started.elapsed() < Duration::from_secs(3), "the calm resident waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the calm resident waited {:?}",
+        started.elapsed()
+    );
 
     api.wait_for(15, "the slow-down note", |calls| {
-        calls.iter().any(|c| c.chat() == Some(801) && c.text().contains("дуже швидко")).then_some(())
+        calls
+            .iter()
+            .any(|c| c.chat() == Some(801) && c.text().contains("дуже швидко"))
+            .then_some(())
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let to_flooder: Vec<Call> = api.calls_to("sendMessage").into_iter().filter(|c| c.chat() == Some(801)).collect();
-    let notes = to_flooder.iter().filter(|c| c.text().contains("дуже швидко")).count();
-    let answers = to_flooder.iter().filter(|c| c.text().contains("не зрозумів")).count();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let to_flooder: Vec<Call> = api
+        .calls_to("sendMessage")
+        .into_iter()
+        .filter(|c| c.chat() == Some(801))
+        .collect();
+    let notes = to_flooder
+        .iter()
+        .filter(|c| c.text().contains("дуже швидко"))
+        .count();
+    let answers = to_flooder
+        .iter()
+        .filter(|c| c.text().contains("не зрозумів"))
+        .count();
     assert_eq!(notes, 1, "one slow-down note");
-    assert!(answers < 30 && answers >= 10, "{answers} of 30 messages were answered");
+    assert!(
+        (10..30).contains(&answers),
+        "{answers} of 30 messages were answered"
+    );
     bot.stop().await.close().await;
 }
 
@@ -391,9 +523,17 @@ async fn odd_input_gets_a_kind_answer_and_nothing_breaks() {
         fake_api::contact(),
         fake_api::location(49.42, 26.98),
     ] {
-        r.sends(fields.clone()).sees("я розумію лише текст і кнопки").await.sees("Головне меню").await;
+        r.sends(fields.clone())
+            .sees("я розумію лише текст і кнопки")
+            .await
+            .sees("Головне меню")
+            .await;
     }
-    r.says(&"ї".repeat(10_000)).sees("не зрозумів").await;
+    r.says(&"ї".repeat(10_000))
+        .sees("не зрозумів")
+        .await
+        .sees("Головне меню")
+        .await;
 
     // Edits, channel posts and unknown kinds of update get no answer, and the bot goes on.
     let before = api.calls_to("sendMessage").len();
@@ -401,7 +541,10 @@ async fn odd_input_gets_a_kind_answer_and_nothing_breaks() {
     api.push(fake_api::channel_post("/start"));
     api.push(fake_api::unknown_kind());
     r.says("/help").sees("Що я вмію").await;
-    let after: Vec<String> = api.calls_to("sendMessage")[before..].iter().map(|c| strip_tags(c.text())).collect();
+    let after: Vec<String> = api.calls_to("sendMessage")[before..]
+        .iter()
+        .map(|c| strip_tags(c.text()))
+        .collect();
     assert_eq!(after.len(), 1, "only /help was answered: {after:#?}");
     assert!(!r.said().is_empty());
     bot.stop().await.close().await;
@@ -418,7 +561,11 @@ async fn delete_me_asks_then_forgets_everything() {
     r.says("/delete_me").sees("Видалити все").await;
     r.taps("Так, видалити").await.sees("Я видалив усе").await;
     let store = bot.stop().await;
-    assert_eq!(store.rows_about(1001).await.expect("count"), 0, "no row about the resident is left");
+    assert_eq!(
+        store.rows_about(1001).await.expect("count"),
+        0,
+        "no row about the resident is left"
+    );
     store.close().await;
 }
 
@@ -437,7 +584,10 @@ async fn webhook_needs_the_secret() {
         &[
             ("POMICHNYK__TELEGRAM__MODE", "webhook"),
             ("POMICHNYK__WEBHOOK__LISTEN", &listen),
-            ("POMICHNYK__WEBHOOK__PUBLIC_URL", "https://bot.example.org/hook"),
+            (
+                "POMICHNYK__WEBHOOK__PUBLIC_URL",
+                "https://bot.example.org/hook",
+            ),
             ("POMICHNYK__WEBHOOK__SECRET", "s3cret-Token_1"),
         ],
     )
@@ -469,12 +619,63 @@ async fn webhook_needs_the_secret() {
         }
     }
     assert_eq!(status, Some(401), "no secret, no entry");
-    assert_eq!(post(Some("wrong")).await.expect("post").status().as_u16(), 401);
-    assert_eq!(api.calls_to("sendMessage").len(), 0, "refused updates are not handled");
-    assert_eq!(post(Some("s3cret-Token_1")).await.expect("post").status().as_u16(), 200);
+    assert_eq!(
+        post(Some("wrong")).await.expect("post").status().as_u16(),
+        401
+    );
+    assert_eq!(
+        api.calls_to("sendMessage").len(),
+        0,
+        "refused updates are not handled"
+    );
+    assert_eq!(
+        post(Some("s3cret-Token_1"))
+            .await
+            .expect("post")
+            .status()
+            .as_u16(),
+        200
+    );
     api.wait_for(10, "the answer to /help", |calls| {
-        calls.iter().any(|c| c.chat() == Some(1101) && strip_tags(c.text()).contains("Що я вмію")).then_some(())
+        calls
+            .iter()
+            .any(|c| c.chat() == Some(1101) && strip_tags(c.text()).contains("Що я вмію"))
+            .then_some(())
     })
     .await;
+    bot.stop().await.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_to_one_chat_are_paced() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let bot = spawn_bot(
+        &api,
+        &db,
+        &[
+            ("POMICHNYK__TELEGRAM__PACE_BURST", "2"),
+            ("POMICHNYK__TELEGRAM__PACE_PERIOD_MS", "300"),
+        ],
+    )
+    .await;
+    let mut r = Resident::new(&api, 1201, "uk");
+    r.says("/start").sees("Головне меню").await;
+    r.says("/help").sees("Що я вмію").await;
+    r.says("/progress").sees("Пройдено уроків").await;
+    let sends: Vec<Call> = api
+        .calls_to("sendMessage")
+        .into_iter()
+        .filter(|c| c.chat() == Some(1201))
+        .collect();
+    assert_eq!(sends.len(), 4);
+    // Two at once, then one every 300 ms.
+    for pair in sends[1..].windows(2) {
+        let gap = pair[1].at - pair[0].at;
+        assert!(
+            gap >= Duration::from_millis(250),
+            "only {gap:?} between two messages to one chat"
+        );
+    }
     bot.stop().await.close().await;
 }

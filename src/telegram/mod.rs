@@ -6,6 +6,7 @@
 //!
 //! Architecture invariant: this is the only module that speaks Telegram.
 
+pub mod flood;
 pub mod render;
 
 use std::future::{Future, IntoFuture};
@@ -48,10 +49,6 @@ pub enum StartError {
 pub struct App {
     script: Arc<Script>,
     store: Store,
-    /// Drops a flooding resident's excess before it costs anything.
-    flood: Arc<DefaultKeyedRateLimiter<UserId>>,
-    /// Residents already told to slow down in this flood.
-    warned: Arc<std::sync::Mutex<std::collections::HashSet<UserId>>>,
     /// Spaces out replies to one chat.
     pace: Arc<DefaultKeyedRateLimiter<ChatId>>,
 }
@@ -67,8 +64,6 @@ impl App {
         App {
             script,
             store,
-            flood: Arc::new(RateLimiter::keyed(quota(t.flood_burst, t.flood_period_ms))),
-            warned: Arc::default(),
             pace: Arc::new(RateLimiter::keyed(quota(t.pace_burst, t.pace_period_ms))),
         }
     }
@@ -79,7 +74,13 @@ pub fn bot(settings: &Settings) -> Result<Bot, StartError> {
     let token = std::env::var("TELOXIDE_TOKEN")
         .ok()
         .filter(|t| !t.trim().is_empty())
-        .or_else(|| settings.telegram.token.as_ref().map(|t| t.expose_secret().to_string()))
+        .or_else(|| {
+            settings
+                .telegram
+                .token
+                .as_ref()
+                .map(|t| t.expose_secret().to_string())
+        })
         .ok_or(StartError::NoToken)?;
     let mut bot = Bot::new(token);
     let api = std::env::var("TELOXIDE_API_URL")
@@ -112,13 +113,21 @@ pub async fn run(
     tracing::info!(bot = %me.username(), "connected to Telegram");
     set_commands(&bot, &script).await;
 
+    let gate = flood::Gate::new(
+        bot.clone(),
+        script.clone(),
+        settings.telegram.flood_burst,
+        Duration::from_millis(settings.telegram.flood_period_ms),
+    );
     let app = App::new(script, store, settings);
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![app])
         .default_handler(|update| async move {
             tracing::debug!(update = update.id.0, "update ignored");
         })
-        .error_handler(LoggingErrorHandler::with_custom_text("an update handler failed"))
+        .error_handler(LoggingErrorHandler::with_custom_text(
+            "an update handler failed",
+        ))
         .build();
     let token = dispatcher.shutdown_token();
     tokio::spawn(async move {
@@ -135,18 +144,27 @@ pub async fn run(
         TelegramMode::Polling => {
             let listener = Polling::builder(bot.clone())
                 .timeout(Duration::from_secs(25))
-                .backoff_strategy(|errors| Duration::from_millis((250u64 << errors.min(5)).min(5_000)))
+                .backoff_strategy(|errors| {
+                    Duration::from_millis((250u64 << errors.min(5)).min(5_000))
+                })
                 .delete_webhook()
                 .await
                 .build();
             tracing::info!("polling started");
             dispatcher
-                .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("polling failed"))
+                .dispatch_with_listener(
+                    flood::Guarded::new(listener, gate),
+                    LoggingErrorHandler::with_custom_text("polling failed"),
+                )
                 .await;
         }
         TelegramMode::Webhook => {
             let listen = settings.webhook.listen;
-            let url = settings.webhook.public_url.clone().context("webhook.public_url is not set")?;
+            let url = settings
+                .webhook
+                .public_url
+                .clone()
+                .context("webhook.public_url is not set")?;
             let secret = settings
                 .webhook
                 .secret
@@ -168,7 +186,10 @@ pub async fn run(
                 }
             });
             dispatcher
-                .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("webhook failed"))
+                .dispatch_with_listener(
+                    flood::Guarded::new(listener, gate),
+                    LoggingErrorHandler::with_custom_text("webhook failed"),
+                )
                 .await;
         }
     }
@@ -196,14 +217,20 @@ async fn set_commands(bot: &Bot, script: &Script) {
         .collect()
     };
     // The default list, for apps in a language we do not have.
-    let mut result = render::call(|| bot.set_my_commands(commands(0)).into_future()).await.map(|_| ());
+    let mut result = render::call(|| bot.set_my_commands(commands(0)).into_future())
+        .await
+        .map(|_| ());
     for (i, lang) in script.languages.iter().enumerate() {
         if result.is_err() {
             break;
         }
-        result = render::call(|| bot.set_my_commands(commands(i)).language_code(lang.clone()).into_future())
-            .await
-            .map(|_| ());
+        result = render::call(|| {
+            bot.set_my_commands(commands(i))
+                .language_code(lang.clone())
+                .into_future()
+        })
+        .await
+        .map(|_| ());
     }
     if let Err(e) = result {
         tracing::warn!(error = %e, "could not set the command menu");
@@ -236,13 +263,21 @@ async fn on_message(bot: Bot, msg: Message, app: App) -> HandlerResult {
     } else {
         Input::Other
     };
-    app.turn(&bot, user.id, msg.chat.id, user.language_code.as_deref(), input, None)
-        .await
+    app.turn(
+        &bot,
+        user.id,
+        msg.chat.id,
+        user.language_code.as_deref(),
+        input,
+        None,
+    )
+    .await
 }
 
 async fn on_callback(bot: Bot, query: CallbackQuery, app: App) -> HandlerResult {
     // Answer at once, whatever follows: the button's spinner stops.
-    if let Err(e) = render::call(|| bot.answer_callback_query(query.id.clone()).into_future()).await {
+    if let Err(e) = render::call(|| bot.answer_callback_query(query.id.clone()).into_future()).await
+    {
         tracing::debug!(error = %e, "could not answer a callback query");
     }
     let (Some(data), Some(message)) = (query.data.clone(), query.regular_message()) else {
@@ -274,8 +309,14 @@ async fn on_member(update: ChatMemberUpdated, app: App) -> HandlerResult {
         return Ok(());
     }
     let blocked = update.new_chat_member.is_banned() || update.new_chat_member.is_left();
-    tracing::info!(user = update.from.id.0, blocked, "resident changed the bot's membership");
-    app.store.set_blocked(user_key(update.from.id), blocked).await?;
+    tracing::info!(
+        user = update.from.id.0,
+        blocked,
+        "resident changed the bot's membership"
+    );
+    app.store
+        .set_blocked(user_key(update.from.id), blocked)
+        .await?;
     Ok(())
 }
 
@@ -294,15 +335,6 @@ impl App {
         input: Input,
         origin: Option<&Origin>,
     ) -> HandlerResult {
-        if !self.allow(user) {
-            if self.first_warning(user) {
-                let lang = lang_hint.and_then(|l| self.script.lang_index(l)).unwrap_or(0);
-                let text = self.script.strings.get(Msg::SlowDown, lang).to_string();
-                let _ = render::call(|| bot.send_message(chat, text.clone()).into_future()).await;
-            }
-            tracing::debug!(user = user.0, "flood: update dropped");
-            return Ok(());
-        }
         let id = user_key(user);
         let state = match self.store.load_state(id).await {
             Ok(s) => s.unwrap_or_default(),
@@ -334,25 +366,12 @@ impl App {
         lang_hint: Option<&str>,
         error: Box<dyn std::error::Error + Send + Sync>,
     ) -> HandlerResult {
-        let lang = lang_hint.and_then(|l| self.script.lang_index(l)).unwrap_or(0);
+        let lang = lang_hint
+            .and_then(|l| self.script.lang_index(l))
+            .unwrap_or(0);
         let text = self.script.strings.get(Msg::Failure, lang).to_string();
         let _ = render::call(|| bot.send_message(chat, text.clone()).into_future()).await;
         Err(error)
-    }
-
-    fn allow(&self, user: UserId) -> bool {
-        let allowed = self.flood.check_key(&user).is_ok();
-        if allowed {
-            if let Ok(mut warned) = self.warned.lock() {
-                warned.remove(&user);
-            }
-        }
-        allowed
-    }
-
-    /// True the first time a flooding resident is caught, until they calm down.
-    fn first_warning(&self, user: UserId) -> bool {
-        self.warned.lock().map(|mut w| w.insert(user)).unwrap_or(false)
     }
 }
 

@@ -61,10 +61,16 @@ where
                     } else {
                         markup::to_html(&markup::to_plain(chunk))
                     };
-                    let markup = if i == last { reply_markup(keyboard) } else { None };
+                    let markup = if i == last {
+                        reply_markup(keyboard)
+                    } else {
+                        None
+                    };
                     pace().await;
                     call(|| {
-                        let mut request = bot.send_message(chat, html.clone()).parse_mode(ParseMode::Html);
+                        let mut request = bot
+                            .send_message(chat, html.clone())
+                            .parse_mode(ParseMode::Html);
                         if let Some(m) = &markup {
                             request = request.reply_markup(m.clone());
                         }
@@ -91,7 +97,9 @@ where
                         match edited {
                             Ok(_) => {}
                             // An old message may no longer be editable; the answer still counts.
-                            Err(DeliveryError::Failed(e)) => tracing::debug!(error = %e, "could not mark the chosen answer"),
+                            Err(DeliveryError::Failed(e)) => {
+                                tracing::debug!(error = %e, "could not mark the chosen answer")
+                            }
                             Err(blocked) => return Err(blocked),
                         }
                     }
@@ -135,7 +143,12 @@ where
 fn is_blocked(e: &RequestError) -> bool {
     matches!(
         e,
-        RequestError::Api(ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::BotKicked | ApiError::BotKickedFromSupergroup)
+        RequestError::Api(
+            ApiError::BotBlocked
+                | ApiError::UserDeactivated
+                | ApiError::BotKicked
+                | ApiError::BotKickedFromSupergroup
+        )
     )
 }
 
@@ -143,24 +156,30 @@ fn is_blocked(e: &RequestError) -> bool {
 fn is_transient(e: &RequestError) -> bool {
     matches!(
         e,
-        RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } | RequestError::Api(ApiError::Unknown(_))
+        RequestError::Network(_)
+            | RequestError::Io(_)
+            | RequestError::InvalidJson { .. }
+            | RequestError::Api(ApiError::Unknown(_))
     )
 }
 
 fn reply_markup(keyboard: &Keyboard) -> Option<ReplyMarkup> {
     match keyboard {
         Keyboard::None => None,
-        Keyboard::Inline(rows) => Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows.iter().map(
-            |row| {
+        Keyboard::Inline(rows) => Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(
+            rows.iter().map(|row| {
                 row.iter()
                     .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.data.clone()))
                     .collect::<Vec<_>>()
-            },
-        )))),
+            }),
+        ))),
         Keyboard::Menu(rows) => Some(ReplyMarkup::Keyboard(
-            KeyboardMarkup::new(rows.iter().map(|row| row.iter().map(KeyboardButton::new).collect::<Vec<_>>()))
-                .resize_keyboard()
-                .persistent(),
+            KeyboardMarkup::new(
+                rows.iter()
+                    .map(|row| row.iter().map(KeyboardButton::new).collect::<Vec<_>>()),
+            )
+            .resize_keyboard()
+            .persistent(),
         )),
     }
 }

@@ -27,6 +27,8 @@ pub struct Call {
     pub at: Instant,
     /// The id of the message a send created.
     pub message_id: Option<i64>,
+    /// Whether the call succeeded (no injected fault, not to a blocked chat).
+    pub delivered: bool,
 }
 
 impl Call {
@@ -35,7 +37,10 @@ impl Call {
     }
 
     pub fn text(&self) -> &str {
-        self.params.get("text").and_then(Value::as_str).unwrap_or("")
+        self.params
+            .get("text")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 }
 
@@ -84,7 +89,9 @@ impl FakeApi {
         let app = Router::new()
             .route("/{bot}/{method}", post(handle))
             .with_state(api.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -111,7 +118,11 @@ impl FakeApi {
     }
 
     pub fn fail_next(&self, method: &str, fault: Fault) {
-        self.lock().faults.entry(method.to_string()).or_default().push_back(fault);
+        self.lock()
+            .faults
+            .entry(method.to_string())
+            .or_default()
+            .push_back(fault);
     }
 
     pub fn block(&self, chat: i64) {
@@ -123,7 +134,12 @@ impl FakeApi {
     }
 
     pub fn calls_to(&self, method: &str) -> Vec<Call> {
-        self.lock().calls.iter().filter(|c| c.method == method).cloned().collect()
+        self.lock()
+            .calls
+            .iter()
+            .filter(|c| c.method == method)
+            .cloned()
+            .collect()
     }
 
     pub fn call_count(&self) -> usize {
@@ -142,7 +158,12 @@ impl FakeApi {
     }
 
     /// Waits until `check` finds what it wants in the calls, or fails after `secs`.
-    pub async fn wait_for<T>(&self, secs: u64, what: &str, mut check: impl FnMut(&[Call]) -> Option<T>) -> T {
+    pub async fn wait_for<T>(
+        &self,
+        secs: u64,
+        what: &str,
+        mut check: impl FnMut(&[Call]) -> Option<T>,
+    ) -> T {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             if let Some(v) = check(&self.lock().calls) {
@@ -161,18 +182,30 @@ impl FakeApi {
     }
 }
 
-async fn handle(State(api): State<FakeApi>, Path((bot, method)): Path<(String, String)>, body: String) -> Response {
+async fn handle(
+    State(api): State<FakeApi>,
+    Path((bot, method)): Path<(String, String)>,
+    body: String,
+) -> Response {
     if bot != format!("bot{TOKEN}") {
         return error(StatusCode::UNAUTHORIZED, 401, "Unauthorized", None);
     }
     // Method names are case-insensitive; teloxide writes "SendMessage".
     let mut chars = method.chars();
-    let method: String = chars.next().map(|c| c.to_ascii_lowercase()).into_iter().chain(chars).collect();
-    let params: Value = serde_json::from_str(&body).unwrap_or(json!({}));
+    let method: String = chars
+        .next()
+        .map(|c| c.to_ascii_lowercase())
+        .into_iter()
+        .chain(chars)
+        .collect();
+    let params: Value = serde_json::from_str(&body).unwrap_or_else(|_| multipart_fields(&body));
     if method == "getUpdates" {
         return get_updates(&api, &params).await;
     }
-    let sends = matches!(method.as_str(), "sendMessage" | "sendVenue" | "sendLocation");
+    let sends = matches!(
+        method.as_str(),
+        "sendMessage" | "sendVenue" | "sendLocation"
+    );
     let (fault, message_id) = {
         let mut inner = api.lock();
         let fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
@@ -188,6 +221,7 @@ async fn handle(State(api): State<FakeApi>, Path((bot, method)): Path<(String, S
             params: params.clone(),
             at: Instant::now(),
             message_id,
+            delivered,
         });
         (fault, message_id)
     };
@@ -200,12 +234,24 @@ async fn handle(State(api): State<FakeApi>, Path((bot, method)): Path<(String, S
                 Some(json!({ "retry_after": secs })),
             )
         }
-        Some(Fault::Server) => return error(StatusCode::INTERNAL_SERVER_ERROR, 500, "Internal Server Error", None),
+        Some(Fault::Server) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                500,
+                "Internal Server Error",
+                None,
+            )
+        }
         None => {}
     }
     let chat = params.get("chat_id").and_then(Value::as_i64);
     if chat.is_some_and(|c| api.lock().blocked.contains(&c)) {
-        return error(StatusCode::FORBIDDEN, 403, "Forbidden: bot was blocked by the user", None);
+        return error(
+            StatusCode::FORBIDDEN,
+            403,
+            "Forbidden: bot was blocked by the user",
+            None,
+        );
     }
     let result = match method.as_str() {
         "getMe" => json!({
@@ -219,8 +265,14 @@ async fn handle(State(api): State<FakeApi>, Path((bot, method)): Path<(String, S
             api.lock().sent.insert(id, message.clone());
             message
         }
+        "getWebhookInfo" => {
+            json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 })
+        }
         "editMessageText" => {
-            let id = params.get("message_id").and_then(Value::as_i64).unwrap_or(0);
+            let id = params
+                .get("message_id")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
             let message = bot_message(id, chat.unwrap_or(0), &params);
             api.lock().sent.insert(id, message.clone());
             message
@@ -232,13 +284,19 @@ async fn handle(State(api): State<FakeApi>, Path((bot, method)): Path<(String, S
 
 async fn get_updates(api: &FakeApi, params: &Value) -> Response {
     let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
-    let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0).min(1);
+    let timeout = params
+        .get("timeout")
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+        .min(1);
     let deadline = Instant::now() + Duration::from_secs(timeout);
     loop {
         let notified = api.notify.notified();
         let updates: Vec<Value> = {
             let mut inner = api.lock();
-            inner.updates.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+            inner
+                .updates
+                .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
             inner.updates.clone()
         };
         if !updates.is_empty() || Instant::now() >= deadline {
@@ -246,6 +304,25 @@ async fn get_updates(api: &FakeApi, params: &Value) -> Response {
         }
         let _ = tokio::time::timeout(deadline - Instant::now(), notified).await;
     }
+}
+
+/// The text fields of a multipart/form-data body (teloxide sends `setWebhook` so).
+fn multipart_fields(body: &str) -> Value {
+    let mut fields = serde_json::Map::new();
+    for part in body.split("\r\n--") {
+        let Some(start) = part.find("name=\"") else {
+            continue;
+        };
+        let rest = &part[start + 6..];
+        let Some(end) = rest.find('"') else { continue };
+        let name = &rest[..end];
+        if let Some(blank) = rest.find("\r\n\r\n") {
+            let value = rest[blank + 4..].trim_end_matches("\r\n");
+            let value = serde_json::from_str(value).unwrap_or_else(|_| json!(value));
+            fields.insert(name.to_string(), value);
+        }
+    }
+    Value::Object(fields)
 }
 
 fn error(status: StatusCode, code: u16, description: &str, parameters: Option<Value>) -> Response {
@@ -272,7 +349,10 @@ fn bot_message(id: i64, chat: i64, params: &Value) -> Value {
         "from": { "id": BOT_ID, "is_bot": true, "first_name": "Pomichnyk", "username": "pomichnyk_test_bot" },
         "text": strip_tags(params.get("text").and_then(Value::as_str).unwrap_or("")),
     });
-    if let Some(markup) = params.get("reply_markup").filter(|m| m.get("inline_keyboard").is_some()) {
+    if let Some(markup) = params
+        .get("reply_markup")
+        .filter(|m| m.get("inline_keyboard").is_some())
+    {
         message["reply_markup"] = markup.clone();
     }
     message
@@ -290,7 +370,9 @@ pub fn strip_tags(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 // ----- updates a resident sends ------------------------------------------
@@ -322,7 +404,10 @@ pub fn message(user_id: i64, lang: &str, message_id: i64, fields: Value) -> Valu
 pub fn text(user_id: i64, lang: &str, message_id: i64, text: &str) -> Value {
     let mut fields = json!({ "text": text });
     if text.starts_with('/') {
-        let len = text.split_whitespace().next().map_or(0, |c| c.encode_utf16().count());
+        let len = text
+            .split_whitespace()
+            .next()
+            .map_or(0, |c| c.encode_utf16().count());
         fields["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": len }]);
     }
     message(user_id, lang, message_id, fields)

@@ -1,0 +1,125 @@
+//! Flood control at the door: updates from a resident who sends too much too
+//! fast are dropped as they arrive, before teloxide queues them.
+//!
+//! teloxide queues up to 64 updates per chat and its distributor waits while a
+//! chat's queue is full, so a check inside a handler would come too late: one
+//! flooding resident could hold up everyone. [`Guarded`] wraps any update
+//! listener (polling or webhook) and filters its stream instead.
+
+use std::collections::HashSet;
+use std::future::IntoFuture;
+use std::num::NonZeroU32;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use teloxide::prelude::*;
+use teloxide::stop::StopToken;
+use teloxide::types::AllowedUpdate;
+use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
+
+use crate::script::{Msg, Script};
+
+/// Decides which updates get in, and tells a flooding resident once.
+#[derive(Clone)]
+pub struct Gate {
+    limiter: Arc<DefaultKeyedRateLimiter<UserId>>,
+    /// Residents already told to slow down, until they calm down.
+    warned: Arc<Mutex<HashSet<UserId>>>,
+    bot: Bot,
+    script: Arc<Script>,
+}
+
+impl Gate {
+    /// `burst` updates at once, then one more every `period`.
+    pub fn new(bot: Bot, script: Arc<Script>, burst: u32, period: Duration) -> Gate {
+        let quota = Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
+        Gate {
+            limiter: Arc::new(RateLimiter::keyed(quota)),
+            warned: Arc::default(),
+            bot,
+            script,
+        }
+    }
+
+    /// Whether an update may go on to the handlers.
+    pub fn admit(&self, update: &Update) -> bool {
+        let Some(user) = update.from() else {
+            return true;
+        };
+        let mut warned = self.warned.lock().unwrap_or_else(|e| e.into_inner());
+        if self.limiter.check_key(&user.id).is_ok() {
+            warned.remove(&user.id);
+            return true;
+        }
+        tracing::debug!(user = user.id.0, "flood: update dropped");
+        if warned.insert(user.id) {
+            let lang = user
+                .language_code
+                .as_deref()
+                .and_then(|l| self.script.lang_index(l))
+                .unwrap_or(0);
+            let text = self.script.strings.get(Msg::SlowDown, lang).to_string();
+            let bot = self.bot.clone();
+            let chat = ChatId(user.id.0 as i64);
+            tokio::spawn(async move {
+                if let Err(e) = bot.send_message(chat, text).into_future().await {
+                    tracing::debug!(error = %e, "could not send the slow-down note");
+                }
+            });
+        }
+        false
+    }
+}
+
+/// An update listener whose stream passes through a [`Gate`].
+pub struct Guarded<L> {
+    inner: L,
+    gate: Gate,
+}
+
+impl<L> Guarded<L> {
+    pub fn new(inner: L, gate: Gate) -> Self {
+        Guarded { inner, gate }
+    }
+}
+
+impl<'a, L> AsUpdateStream<'a> for Guarded<L>
+where
+    L: AsUpdateStream<'a>,
+    L::StreamErr: Send + 'a,
+{
+    type StreamErr = L::StreamErr;
+    type Stream = Pin<Box<dyn Stream<Item = Result<Update, L::StreamErr>> + Send + 'a>>;
+
+    fn as_stream(&'a mut self) -> Self::Stream {
+        let gate = self.gate.clone();
+        Box::pin(self.inner.as_stream().filter(move |update| {
+            let admit = match update {
+                Ok(update) => gate.admit(update),
+                Err(_) => true,
+            };
+            std::future::ready(admit)
+        }))
+    }
+}
+
+impl<L> UpdateListener for Guarded<L>
+where
+    L: UpdateListener,
+    L::Err: Send + 'static,
+{
+    type Err = L::Err;
+
+    fn stop_token(&mut self) -> StopToken {
+        self.inner.stop_token()
+    }
+
+    fn hint_allowed_updates(&mut self, hint: &mut dyn Iterator<Item = AllowedUpdate>) {
+        self.inner.hint_allowed_updates(hint)
+    }
+}
