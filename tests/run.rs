@@ -20,7 +20,10 @@ async fn run_logs_its_stages_and_stops_on_sigterm() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("TELOXIDE_TOKEN", TOKEN)
         .env("TELOXIDE_API_URL", &api.url)
-        .env("POMICHNYK__DATABASE__URL", format!("sqlite://{}", db.display()))
+        .env(
+            "POMICHNYK__DATABASE__URL",
+            format!("sqlite://{}", db.display()),
+        )
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdout(Stdio::null())
@@ -50,11 +53,15 @@ async fn run_logs_its_stages_and_stops_on_sigterm() {
     wait_for(&mut seen, "polling started");
     assert!(db.exists(), "the database is created on first run");
     assert!(
-        seen.iter().any(|l| l.contains("dialogues loaded") && l.contains("dialogues=4")),
+        seen.iter()
+            .any(|l| l.contains("dialogues loaded") && l.contains("dialogues=4")),
         "{}",
         seen.join("\n")
     );
-    assert!(!seen.iter().any(|l| l.contains(TOKEN)), "the token is never logged");
+    assert!(
+        !seen.iter().any(|l| l.contains(TOKEN)),
+        "the token is never logged"
+    );
 
     let stopping = Instant::now();
     let status = Command::new("kill")
@@ -66,7 +73,10 @@ async fn run_logs_its_stages_and_stops_on_sigterm() {
         if let Some(exit) = child.try_wait().expect("wait") {
             break exit;
         }
-        assert!(stopping.elapsed() < Duration::from_secs(2), "still running 2 s after SIGTERM");
+        assert!(
+            stopping.elapsed() < Duration::from_secs(2),
+            "still running 2 s after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(exit.success(), "{exit:?}");
@@ -83,7 +93,10 @@ fn run_without_a_token_suggests_chat() {
         .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("TELOXIDE_TOKEN") && stderr.contains("pomichnyk chat"), "{stderr}");
+    assert!(
+        stderr.contains("TELOXIDE_TOKEN") && stderr.contains("pomichnyk chat"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -99,5 +112,8 @@ fn run_refuses_broken_dialogues() {
         .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("menus/main.toml:1:1: error: missing field `kind`"), "{stderr}");
+    assert!(
+        stderr.contains("menus/main.toml:1:1: error: missing field `kind`"),
+        "{stderr}"
+    );
 }

@@ -33,7 +33,10 @@ const TOKEN: &str = "1000:loadgen";
 const FIRST_CHAT: i64 = 5_000_000;
 
 #[derive(Debug, Parser)]
-#[command(name = "loadgen", about = "Load-test a Telegram bot through a fake Bot API")]
+#[command(
+    name = "loadgen",
+    about = "Load-test a Telegram bot through a fake Bot API"
+)]
 struct Args {
     /// Simulated residents.
     #[arg(long, default_value_t = 1000)]
@@ -180,7 +183,9 @@ async fn main() -> anyhow::Result<()> {
     });
 
     let mut parts = args.bot_cmd.split_whitespace();
-    let program = parts.next().ok_or_else(|| anyhow::anyhow!("--bot-cmd is empty"))?;
+    let program = parts
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("--bot-cmd is empty"))?;
     let mut bot = Command::new(program)
         .args(parts)
         .env("TELOXIDE_TOKEN", TOKEN)
@@ -236,7 +241,9 @@ async fn main() -> anyhow::Result<()> {
                 };
                 let mut sent = 0;
                 while sent < budget {
-                    let Some(i) = sim.ready.pop_front() else { break };
+                    let Some(i) = sim.ready.pop_front() else {
+                        break;
+                    };
                     sim.send(i, now);
                     sent += 1;
                 }
@@ -299,7 +306,8 @@ async fn handle(
     body: String,
 ) -> axum::response::Response {
     if bot != format!("bot{TOKEN}") {
-        return Json(json!({ "ok": false, "error_code": 401, "description": "Unauthorized" })).into_response();
+        return Json(json!({ "ok": false, "error_code": 401, "description": "Unauthorized" }))
+            .into_response();
     }
     let method = method.to_ascii_lowercase();
     if method == "getupdates" {
@@ -312,7 +320,9 @@ async fn handle(
             "can_join_groups": true, "can_read_all_group_messages": false,
             "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
         }),
-        "getwebhookinfo" => json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 }),
+        "getwebhookinfo" => {
+            json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 })
+        }
         "sendmessage" | "editmessagetext" | "sendvenue" | "sendlocation" | "sendphoto" => {
             let mut sim = shared.sim.lock().unwrap_or_else(|e| e.into_inner());
             if shared.global_limit > 0 {
@@ -357,7 +367,9 @@ async fn handle(
 fn on_reply(sim: &mut Sim, chat: i64, params: &Value, message: &Value) {
     let now = Instant::now();
     let measuring = sim.measuring;
-    let Some(resident) = sim.resident(chat) else { return };
+    let Some(resident) = sim.resident(chat) else {
+        return;
+    };
     let mut latency = None;
     if let Some(since) = resident.waiting_since {
         if !resident.answered {
@@ -369,10 +381,12 @@ fn on_reply(sim: &mut Sim, chat: i64, params: &Value, message: &Value) {
     let next = if let Some(b) = markup["inline_keyboard"][0][0].as_object() {
         let mut message = message.clone();
         message["reply_markup"] = markup.clone();
-        b.get("callback_data").and_then(Value::as_str).map(|data| Next::Press {
-            message,
-            data: data.to_string(),
-        })
+        b.get("callback_data")
+            .and_then(Value::as_str)
+            .map(|data| Next::Press {
+                message,
+                data: data.to_string(),
+            })
     } else {
         markup["keyboard"][0][0]["text"]
             .as_str()

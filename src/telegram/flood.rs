@@ -13,6 +13,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
+
 use futures_util::{Stream, StreamExt};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use teloxide::prelude::*;
@@ -30,9 +32,30 @@ pub struct Gate {
     warned: Arc<Mutex<HashSet<UserId>>>,
     bot: Bot,
     script: Arc<Script>,
+    /// Updates let in whose handling has not finished. The stream waits for a
+    /// permit before yielding an update, so a backlog stays at Telegram (or in
+    /// the webhook's caller) instead of in this process's memory.
+    in_flight: Arc<Semaphore>,
+}
+
+/// Updates handled at once, across all chats.
+pub const MAX_IN_FLIGHT: usize = 64;
+
+/// Held while one update is handled; gives its place back when dropped.
+pub struct Slot(Arc<Semaphore>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.add_permits(1);
+    }
 }
 
 impl Gate {
+    /// Marks the end of one admitted update's handling when the returned value is dropped.
+    pub fn slot(&self) -> Slot {
+        Slot(self.in_flight.clone())
+    }
+
     /// `burst` updates at once, then one more every `period`.
     pub fn new(bot: Bot, script: Arc<Script>, burst: u32, period: Duration) -> Gate {
         let quota = Quota::with_period(period)
@@ -43,6 +66,7 @@ impl Gate {
             warned: Arc::default(),
             bot,
             script,
+            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
         }
     }
 
@@ -98,13 +122,30 @@ where
 
     fn as_stream(&'a mut self) -> Self::Stream {
         let gate = self.gate.clone();
-        Box::pin(self.inner.as_stream().filter(move |update| {
-            let admit = match update {
-                Ok(update) => gate.admit(update),
-                Err(_) => true,
-            };
-            std::future::ready(admit)
-        }))
+        let in_flight = self.gate.in_flight.clone();
+        Box::pin(
+            self.inner
+                .as_stream()
+                .filter(move |update| {
+                    let admit = match update {
+                        Ok(update) => gate.admit(update),
+                        Err(_) => true,
+                    };
+                    std::future::ready(admit)
+                })
+                .then(move |update| {
+                    let in_flight = in_flight.clone();
+                    async move {
+                        // Every admitted update takes a place; its handler's `Slot` gives it back.
+                        if update.is_ok() {
+                            if let Ok(permit) = in_flight.acquire().await {
+                                permit.forget();
+                            }
+                        }
+                        update
+                    }
+                }),
+        )
     }
 }
 

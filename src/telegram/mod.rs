@@ -51,10 +51,12 @@ pub struct App {
     store: Store,
     /// Spaces out replies to one chat.
     pace: Arc<DefaultKeyedRateLimiter<ChatId>>,
+    /// Lets updates in and counts those being handled.
+    gate: flood::Gate,
 }
 
 impl App {
-    pub fn new(script: Arc<Script>, store: Store, settings: &Settings) -> App {
+    pub fn new(script: Arc<Script>, store: Store, settings: &Settings, gate: flood::Gate) -> App {
         let quota = |burst: u32, period_ms: u64| {
             Quota::with_period(Duration::from_millis(period_ms.max(1)))
                 .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
@@ -65,6 +67,7 @@ impl App {
             script,
             store,
             pace: Arc::new(RateLimiter::keyed(quota(t.pace_burst, t.pace_period_ms))),
+            gate,
         }
     }
 }
@@ -119,11 +122,16 @@ pub async fn run(
         settings.telegram.flood_burst,
         Duration::from_millis(settings.telegram.flood_period_ms),
     );
-    let app = App::new(script, store, settings);
+    let app = App::new(script, store, settings, gate.clone());
+    let ignored = gate.clone();
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![app])
-        .default_handler(|update| async move {
-            tracing::debug!(update = update.id.0, "update ignored");
+        .default_handler(move |update| {
+            let slot = ignored.slot();
+            async move {
+                tracing::debug!(update = update.id.0, "update ignored");
+                drop(slot);
+            }
         })
         .error_handler(LoggingErrorHandler::with_custom_text(
             "an update handler failed",
@@ -246,6 +254,7 @@ pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'stat
 }
 
 async fn on_message(bot: Bot, msg: Message, app: App) -> HandlerResult {
+    let _slot = app.gate.slot();
     // Groups and channels are not for residents.
     if !msg.chat.is_private() {
         return Ok(());
@@ -275,6 +284,7 @@ async fn on_message(bot: Bot, msg: Message, app: App) -> HandlerResult {
 }
 
 async fn on_callback(bot: Bot, query: CallbackQuery, app: App) -> HandlerResult {
+    let _slot = app.gate.slot();
     // Answer at once, whatever follows: the button's spinner stops.
     if let Err(e) = render::call(|| bot.answer_callback_query(query.id.clone()).into_future()).await
     {
@@ -305,6 +315,7 @@ async fn on_callback(bot: Bot, query: CallbackQuery, app: App) -> HandlerResult 
 
 /// The resident blocked or unblocked the bot.
 async fn on_member(update: ChatMemberUpdated, app: App) -> HandlerResult {
+    let _slot = app.gate.slot();
     if !update.chat.is_private() {
         return Ok(());
     }
