@@ -386,3 +386,26 @@ fn the_readme_example_lesson_is_valid() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn readability_limits_are_warnings() {
+    let long_message = format!("{}.", "Слово ".repeat(5).trim()).repeat(30);
+    let broken = LESSON.replace(
+        "text.uk = \"Привіт\"",
+        &format!("text.uk = \"{long_message}\""),
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:8:11: warning: step \"intro\": text (uk) has 900 characters; keep a message under 600, one idea each",
+    );
+
+    let long_sentence = "Це дуже довге речення, у якому слів значно більше, ніж потрібно, щоб людина легко зрозуміла його з першого разу на маленькому екрані телефона.";
+    let broken = LESSON.replace(
+        "explain.uk = \"Погано\"",
+        &format!("explain.uk = \"{long_sentence}\""),
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    assert_reported(&lines, "lessons/demo.toml:28:14: warning: step \"q\", option 2: explain (uk): a sentence of more than 20 words");
+    assert!(lines.iter().all(|l| !l.contains(": error: ")), "{lines:#?}");
+}

@@ -31,6 +31,25 @@ pub const MAX_COLUMNS: i64 = 8;
 /// Telegram allows at most 100 buttons under one message.
 pub const MAX_BUTTONS: usize = 100;
 
+/// Longer messages are hard to read on a phone (a warning).
+pub const READABLE_CHARS: usize = 600;
+/// Longer sentences are hard to follow (a warning).
+pub const SENTENCE_WORDS: usize = 20;
+
+/// The first sentence of more than [`SENTENCE_WORDS`] words, if any. Sentences end
+/// at `.`, `!`, `?`, `…`, `;` and line breaks.
+pub fn long_sentence(text: &str) -> Option<String> {
+    text.split(['.', '!', '?', '…', ';', '\n'])
+        .map(str::trim)
+        .find(|s| {
+            s.split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .count()
+                > SENTENCE_WORDS
+        })
+        .map(str::to_string)
+}
+
 /// The file with the bot's own sentences, at the top of the content folder.
 pub const STRINGS_FILE: &str = "strings.toml";
 /// Folders under the content folder that hold no dialogues.
@@ -397,6 +416,32 @@ impl Checker<'_> {
         Text(texts)
     }
 
+    /// Warns about texts too long for a beginner to read on a phone: one idea per
+    /// message, short sentences.
+    fn readability(&mut self, src: &Source, field: &LocalizedFile, what: &str) {
+        for (lang, t) in field.get_ref() {
+            let text = markup::to_plain(t.get_ref());
+            let chars = text.chars().count();
+            if chars > READABLE_CHARS && chars <= MAX_TEXT_CHARS {
+                self.warning(
+                    src,
+                    t.span(),
+                    format!("{what} ({lang}) has {chars} characters; keep a message under {READABLE_CHARS}, one idea each"),
+                );
+            }
+            if let Some(sentence) = long_sentence(&text) {
+                self.warning(
+                    src,
+                    t.span(),
+                    format!(
+                        "{what} ({lang}): a sentence of more than {SENTENCE_WORDS} words: \"{}\"; split it",
+                        sentence
+                    ),
+                );
+            }
+        }
+    }
+
     /// A text shown on a button: also checks the length a phone can show.
     fn label(&mut self, src: &Source, field: &LocalizedFile, what: &str) -> Text {
         let text = self.text(src, field, what);
@@ -624,6 +669,7 @@ impl Checker<'_> {
         let step = spanned.get_ref();
         let sid = step.id.get_ref();
         let text = self.text(src, &step.text, &format!("step \"{sid}\": text"));
+        self.readability(src, &step.text, &format!("step \"{sid}\": text"));
         let end = step.end.unwrap_or(false);
         let is_quiz = !step.options.is_empty();
 
@@ -795,7 +841,11 @@ impl Checker<'_> {
                 QuizOption {
                     text: self.label(src, &o.text, &format!("{what}: text")),
                     correct: o.correct,
-                    explain: self.text(src, &o.explain, &format!("{what}: explain")),
+                    explain: {
+                        let what = format!("{what}: explain");
+                        self.readability(src, &o.explain, &what);
+                        self.text(src, &o.explain, &what)
+                    },
                 }
             })
             .collect();
