@@ -70,6 +70,7 @@ fn the_phishing_lesson_in_ukrainian_with_one_wrong_answer() {
         &[],
         &[
             "/start", "1", // main menu: Lessons
+            "1", // staying safe online
             "1", // the phishing lesson
             "1", "1", // intro, signs
             "2", // "call the bank on the card's number": right
@@ -101,7 +102,8 @@ fn the_passwords_lesson_in_english_with_one_wrong_answer() {
         None,
         &["--lang", "en", "--user", "42"],
         &[
-            "/lessons", "2", // the passwords lesson
+            "/lessons", "1", // staying safe online
+            "4", // the passwords lesson
             "1", "1", // intro, three words
             "1", // Maria1955: wrong
             "3", // AppleRiverButton: right on the second try
@@ -128,9 +130,12 @@ fn progress_survives_between_runs() {
     let db = db.path().join("p.db");
     chat(&db, None, &[], &["/start lesson_passwords", "1", "1"]);
     let out = chat(&db, None, &[], &["/progress"]);
+    let total = shipped_script().lessons().count();
     assert_shows(
         &out,
-        "Пройдено уроків: 0 з 2.\n▶️ Надійні паролі та двоетапна перевірка — розпочато",
+        &format!(
+            "Пройдено уроків: 0 з {total}.\n▶️ Надійні паролі та двоетапна перевірка — розпочато"
+        ),
     );
 }
 

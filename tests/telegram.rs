@@ -255,7 +255,8 @@ async fn a_whole_lesson_by_button_presses() {
     let bot = spawn_bot(&api, &db, &[]).await;
     let mut r = Resident::new(&api, 201, "uk");
     r.says("/start").sees("Головне меню").await;
-    r.taps("Уроки").await.sees("Оберіть урок").await;
+    r.taps("Уроки").await.sees("Оберіть тему").await;
+    r.taps("Безпека").await.sees("Оберіть урок").await;
     r.taps("фішинг").await.sees("це обман").await;
     r.taps("Далі").await.sees("Ознаки фішингу").await;
     r.taps("Далі").await.sees("Що зробите?").await;

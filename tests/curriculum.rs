@@ -1,0 +1,160 @@
+//! The shipped curriculum: enough lessons of each kind, each complete in both
+//! languages, and every one can be walked through to its end.
+
+mod support;
+
+use pomichnyk::engine::{Event, Input, Press};
+use pomichnyk::script::{Kind, Script, Target, LESSONS_MENU};
+use support::{shipped_script, Resident};
+
+/// The lessons a step of the lessons menu links to.
+fn linked_from(script: &Script, step: &str) -> Vec<String> {
+    let menu = script.dialogue(LESSONS_MENU).expect("the lessons menu");
+    let (_, step) = menu
+        .step(step)
+        .unwrap_or_else(|| panic!("the lessons menu has a step {step:?}"));
+    step.buttons
+        .iter()
+        .filter_map(|b| match &b.target {
+            Target::Dialogue(d) if script.dialogue(d).is_some_and(|d| d.kind == Kind::Lesson) => {
+                Some(d.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn six_safety_and_six_e_service_lessons_are_offered() {
+    let script = shipped_script();
+    let safety = linked_from(&script, "safety");
+    let services = linked_from(&script, "services");
+    assert!(safety.len() >= 6, "safety lessons: {safety:?}");
+    assert!(services.len() >= 6, "e-service lessons: {services:?}");
+    for id in &safety {
+        let digcomp = script
+            .dialogue(id)
+            .and_then(|d| d.digcomp.clone())
+            .unwrap_or_default();
+        assert!(
+            digcomp.starts_with("4."),
+            "{id}: a safety lesson serves DigComp area 4, not {digcomp:?}"
+        );
+    }
+    // Every lesson is offered somewhere.
+    for lesson in script.lessons() {
+        assert!(
+            safety.contains(&lesson.id) || services.contains(&lesson.id),
+            "{} is in neither list",
+            lesson.id
+        );
+    }
+}
+
+#[test]
+fn every_lesson_is_complete_in_both_languages() {
+    let script = shipped_script();
+    for lesson in script.lessons() {
+        let id = &lesson.id;
+        assert!(
+            (4..=8).contains(&lesson.steps.len()),
+            "{id}: {} steps",
+            lesson.steps.len()
+        );
+        let questions = lesson.steps.iter().filter(|s| s.quiz.is_some()).count();
+        assert!((2..=4).contains(&questions), "{id}: {questions} questions");
+        assert!(lesson.digcomp.is_some(), "{id}: no DigComp competence");
+        assert!(!lesson.sources.is_empty(), "{id}: no sources");
+        assert!(lesson.steps.iter().any(|s| s.end), "{id}: no closing step");
+        for lang in 0..script.languages.len() {
+            assert!(
+                !lesson.title.get(lang).is_empty(),
+                "{id}: no title in {}",
+                script.languages[lang]
+            );
+            for step in &lesson.steps {
+                assert!(
+                    !step.text.get(lang).trim().is_empty(),
+                    "{id}/{}: empty text",
+                    step.id
+                );
+                for option in step.quiz.iter().flat_map(|q| &q.options) {
+                    assert!(
+                        !option.explain.get(lang).trim().is_empty(),
+                        "{id}/{}: an option without explanation",
+                        step.id
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Walks a lesson to its end: the right answer to every question, the first
+/// button everywhere else. Returns the completion event.
+fn walk(script: &Script, lesson: &str, lang: &str) -> Event {
+    let mut resident = Resident::new(script);
+    resident.lang_hint = Some(lang);
+    resident.says(&format!("/start lesson_{lesson}"));
+    for _ in 0..40 {
+        if let Some(done) = resident
+            .events
+            .iter()
+            .find(|e| matches!(e, Event::LessonCompleted { .. }))
+        {
+            return done.clone();
+        }
+        let at = resident.state.at.clone().expect("a position in the lesson");
+        let dialogue = script.dialogue(&at.dialogue).expect("dialogue");
+        let (_, step) = dialogue.step(&at.step).expect("step");
+        let input = match &step.quiz {
+            Some(quiz) => {
+                let right = quiz
+                    .options
+                    .iter()
+                    .position(|o| o.correct)
+                    .expect("a right answer");
+                Input::Press(
+                    Press::Answer {
+                        dialogue: at.dialogue.clone(),
+                        step: at.step.clone(),
+                        option: right,
+                    }
+                    .encode(),
+                )
+            }
+            None => {
+                let first = resident.labels().first().cloned().expect("a button");
+                resident.button(&first)
+            }
+        };
+        resident.send(input);
+        assert!(
+            !resident.said().contains("давнішого"),
+            "{lesson}: a stale press:\n{}",
+            resident.said()
+        );
+    }
+    panic!("{lesson} ({lang}) did not end within 40 inputs");
+}
+
+#[test]
+fn every_lesson_can_be_walked_to_its_end_in_both_languages() {
+    let script = shipped_script();
+    for lesson in script.lessons() {
+        let questions = lesson.steps.iter().filter(|s| s.quiz.is_some()).count() as u32;
+        for lang in ["uk", "en"] {
+            match walk(&script, &lesson.id, lang) {
+                Event::LessonCompleted { correct, total, .. } => {
+                    assert_eq!(correct, total, "{}: every answer was right", lesson.id);
+                    assert!(
+                        total >= 2 && total <= questions,
+                        "{}: {total} of {questions} questions asked",
+                        lesson.id
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
