@@ -158,3 +158,48 @@ fn every_lesson_can_be_walked_to_its_end_in_both_languages() {
         }
     }
 }
+
+#[test]
+fn the_self_check_recommends_where_to_start() {
+    let script = shipped_script();
+    let check = script.dialogue("selfcheck").expect("the self-check flow");
+    let questions = check
+        .steps
+        .iter()
+        .filter(|s| s.id.starts_with("q_"))
+        .count();
+    assert!((6..=8).contains(&questions), "{questions} questions");
+
+    // All safe answers: through every question to the end.
+    let mut r = Resident::new(&script);
+    r.says("/lessons")
+        .taps("Що я вже вмію?")
+        .sees("Сім коротких запитань");
+    r.taps("Далі").sees("служба безпеки банку");
+    for safe in [
+        "Покладу слухавку",
+        "Не відкриватиму посилання",
+        "Ні, паролі різні",
+        "Так, увімкнена",
+        "Лишуся в чаті OLX",
+        "Перевірю на офіційному сайті",
+        "Так, упевнено",
+    ] {
+        r.taps(safe);
+    }
+    r.sees("Перевірку завершено");
+
+    // A risky answer: the lesson to start with, then the check goes on.
+    let mut r = Resident::new(&script);
+    r.says("/lessons")
+        .taps("Що я вже вмію?")
+        .taps("Далі")
+        .taps("Назву код");
+    r.sees("Почніть з уроку «Дзвінки та SMS від шахраїв»");
+    let open = r.button("Відкрити урок");
+    r.taps("Наступне запитання").sees("Картку заблоковано");
+    r.send(open).sees("Шахраї часто телефонують");
+    assert!(r.events.contains(&Event::LessonStarted {
+        lesson: "phone_scams".into()
+    }));
+}
