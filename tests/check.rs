@@ -409,3 +409,62 @@ fn readability_limits_are_warnings() {
     assert_reported(&lines, "lessons/demo.toml:28:14: warning: step \"q\", option 2: explain (uk): a sentence of more than 20 words");
     assert!(lines.iter().all(|l| !l.contains(": error: ")), "{lines:#?}");
 }
+
+const FAQ: &str = r#"[[entries]]
+id = "cvv_what"
+topic = "cards"
+questions.uk = ["Що таке CVV-код?", "які три цифри на звороті картки", "кому можна казати cvv"]
+questions.en = ["What is a CVV code?", "the three digits on the back of my card", "who can I tell my CVV to"]
+answer.uk = "Три цифри на звороті картки. Не кажіть їх нікому."
+answer.en = "The three digits on the back of your card. Tell them to nobody."
+lesson = "online_banking"
+"#;
+
+#[test]
+fn a_valid_faq_entry_passes() {
+    let lines = diagnose(&[("faq/test_cards.toml", FAQ)]);
+    assert!(
+        lines.iter().all(|l| !l.contains("faq/test_cards.toml")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn faq_problems_are_reported() {
+    let duplicate = FAQ.replace("Що таке CVV-код?", "Що таке CVV?");
+    let lines = diagnose(&[("faq/test_a.toml", FAQ), ("faq/test_b.toml", &duplicate)]);
+    assert_reported(
+        &lines,
+        "faq/test_b.toml:2:6: error: FAQ id \"cvv_what\" is already used in",
+    );
+
+    let no_english = FAQ.replace(
+        "answer.en = \"The three digits on the back of your card. Tell them to nobody.\"\n",
+        "",
+    );
+    let lines = diagnose(&[("faq/test_cards.toml", &no_english)]);
+    assert_reported(
+        &lines,
+        "faq/test_cards.toml:6:1: error: FAQ \"cvv_what\": answer has no text in \"en\"",
+    );
+
+    let no_lesson = FAQ.replace("lesson = \"online_banking\"", "lesson = \"online_bank\"");
+    let lines = diagnose(&[("faq/test_cards.toml", &no_lesson)]);
+    assert_reported(
+        &lines,
+        "faq/test_cards.toml:8:10: error: FAQ \"cvv_what\": there is no lesson \"online_bank\"",
+    );
+
+    let few = FAQ.replace(", \"кому можна казати cvv\"", "");
+    let lines = diagnose(&[("faq/test_cards.toml", &few)]);
+    assert_reported(
+        &lines,
+        "faq/test_cards.toml:4:1: warning: FAQ \"cvv_what\": only 2 way(s) to ask in \"uk\"",
+    );
+
+    let goto = format!(
+        "{FAQ}\n[[entries.buttons]]\nlabel.uk = \"Далі\"\nlabel.en = \"Next\"\ngoto = \"x\"\n"
+    );
+    let lines = diagnose(&[("faq/test_cards.toml", &goto)]);
+    assert_reported(&lines, "faq/test_cards.toml:13:8: error: FAQ \"cvv_what\", button 1: an answer has no steps to `goto`");
+}

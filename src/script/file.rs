@@ -101,3 +101,32 @@ pub struct InputFile {
 /// `strings.toml`: every sentence the bot says outside the dialogues.
 /// `[key]` tables with one entry per language.
 pub type StringsFile = BTreeMap<Spanned<String>, LocalizedFile>;
+
+/// A FAQ file under `faq/`: many entries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaqFile {
+    #[serde(default)]
+    pub entries: Vec<Spanned<FaqEntryFile>>,
+}
+
+/// One question residents ask, in their own words, and its answer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaqEntryFile {
+    pub id: Spanned<String>,
+    /// A short topic name, such as "cards" or "diia".
+    pub topic: Spanned<String>,
+    /// Several ways residents put the question, per language.
+    pub questions: Spanned<BTreeMap<String, Vec<Spanned<String>>>>,
+    /// Words that point to this entry, per language.
+    #[serde(default)]
+    pub keywords: BTreeMap<String, Vec<Spanned<String>>>,
+    pub answer: LocalizedFile,
+    /// A lesson that explains more; shown as a button under the answer.
+    #[serde(default)]
+    pub lesson: Option<Spanned<String>>,
+    /// More buttons under the answer (a dialogue or an action).
+    #[serde(default)]
+    pub buttons: Vec<Spanned<ButtonFile>>,
+}

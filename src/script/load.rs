@@ -13,11 +13,13 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
-use super::file::{ButtonFile, DialogueFile, LocalizedFile, StepFile, StringsFile};
+use super::file::{
+    ButtonFile, DialogueFile, FaqEntryFile, FaqFile, LocalizedFile, StepFile, StringsFile,
+};
 use super::strings::{placeholders, Msg, Strings};
 use super::{
-    markup, valid_id, Action, Button, Dialogue, Kind, Quiz, QuizOption, Script, Step, Target, Text,
-    TextInput, LESSONS_MENU, MAIN_MENU, MAX_ID_LEN,
+    markup, valid_id, Action, Button, Dialogue, FaqEntry, Kind, Quiz, QuizOption, Script, Step,
+    Target, Text, TextInput, LESSONS_MENU, MAIN_MENU, MAX_ID_LEN,
 };
 
 /// Telegram refuses longer message texts.
@@ -49,6 +51,11 @@ pub fn long_sentence(text: &str) -> Option<String> {
         })
         .map(str::to_string)
 }
+
+/// The folder of FAQ files, under the content folder.
+pub const FAQ_DIR: &str = "faq";
+/// Fewer phrasings than this make an entry hard to find (a warning).
+pub const FAQ_MIN_PHRASINGS: usize = 3;
 
 /// The file with the bot's own sentences, at the top of the content folder.
 pub const STRINGS_FILE: &str = "strings.toml";
@@ -189,11 +196,17 @@ pub fn load_sources(
         diagnostics: Vec::new(),
     };
     let strings_path = root.join(STRINGS_FILE);
+    let faq_dir = root.join(FAQ_DIR);
     let mut strings = None;
     let mut parsed: Vec<(Source, DialogueFile)> = Vec::new();
+    let mut faq_files: Vec<(Source, FaqFile)> = Vec::new();
     for (path, text) in sources {
         let src = Source { path, text };
-        if src.path == strings_path {
+        if src.path.starts_with(&faq_dir) {
+            if let Some(file) = cx.parse::<FaqFile>(&src) {
+                faq_files.push((src, file));
+            }
+        } else if src.path == strings_path {
             if let Some(file) = cx.parse::<StringsFile>(&src) {
                 strings = Some(cx.strings(&src, file));
             }
@@ -245,6 +258,16 @@ pub fn load_sources(
         dialogues.insert(dialogue.id.clone(), dialogue);
     }
 
+    let mut faq = Vec::new();
+    let mut faq_ids: HashMap<String, PathBuf> = HashMap::new();
+    for (src, file) in &faq_files {
+        for entry in &file.entries {
+            if let Some(e) = cx.faq_entry(src, entry, &known, &dialogues, &mut faq_ids) {
+                faq.push(e);
+            }
+        }
+    }
+
     // Checks of the whole set.
     for (id, kind) in [(MAIN_MENU, Kind::Menu), (LESSONS_MENU, Kind::Flow)] {
         match dialogues.get(id) {
@@ -294,6 +317,7 @@ pub fn load_sources(
             languages: languages.to_vec(),
             dialogues,
             strings,
+            faq,
         }),
         diagnostics: cx.diagnostics,
         files,
@@ -940,6 +964,136 @@ impl Checker<'_> {
             };
         }
         None
+    }
+
+    fn faq_entry(
+        &mut self,
+        src: &Source,
+        spanned: &Spanned<FaqEntryFile>,
+        known: &HashMap<String, (PathBuf, Kind)>,
+        dialogues: &HashMap<String, Dialogue>,
+        ids: &mut HashMap<String, PathBuf>,
+    ) -> Option<FaqEntry> {
+        let entry = spanned.get_ref();
+        let id = entry.id.get_ref();
+        self.id(src, &entry.id, "FAQ id");
+        if let Some(first) = ids.insert(id.clone(), src.path.clone()) {
+            self.error(
+                src,
+                entry.id.span(),
+                format!("FAQ id \"{id}\" is already used in {}", first.display()),
+            );
+        }
+        if entry.topic.get_ref().trim().is_empty() {
+            self.error(
+                src,
+                entry.topic.span(),
+                format!("FAQ \"{id}\": the topic is empty"),
+            );
+        }
+        let what = format!("FAQ \"{id}\"");
+        let mut questions = Vec::new();
+        for lang in self.languages {
+            let phrasings: Vec<String> = entry
+                .questions
+                .get_ref()
+                .get(lang)
+                .map(|qs| {
+                    qs.iter()
+                        .map(|q| q.get_ref().trim().to_string())
+                        .filter(|q| !q.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if phrasings.is_empty() {
+                self.error(
+                    src,
+                    entry.questions.span(),
+                    format!("{what}: no question in \"{lang}\""),
+                );
+            } else if phrasings.len() < FAQ_MIN_PHRASINGS {
+                self.warning(
+                    src,
+                    entry.questions.span(),
+                    format!(
+                        "{what}: only {} way(s) to ask in \"{lang}\"; give at least {FAQ_MIN_PHRASINGS}, as residents would type them",
+                        phrasings.len()
+                    ),
+                );
+            }
+            questions.push(phrasings);
+        }
+        for lang in entry.questions.get_ref().keys() {
+            if !self.languages.contains(lang) {
+                self.warning(
+                    src,
+                    entry.questions.span(),
+                    format!(
+                        "{what}: language \"{lang}\" is not in locale.languages; it is never used"
+                    ),
+                );
+            }
+        }
+        let keywords = self
+            .languages
+            .iter()
+            .map(|lang| {
+                entry
+                    .keywords
+                    .get(lang)
+                    .map(|ks| ks.iter().map(|k| k.get_ref().trim().to_string()).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let answer = self.text(src, &entry.answer, &format!("{what}: answer"));
+        self.readability(src, &entry.answer, &format!("{what}: answer"));
+
+        let mut buttons = Vec::new();
+        if let Some(lesson) = &entry.lesson {
+            match dialogues.get(lesson.get_ref()) {
+                Some(d) if d.kind == Kind::Lesson => buttons.push(Button {
+                    label: Text(d.title.0.iter().map(|t| format!("📖 {t}")).collect()),
+                    target: Target::Dialogue(d.id.clone()),
+                }),
+                Some(_) => self.error(
+                    src,
+                    lesson.span(),
+                    format!("{what}: \"{}\" is not a lesson", lesson.get_ref()),
+                ),
+                None => self.error(
+                    src,
+                    lesson.span(),
+                    format!("{what}: there is no lesson \"{}\"", lesson.get_ref()),
+                ),
+            }
+        }
+        for (n, b) in entry.buttons.iter().enumerate() {
+            let bwhat = format!("{what}, button {}", n + 1);
+            let label = self.label(src, &b.get_ref().label, &format!("{bwhat}: label"));
+            if let Some(goto) = &b.get_ref().goto {
+                self.error(
+                    src,
+                    goto.span(),
+                    format!(
+                        "{bwhat}: an answer has no steps to `goto`; use `dialogue` or `action`"
+                    ),
+                );
+                continue;
+            }
+            if let Some(target) =
+                self.target(src, b, &bwhat, &HashMap::new(), known, &mut HashSet::new())
+            {
+                buttons.push(Button { label, target });
+            }
+        }
+        Some(FaqEntry {
+            id: id.clone(),
+            topic: entry.topic.get_ref().trim().to_string(),
+            questions,
+            keywords,
+            answer,
+            buttons,
+        })
     }
 
     fn unknown_action(&mut self, src: &Source, action: &Spanned<String>) {

@@ -36,6 +36,22 @@ pub struct Script {
     pub languages: Vec<String>,
     pub dialogues: HashMap<String, Dialogue>,
     pub strings: Strings,
+    /// The questions residents ask in their own words, in file order.
+    pub faq: Vec<FaqEntry>,
+}
+
+/// One FAQ entry, valid: every language has phrasings and an answer.
+#[derive(Debug)]
+pub struct FaqEntry {
+    pub id: String,
+    pub topic: String,
+    /// Phrasings of the question, indexed like [`Script::languages`].
+    pub questions: Vec<Vec<String>>,
+    /// Keywords, indexed like [`Script::languages`] (may be empty).
+    pub keywords: Vec<Vec<String>>,
+    pub answer: Text,
+    /// Buttons under the answer; a `lesson` comes first.
+    pub buttons: Vec<Button>,
 }
 
 impl Script {
