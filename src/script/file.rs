@@ -130,3 +130,46 @@ pub struct FaqEntryFile {
     #[serde(default)]
     pub buttons: Vec<Spanned<ButtonFile>>,
 }
+
+/// `hubs.toml`: the library hubs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubsFile {
+    #[serde(default)]
+    pub hubs: Vec<Spanned<HubFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubFile {
+    pub id: Spanned<String>,
+    pub name: LocalizedFile,
+    /// Street and house; absent when unknown.
+    #[serde(default)]
+    pub address: Option<LocalizedFile>,
+    /// The village or city district.
+    pub settlement: LocalizedFile,
+    #[serde(default)]
+    pub latitude: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub longitude: Option<Spanned<f64>>,
+    /// The coordinates were estimated from the street address, not measured.
+    #[serde(default)]
+    pub approximate: bool,
+    #[serde(default)]
+    pub phone: Option<Spanned<String>>,
+    /// Opening hours per weekday (`mon` ... `sun`), each a list of "HH:MM-HH:MM";
+    /// an empty list is a day off. Absent: not known.
+    #[serde(default)]
+    pub hours: Option<Spanned<BTreeMap<String, Vec<Spanned<String>>>>>,
+    #[serde(default)]
+    pub services: Vec<Spanned<String>>,
+    /// Checked against the source by an admin.
+    #[serde(default)]
+    pub verified: bool,
+    /// Where the facts come from.
+    pub source: Spanned<String>,
+    /// Anything admins should know (never shown to residents).
+    #[serde(default)]
+    pub note: Option<String>,
+}

@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 use super::file::{
-    ButtonFile, DialogueFile, FaqEntryFile, FaqFile, LocalizedFile, StepFile, StringsFile,
+    ButtonFile, DialogueFile, FaqEntryFile, FaqFile, HubsFile, LocalizedFile, StepFile, StringsFile,
 };
 use super::strings::{placeholders, Msg, Strings};
 use super::{
-    markup, valid_id, Action, Button, Dialogue, FaqEntry, Kind, Quiz, QuizOption, Script, Step,
-    Target, Text, TextInput, LESSONS_MENU, MAIN_MENU, MAX_ID_LEN,
+    markup, valid_id, Action, Button, Dialogue, FaqEntry, Hub, Kind, Quiz, QuizOption, Script,
+    Service, Step, Target, Text, TextInput, LESSONS_MENU, MAIN_MENU, MAX_ID_LEN,
 };
 
 /// Telegram refuses longer message texts.
@@ -51,6 +51,13 @@ pub fn long_sentence(text: &str) -> Option<String> {
         })
         .map(str::to_string)
 }
+
+/// The file of library hubs, at the top of the content folder.
+pub const HUBS_FILE: &str = "hubs.toml";
+/// Ukraine's bounding box, roughly: coordinates outside it are a mistake.
+const UKRAINE_LAT: std::ops::RangeInclusive<f64> = 44.0..=52.5;
+const UKRAINE_LON: std::ops::RangeInclusive<f64> = 22.0..=40.5;
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// The folder of FAQ files, under the content folder.
 pub const FAQ_DIR: &str = "faq";
@@ -197,12 +204,18 @@ pub fn load_sources(
     };
     let strings_path = root.join(STRINGS_FILE);
     let faq_dir = root.join(FAQ_DIR);
+    let hubs_path = root.join(HUBS_FILE);
+    let mut hubs = Vec::new();
     let mut strings = None;
     let mut parsed: Vec<(Source, DialogueFile)> = Vec::new();
     let mut faq_files: Vec<(Source, FaqFile)> = Vec::new();
     for (path, text) in sources {
         let src = Source { path, text };
-        if src.path.starts_with(&faq_dir) {
+        if src.path == hubs_path {
+            if let Some(file) = cx.parse::<HubsFile>(&src) {
+                hubs = cx.hubs(&src, file);
+            }
+        } else if src.path.starts_with(&faq_dir) {
             if let Some(file) = cx.parse::<FaqFile>(&src) {
                 faq_files.push((src, file));
             }
@@ -318,6 +331,7 @@ pub fn load_sources(
             dialogues,
             strings,
             faq,
+            hubs,
         }),
         diagnostics: cx.diagnostics,
         files,
@@ -1096,6 +1110,162 @@ impl Checker<'_> {
         })
     }
 
+    fn hubs(&mut self, src: &Source, file: HubsFile) -> Vec<Hub> {
+        let mut ids = HashSet::new();
+        let mut hubs = Vec::new();
+        for spanned in &file.hubs {
+            let h = spanned.get_ref();
+            let id = h.id.get_ref();
+            let what = format!("hub \"{id}\"");
+            self.id(src, &h.id, "hub id");
+            if !ids.insert(id.clone()) {
+                self.error(src, h.id.span(), format!("hub id \"{id}\" is used twice"));
+            }
+            let name = self.text(src, &h.name, &format!("{what}: name"));
+            let settlement = self.text(src, &h.settlement, &format!("{what}: settlement"));
+            let address = match &h.address {
+                Some(a) => Some(self.text(src, a, &format!("{what}: address"))),
+                None => {
+                    self.warning(
+                        src,
+                        h.id.span(),
+                        format!("{what}: no address; add it when it is known from a source"),
+                    );
+                    None
+                }
+            };
+            let location = match (&h.latitude, &h.longitude) {
+                (Some(lat), Some(lon)) => {
+                    let (la, lo) = (*lat.get_ref(), *lon.get_ref());
+                    if (la == 0.0 && lo == 0.0)
+                        || !UKRAINE_LAT.contains(&la)
+                        || !UKRAINE_LON.contains(&lo)
+                    {
+                        self.error(
+                            src,
+                            lat.span(),
+                            format!("{what}: {la}, {lo} is not in Ukraine"),
+                        );
+                        None
+                    } else {
+                        if h.approximate {
+                            self.warning(
+                                src,
+                                lat.span(),
+                                format!("{what}: the coordinates are approximate; confirm them on a map and remove `approximate`"),
+                            );
+                        }
+                        Some((la, lo))
+                    }
+                }
+                (None, None) => {
+                    self.warning(
+                        src,
+                        h.id.span(),
+                        format!("{what}: no coordinates, so it is found only by its settlement"),
+                    );
+                    None
+                }
+                (Some(x), None) | (None, Some(x)) => {
+                    self.error(
+                        src,
+                        x.span(),
+                        format!("{what}: give both latitude and longitude"),
+                    );
+                    None
+                }
+            };
+            if h.phone.is_none() {
+                self.warning(
+                    src,
+                    h.id.span(),
+                    format!("{what}: no phone number; add it when it is known from a source"),
+                );
+            }
+            let hours = match &h.hours {
+                None => {
+                    self.warning(
+                        src,
+                        h.id.span(),
+                        format!("{what}: no opening hours; the bot will say they are not known"),
+                    );
+                    None
+                }
+                Some(table) => {
+                    let mut week: [Vec<(jiff::civil::Time, jiff::civil::Time)>; 7] =
+                        Default::default();
+                    for (day, intervals) in table.get_ref() {
+                        let Some(d) = WEEKDAYS.iter().position(|w| w == day) else {
+                            self.error(
+                                src,
+                                table.span(),
+                                format!("{what}: \"{day}\" is not one of {}", WEEKDAYS.join(", ")),
+                            );
+                            continue;
+                        };
+                        for interval in intervals {
+                            match parse_interval(interval.get_ref()) {
+                                Some(i) => week[d].push(i),
+                                None => self.error(
+                                    src,
+                                    interval.span(),
+                                    format!(
+                                        "{what}: \"{}\" is not an interval like \"09:00-13:00\"",
+                                        interval.get_ref()
+                                    ),
+                                ),
+                            }
+                        }
+                    }
+                    for (d, day) in WEEKDAYS.iter().enumerate() {
+                        if !table.get_ref().contains_key(*day) {
+                            self.warning(src, table.span(), format!("{what}: hours for \"{day}\" are not given; write `{day} = []` for a day off"));
+                        }
+                        week[d].sort();
+                    }
+                    Some(week)
+                }
+            };
+            let services = h
+                .services
+                .iter()
+                .filter_map(|s| {
+                    let found = Service::parse(s.get_ref());
+                    if found.is_none() {
+                        let names: Vec<&str> = Service::ALL.iter().map(|s| s.name()).collect();
+                        self.error(
+                            src,
+                            s.span(),
+                            format!(
+                                "{what}: unknown service \"{}\"; known: {}",
+                                s.get_ref(),
+                                names.join(", ")
+                            ),
+                        );
+                    }
+                    found
+                })
+                .collect();
+            if !h.verified {
+                self.warning(src, h.id.span(), format!("{what}: not verified yet; check it with the library and set `verified = true`"));
+            }
+            hubs.push(Hub {
+                id: id.clone(),
+                name,
+                address,
+                settlement,
+                location,
+                approximate: h.approximate,
+                phone: h.phone.as_ref().map(|p| p.get_ref().clone()),
+                hours,
+                services,
+                verified: h.verified,
+                source: h.source.get_ref().clone(),
+            });
+        }
+        hubs
+    }
+
     fn unknown_action(&mut self, src: &Source, action: &Spanned<String>) {
         let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
         self.error(
@@ -1108,6 +1278,14 @@ impl Checker<'_> {
             ),
         );
     }
+}
+
+/// "09:00-13:00" as two times, the first before the second.
+fn parse_interval(text: &str) -> Option<(jiff::civil::Time, jiff::civil::Time)> {
+    let (from, to) = text.split_once('-')?;
+    let from: jiff::civil::Time = from.trim().parse().ok()?;
+    let to: jiff::civil::Time = to.trim().parse().ok()?;
+    (from < to).then_some((from, to))
 }
 
 /// The step ids a step can lead to within its dialogue.

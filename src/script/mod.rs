@@ -38,6 +38,70 @@ pub struct Script {
     pub strings: Strings,
     /// The questions residents ask in their own words, in file order.
     pub faq: Vec<FaqEntry>,
+    /// The library hubs, in file order.
+    pub hubs: Vec<Hub>,
+}
+
+/// A library hub. Unknown facts are `None`, never guessed.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    pub id: String,
+    pub name: Text,
+    pub address: Option<Text>,
+    pub settlement: Text,
+    /// Latitude and longitude.
+    pub location: Option<(f64, f64)>,
+    /// The location was estimated from the address.
+    pub approximate: bool,
+    pub phone: Option<String>,
+    /// Opening intervals per weekday, Monday first; `None` when the hours are not known.
+    pub hours: Option<[Vec<(jiff::civil::Time, jiff::civil::Time)>; 7]>,
+    pub services: Vec<Service>,
+    pub verified: bool,
+    pub source: String,
+}
+
+/// What a hub offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Computers,
+    Wifi,
+    EservicesHelp,
+    Printing,
+    Webinars,
+    Accessible,
+    SmartphoneClasses,
+    PowerBackup,
+}
+
+impl Service {
+    pub const ALL: [Service; 8] = [
+        Service::Computers,
+        Service::Wifi,
+        Service::EservicesHelp,
+        Service::Printing,
+        Service::Webinars,
+        Service::Accessible,
+        Service::SmartphoneClasses,
+        Service::PowerBackup,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Computers => "computers",
+            Service::Wifi => "wifi",
+            Service::EservicesHelp => "eservices_help",
+            Service::Printing => "printing",
+            Service::Webinars => "webinars",
+            Service::Accessible => "accessible",
+            Service::SmartphoneClasses => "smartphone_classes",
+            Service::PowerBackup => "power_backup",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Service> {
+        Service::ALL.into_iter().find(|s| s.name() == name)
+    }
 }
 
 /// One FAQ entry, valid: every language has phrasings and an answer.
