@@ -68,6 +68,14 @@ async fn spawn_bot(api: &FakeApi, db: &Path, extra: &[(&str, &str)]) -> RunningB
     }
 }
 
+/// A fake Bot API, a fresh database and the bot running against them.
+async fn start(extra: &[(&str, &str)]) -> (FakeApi, tempfile::TempDir, PathBuf, RunningBot) {
+    let api = FakeApi::start().await;
+    let (dir, db) = temp_db();
+    let bot = spawn_bot(&api, &db, extra).await;
+    (api, dir, db, bot)
+}
+
 impl RunningBot {
     async fn stop(mut self) -> Store {
         if let Some(stop) = self.stop.take() {
@@ -208,9 +216,7 @@ fn temp_db() -> (tempfile::TempDir, PathBuf) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_start_in_ukrainian_and_in_english() {
-    let api = FakeApi::start().await;
-    let (_dir, db) = temp_db();
-    let bot = spawn_bot(&api, &db, &[]).await;
+    let (api, _dir, _db, bot) = start(&[]).await;
 
     // The command menu is set for every language.
     let commands = api.calls_to("setMyCommands");
@@ -250,9 +256,7 @@ async fn first_start_in_ukrainian_and_in_english() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_lesson_by_button_presses() {
-    let api = FakeApi::start().await;
-    let (_dir, db) = temp_db();
-    let bot = spawn_bot(&api, &db, &[]).await;
+    let (api, _dir, _db, bot) = start(&[]).await;
     let mut r = Resident::new(&api, 201, "uk");
     r.says("/start").sees("Головне меню").await;
     r.taps("Уроки").await.sees("Оберіть тему").await;
@@ -307,9 +311,7 @@ async fn a_whole_lesson_by_button_presses() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_in_the_middle_of_a_lesson_resumes_it() {
-    let api = FakeApi::start().await;
-    let (_dir, db) = temp_db();
-    let bot = spawn_bot(&api, &db, &[]).await;
+    let (api, _dir, db, bot) = start(&[]).await;
     let mut r = Resident::new(&api, 301, "uk");
     r.says("/start lesson_passwords")
         .sees("Пароль — це ключ")
@@ -328,9 +330,7 @@ async fn a_restart_in_the_middle_of_a_lesson_resumes_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_poster_link_is_recorded() {
-    let api = FakeApi::start().await;
-    let (_dir, db) = temp_db();
-    let bot = spawn_bot(&api, &db, &[]).await;
+    let (api, _dir, _db, bot) = start(&[]).await;
     let mut r = Resident::new(&api, 401, "uk");
     r.says("/start hub_branch_7").sees("Вітаю!").await;
     let store = bot.stop().await;
@@ -341,9 +341,7 @@ async fn a_poster_link_is_recorded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resident_who_blocked_the_bot_is_marked_and_unmarked() {
-    let api = FakeApi::start().await;
-    let (_dir, db) = temp_db();
-    let bot = spawn_bot(&api, &db, &[]).await;
+    let (api, _dir, db, bot) = start(&[]).await;
     let mut r = Resident::new(&api, 501, "uk");
     r.says("/start").sees("Головне меню").await;
 
@@ -421,9 +419,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_many_requests_waits_retry_after() {
-    let api = FakeApi::start().await;
-    let (_dir, db) = temp_db();
-    let bot = spawn_bot(&api, &db, &[]).await;
+    let (api, _dir, _db, bot) = start(&[]).await;
     api.fail_next("sendMessage", Fault::TooMany(1));
     let mut r = Resident::new(&api, 601, "uk");
     r.says("/help").sees("Що я вмію").await;
@@ -446,9 +442,7 @@ async fn too_many_requests_waits_retry_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_error_is_retried() {
-    let api = FakeApi::start().await;
-    let (_dir, db) = temp_db();
-    let bot = spawn_bot(&api, &db, &[]).await;
+    let (api, _dir, _db, bot) = start(&[]).await;
     api.fail_next("sendMessage", Fault::Server);
     let mut r = Resident::new(&api, 701, "uk");
     r.says("/help").sees("Що я вмію").await;
@@ -511,9 +505,7 @@ async fn a_flooding_resident_is_told_once_and_others_are_not_slowed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn odd_input_gets_a_kind_answer_and_nothing_breaks() {
-    let api = FakeApi::start().await;
-    let (_dir, db) = temp_db();
-    let bot = spawn_bot(&api, &db, &[("POMICHNYK__TELEGRAM__PACE_BURST", "100")]).await;
+    let (api, _dir, _db, bot) = start(&[("POMICHNYK__TELEGRAM__PACE_BURST", "100")]).await;
     let mut r = Resident::new(&api, 901, "uk");
     r.says("/start").sees("Головне меню").await;
     for fields in [
@@ -556,9 +548,7 @@ async fn odd_input_gets_a_kind_answer_and_nothing_breaks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_me_asks_then_forgets_everything() {
-    let api = FakeApi::start().await;
-    let (_dir, db) = temp_db();
-    let bot = spawn_bot(&api, &db, &[]).await;
+    let (api, _dir, _db, bot) = start(&[]).await;
     let mut r = Resident::new(&api, 1001, "uk");
     r.says("/start lesson_phishing").sees("це обман").await;
     r.says("/privacy").sees("Що я зберігаю").await;

@@ -472,7 +472,27 @@ impl<'s> Turn<'s> {
         let typed = normalize(text);
         if !typed.is_empty() {
             // A label typed (or a big button pressed): same as pressing the button.
-            if let Some((d, s)) = self.current() {
+            let option = self
+                .current()
+                .and_then(|(_, s)| s.quiz.as_ref())
+                .and_then(|q| {
+                    q.options
+                        .iter()
+                        .position(|o| normalize(o.text.get(self.lang)) == typed)
+                });
+            if let Some(i) = option {
+                return self.answer(i);
+            }
+            // The current step's buttons first, then the big keyboard, then the main menu's.
+            let places = [
+                self.state.at.clone(),
+                self.state.keyboard.clone(),
+                self.main_position(),
+            ];
+            for pos in places.into_iter().flatten() {
+                let Some((d, s)) = self.resolve(&pos) else {
+                    continue;
+                };
                 if let Some(b) = s
                     .buttons
                     .iter()
@@ -480,28 +500,6 @@ impl<'s> Turn<'s> {
                 {
                     let (id, target) = (d.id.clone(), b.target.clone());
                     return self.follow(&id, &target);
-                }
-                if let Some(quiz) = &s.quiz {
-                    if let Some(i) = quiz
-                        .options
-                        .iter()
-                        .position(|o| normalize(o.text.get(self.lang)) == typed)
-                    {
-                        return self.answer(i);
-                    }
-                }
-            }
-            let keyboards = [self.state.keyboard.clone(), self.main_position()];
-            for pos in keyboards.into_iter().flatten() {
-                if let Some((d, s)) = self.resolve(&pos) {
-                    if let Some(b) = s
-                        .buttons
-                        .iter()
-                        .find(|b| normalize(b.label.get(self.lang)) == typed)
-                    {
-                        let (id, target) = (d.id.clone(), b.target.clone());
-                        return self.follow(&id, &target);
-                    }
                 }
             }
         }
