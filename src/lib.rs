@@ -22,6 +22,7 @@
 pub mod chat;
 pub mod check;
 pub mod engine;
+pub mod faq;
 pub mod script;
 pub mod settings;
 pub mod store;

@@ -1,0 +1,368 @@
+//! Answering questions typed in residents' own words from the FAQ files.
+//!
+//! Pure and in memory: [`FaqIndex::build`] indexes every phrasing of every
+//! entry (all languages together, so a question typed in Russian, in Latin
+//! letters or in English still finds its entry), and [`FaqIndex::search`]
+//! ranks entries with BM25 (the `bm25` crate, without its stemmers: there is
+//! no Ukrainian one).
+//!
+//! Ukrainian word endings and typos are handled by the tokens themselves:
+//! every word gives its lightly stripped stem and its character trigrams, so
+//! "паролем", "пароля" and "пороль" share most tokens with "пароль". Before
+//! that, [`normalize`] folds the usual confusions: case, the three apostrophes,
+//! ё/е, і/и/ї/ы, є/е/э, Latin look-alike letters inside Cyrillic words, and
+//! whole words in Latin letters are also read as transliterated Ukrainian.
+
+use std::collections::HashMap;
+
+use bm25::{Document, SearchEngine, SearchEngineBuilder, Tokenizer};
+
+use crate::script::FaqEntry;
+
+/// How sure the index is about a question.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Answer with this entry at once.
+    Confident(usize),
+    /// Offer these entries (up to three) as choices.
+    Close(Vec<usize>),
+    /// Nothing fits.
+    Nothing,
+}
+
+/// One entry's score for a question.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked {
+    /// Index into the entries the index was built from.
+    pub entry: usize,
+    pub score: f32,
+}
+
+/// Scores at or above this answer at once, if clearly ahead of the next entry.
+pub const CONFIDENT: f32 = 9.0;
+/// The top score must beat the runner-up by this factor to be confident.
+pub const MARGIN: f32 = 1.15;
+/// Scores at or above this are offered as choices.
+pub const CLOSE: f32 = 4.5;
+
+/// The searchable FAQ, rebuilt whenever the content is loaded.
+pub struct FaqIndex {
+    engine: SearchEngine<u32, u32, FaqTokenizer>,
+    /// Document id → entry index.
+    owner: Vec<usize>,
+}
+
+impl std::fmt::Debug for FaqIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaqIndex")
+            .field("phrasings", &self.owner.len())
+            .finish()
+    }
+}
+
+impl FaqIndex {
+    pub fn build(entries: &[FaqEntry]) -> FaqIndex {
+        let mut owner = Vec::new();
+        let mut documents = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let keywords: Vec<&str> = entry
+                .keywords
+                .iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            for phrasing in entry.questions.iter().flatten() {
+                // Keywords go with every phrasing of their entry.
+                let text = format!("{phrasing} {}", keywords.join(" "));
+                documents.push(Document::new(owner.len() as u32, text));
+                owner.push(i);
+            }
+        }
+        let engine = SearchEngineBuilder::<u32, u32, FaqTokenizer>::with_tokenizer_and_documents(
+            FaqTokenizer,
+            documents,
+        )
+        .build();
+        FaqIndex { engine, owner }
+    }
+
+    /// Entries ranked for a question, best first, each once (its best phrasing).
+    pub fn search(&self, question: &str, limit: usize) -> Vec<Ranked> {
+        let mut best: HashMap<usize, f32> = HashMap::new();
+        for hit in self.engine.search(question, 50) {
+            if let Some(&entry) = self.owner.get(hit.document.id as usize) {
+                let score = best.entry(entry).or_insert(0.0);
+                *score = score.max(hit.score);
+            }
+        }
+        let mut ranked: Vec<Ranked> = best
+            .into_iter()
+            .map(|(entry, score)| Ranked { entry, score })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        ranked.truncate(limit);
+        ranked
+    }
+
+    /// What to do with a question: answer, offer choices, or say nothing fits.
+    pub fn judge(&self, question: &str) -> Verdict {
+        let ranked = self.search(question, 3);
+        let Some(top) = ranked.first() else {
+            return Verdict::Nothing;
+        };
+        let runner_up = ranked.get(1).map_or(0.0, |r| r.score);
+        if top.score >= CONFIDENT && top.score >= runner_up * MARGIN {
+            Verdict::Confident(top.entry)
+        } else if top.score >= CLOSE {
+            Verdict::Close(
+                ranked
+                    .iter()
+                    .filter(|r| r.score >= CLOSE)
+                    .map(|r| r.entry)
+                    .collect(),
+            )
+        } else {
+            Verdict::Nothing
+        }
+    }
+}
+
+/// Words, stems and trigrams of normalized text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FaqTokenizer;
+
+impl Tokenizer for FaqTokenizer {
+    fn tokenize(&self, input_text: &str) -> Vec<String> {
+        tokens(input_text)
+    }
+}
+
+/// Words too common to tell questions apart.
+const STOP: [&str; 28] = [
+    "як", "що", "шо", "чи", "де", "в", "у", "на", "и", "й", "а", "з", "до", "не", "я", "мени",
+    "мене", "це", "the", "a", "to", "how", "what", "i", "my", "is", "do", "can",
+];
+
+/// The tokens of a text: for each word its stem (`w:`) and its trigrams (`g:`).
+pub fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in normalize(text).split_whitespace() {
+        if STOP.contains(&word) {
+            continue;
+        }
+        let mut forms = vec![word.to_string()];
+        if word.chars().all(|c| c.is_ascii_alphanumeric()) {
+            let cyrillic = transliterate(word);
+            if cyrillic != word {
+                forms.push(cyrillic);
+            }
+        }
+        for form in forms {
+            let stem = stem(&form);
+            out.push(format!("w:{stem}"));
+            let padded: Vec<char> = format!(" {stem} ").chars().collect();
+            if padded.len() >= 5 {
+                for tri in padded.windows(3) {
+                    out.push(format!("g:{}", tri.iter().collect::<String>()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Lower case, letters and digits only, with the usual confusions folded.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(|c: char| !(c.is_alphanumeric() || is_apostrophe(c))) {
+        let word: String = word
+            .chars()
+            .filter(|c| !is_apostrophe(*c))
+            .flat_map(char::to_lowercase)
+            .collect();
+        if word.is_empty() {
+            continue;
+        }
+        let cyrillic = word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            let c = if cyrillic { look_alike(c) } else { c };
+            out.push(match c {
+                'ё' | 'э' | 'є' => 'е',
+                'і' | 'ї' | 'ы' | 'й' => 'и',
+                'ґ' => 'г',
+                'ъ' | 'ь' => continue,
+                c => c,
+            });
+        }
+    }
+    out
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '’' | 'ʼ' | '`' | '‘')
+}
+
+/// A Latin letter that looks like a Cyrillic one, inside a Cyrillic word.
+fn look_alike(c: char) -> char {
+    match c {
+        'a' => 'а',
+        'e' => 'е',
+        'o' => 'о',
+        'p' => 'р',
+        'c' => 'с',
+        'x' => 'х',
+        'y' => 'у',
+        'i' => 'и',
+        'k' => 'к',
+        'm' => 'м',
+        't' => 'т',
+        'h' => 'н',
+        'b' => 'в',
+        c => c,
+    }
+}
+
+/// A word typed in Latin letters read as Ukrainian ("oplatyty" → "оплатити"), already folded.
+fn transliterate(word: &str) -> String {
+    const MULTI: [(&str, &str); 12] = [
+        ("shch", "щ"),
+        ("zh", "ж"),
+        ("kh", "х"),
+        ("ts", "ц"),
+        ("ch", "ч"),
+        ("sh", "ш"),
+        ("yu", "ю"),
+        ("ya", "я"),
+        ("ye", "е"),
+        ("yi", "и"),
+        ("ia", "я"),
+        ("iu", "ю"),
+    ];
+    let mut out = String::new();
+    let mut rest = word;
+    'outer: while !rest.is_empty() {
+        for (latin, cyr) in MULTI {
+            if let Some(r) = rest.strip_prefix(latin) {
+                out.push_str(cyr);
+                rest = r;
+                continue 'outer;
+            }
+        }
+        let mut chars = rest.chars();
+        let c = chars.next().unwrap_or(' ');
+        out.push(match c {
+            'a' => 'а',
+            'b' => 'б',
+            'v' | 'w' => 'в',
+            'h' | 'g' => 'г',
+            'd' => 'д',
+            'e' => 'е',
+            'z' => 'з',
+            'y' | 'i' | 'j' => 'и',
+            'k' | 'q' => 'к',
+            'l' => 'л',
+            'm' => 'м',
+            'n' => 'н',
+            'o' => 'о',
+            'p' => 'п',
+            'r' => 'р',
+            's' => 'с',
+            't' => 'т',
+            'u' => 'у',
+            'f' => 'ф',
+            'c' => 'ц',
+            'x' => 'х',
+            c => c,
+        });
+        rest = chars.as_str();
+    }
+    out
+}
+
+/// A light stemmer: strips one common Ukrainian or Russian ending from a
+/// folded word, keeping at least four letters.
+fn stem(word: &str) -> String {
+    const ENDINGS: [&str; 34] = [
+        "ами",
+        "ями",
+        "ого",
+        "ому",
+        "ими",
+        "ого",
+        "ему",
+        "ати",
+        "ити",
+        "ить",
+        "ать",
+        "уть",
+        "ють",
+        "ася",
+        "ися",
+        "ись",
+        "иться",
+        "ться",
+        "ах",
+        "ях",
+        "ом",
+        "ем",
+        "ам",
+        "ям",
+        "ою",
+        "ею",
+        "ов",
+        "ев",
+        "ти",
+        "ту",
+        "и",
+        "а",
+        "я",
+        "у",
+    ];
+    let chars = word.chars().count();
+    let mut endings = ENDINGS;
+    endings.sort_by_key(|e| std::cmp::Reverse(e.chars().count()));
+    for ending in endings {
+        let len = ending.chars().count();
+        if chars >= len + 4 && word.ends_with(ending) {
+            return word.chars().take(chars - len).collect();
+        }
+    }
+    for ending in ["о", "е", "ю"] {
+        if chars >= 5 && word.ends_with(ending) {
+            return word.chars().take(chars - 1).collect();
+        }
+    }
+    word.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confusions_are_folded() {
+        assert_eq!(normalize("Пам’ятка"), normalize("памятка"));
+        assert_eq!(normalize("Пам'ятка"), normalize("пам`ятка"));
+        assert_eq!(normalize("пароль від Дії!!! 😀"), "парол вид дии");
+        assert_eq!(normalize("ещё"), normalize("еще"));
+        // A Latin "о" and "а" inside a Cyrillic word.
+        assert_eq!(normalize("пapoль"), normalize("пароль"));
+    }
+
+    #[test]
+    fn transliteration_and_stems_meet_cyrillic() {
+        let latin = tokens("oplatyty");
+        let cyrillic = tokens("оплатити");
+        assert!(
+            latin.iter().any(|t| cyrillic.contains(t)),
+            "{latin:?} / {cyrillic:?}"
+        );
+        let a = tokens("паролем");
+        let b = tokens("пароль");
+        let shared = a.iter().filter(|t| b.contains(t)).count();
+        assert!(shared >= 3, "{a:?} / {b:?}");
+    }
+}
