@@ -20,18 +20,27 @@ fn diagnose(files: &[(&str, &str)]) -> Vec<String> {
     }
     let report = script::load_dir(dir.path(), &languages());
     let prefix = format!("{}/", dir.path().display());
-    let lines: Vec<String> = report
+    let all: Vec<String> = report
         .diagnostics
         .iter()
         .map(|d| d.to_string().replace(&prefix, ""))
         .collect();
-    let has_errors = lines.iter().any(|l| l.contains(": error: "));
+    let has_errors = all.iter().any(|l| l.contains(": error: "));
     assert_eq!(
         report.script.is_some(),
         !has_errors,
         "a script is given exactly when there are no errors"
     );
-    lines
+    // The shipped content's own warnings (facts about hubs no source gives yet) are not
+    // what these tests are about; errors anywhere are kept.
+    all.into_iter()
+        .filter(|l| {
+            l.contains(": error: ")
+                || files
+                    .iter()
+                    .any(|(path, _)| l.starts_with(&format!("{path}:")))
+        })
+        .collect()
 }
 
 fn assert_reported(lines: &[String], expected: &str) {
@@ -416,7 +425,7 @@ fn readability_limits_are_warnings() {
 }
 
 const FAQ: &str = r#"[[entries]]
-id = "cvv_what"
+id = "test_cvv"
 topic = "cards"
 questions.uk = ["Що таке CVV-код?", "які три цифри на звороті картки", "кому можна казати cvv"]
 questions.en = ["What is a CVV code?", "the three digits on the back of my card", "who can I tell my CVV to"]
@@ -440,7 +449,7 @@ fn faq_problems_are_reported() {
     let lines = diagnose(&[("faq/test_a.toml", FAQ), ("faq/test_b.toml", &duplicate)]);
     assert_reported(
         &lines,
-        "faq/test_b.toml:2:6: error: FAQ id \"cvv_what\" is already used in",
+        "faq/test_b.toml:2:6: error: FAQ id \"test_cvv\" is already used in",
     );
 
     let no_english = FAQ.replace(
@@ -450,28 +459,28 @@ fn faq_problems_are_reported() {
     let lines = diagnose(&[("faq/test_cards.toml", &no_english)]);
     assert_reported(
         &lines,
-        "faq/test_cards.toml:6:1: error: FAQ \"cvv_what\": answer has no text in \"en\"",
+        "faq/test_cards.toml:6:1: error: FAQ \"test_cvv\": answer has no text in \"en\"",
     );
 
     let no_lesson = FAQ.replace("lesson = \"online_banking\"", "lesson = \"online_bank\"");
     let lines = diagnose(&[("faq/test_cards.toml", &no_lesson)]);
     assert_reported(
         &lines,
-        "faq/test_cards.toml:8:10: error: FAQ \"cvv_what\": there is no lesson \"online_bank\"",
+        "faq/test_cards.toml:8:10: error: FAQ \"test_cvv\": there is no lesson \"online_bank\"",
     );
 
     let few = FAQ.replace(", \"кому можна казати cvv\"", "");
     let lines = diagnose(&[("faq/test_cards.toml", &few)]);
     assert_reported(
         &lines,
-        "faq/test_cards.toml:4:1: warning: FAQ \"cvv_what\": only 2 way(s) to ask in \"uk\"",
+        "faq/test_cards.toml:4:1: warning: FAQ \"test_cvv\": only 2 way(s) to ask in \"uk\"",
     );
 
     let goto = format!(
         "{FAQ}\n[[entries.buttons]]\nlabel.uk = \"Далі\"\nlabel.en = \"Next\"\ngoto = \"x\"\n"
     );
     let lines = diagnose(&[("faq/test_cards.toml", &goto)]);
-    assert_reported(&lines, "faq/test_cards.toml:13:8: error: FAQ \"cvv_what\", button 1: an answer has no steps to `goto`");
+    assert_reported(&lines, "faq/test_cards.toml:13:8: error: FAQ \"test_cvv\", button 1: an answer has no steps to `goto`");
 }
 
 const HUB: &str = r#"[[hubs]]
