@@ -7,8 +7,12 @@
 //! no Ukrainian one).
 //!
 //! Ukrainian word endings and typos are handled by the tokens themselves:
-//! every word gives its lightly stripped stem and its character trigrams, so
-//! "паролем", "пароля" and "пороль" share most tokens with "пароль". Before
+//! every word gives its lightly stripped stem and the character trigrams of the
+//! word, so "паролем", "пароля" and "пороль" share most tokens with "пароль".
+//! The answers' own words are indexed too, at a lower weight.
+//!
+//! The thresholds below were set on `tests/data/faq_eval.toml`, where no
+//! question the FAQ cannot answer is answered at once. Before
 //! that, [`normalize`] folds the usual confusions: case, the three apostrophes,
 //! ё/е, і/и/ї/ы, є/е/э, Latin look-alike letters inside Cyrillic words, and
 //! whole words in Latin letters are also read as transliterated Ukrainian.
@@ -38,18 +42,21 @@ pub struct Ranked {
     pub score: f32,
 }
 
+/// How much an answer's own words count against a phrasing's.
+const ANSWER_WEIGHT: f32 = 0.75;
+
 /// Scores at or above this answer at once, if clearly ahead of the next entry.
-pub const CONFIDENT: f32 = 9.0;
+pub const CONFIDENT: f32 = 60.0;
 /// The top score must beat the runner-up by this factor to be confident.
-pub const MARGIN: f32 = 1.15;
+pub const MARGIN: f32 = 1.25;
 /// Scores at or above this are offered as choices.
-pub const CLOSE: f32 = 4.5;
+pub const CLOSE: f32 = 20.0;
 
 /// The searchable FAQ, rebuilt whenever the content is loaded.
 pub struct FaqIndex {
     engine: SearchEngine<u32, u32, FaqTokenizer>,
-    /// Document id → entry index.
-    owner: Vec<usize>,
+    /// Document id → entry index, and the weight of that document.
+    owner: Vec<(usize, f32)>,
 }
 
 impl std::fmt::Debug for FaqIndex {
@@ -75,7 +82,12 @@ impl FaqIndex {
                 // Keywords go with every phrasing of their entry.
                 let text = format!("{phrasing} {}", keywords.join(" "));
                 documents.push(Document::new(owner.len() as u32, text));
-                owner.push(i);
+                owner.push((i, 1.0));
+            }
+            // The answer's words count too, less than a phrasing's.
+            for answer in &entry.answer.0 {
+                documents.push(Document::new(owner.len() as u32, answer.clone()));
+                owner.push((i, ANSWER_WEIGHT));
             }
         }
         let engine = SearchEngineBuilder::<u32, u32, FaqTokenizer>::with_tokenizer_and_documents(
@@ -90,9 +102,9 @@ impl FaqIndex {
     pub fn search(&self, question: &str, limit: usize) -> Vec<Ranked> {
         let mut best: HashMap<usize, f32> = HashMap::new();
         for hit in self.engine.search(question, 50) {
-            if let Some(&entry) = self.owner.get(hit.document.id as usize) {
+            if let Some(&(entry, weight)) = self.owner.get(hit.document.id as usize) {
                 let score = best.entry(entry).or_insert(0.0);
-                *score = score.max(hit.score);
+                *score = score.max(hit.score * weight);
             }
         }
         let mut ranked: Vec<Ranked> = best
@@ -138,12 +150,15 @@ impl Tokenizer for FaqTokenizer {
 }
 
 /// Words too common to tell questions apart.
-const STOP: [&str; 28] = [
+const STOP: [&str; 51] = [
     "як", "що", "шо", "чи", "де", "в", "у", "на", "и", "й", "а", "з", "до", "не", "я", "мени",
-    "мене", "це", "the", "a", "to", "how", "what", "i", "my", "is", "do", "can",
+    "мене", "це", "мои", "моя", "мое", "ви", "вам", "так", "то", "как", "что", "мне", "меня",
+    "это", "или", "ли", "про", "the", "a", "to", "how", "what", "i", "my", "is", "do", "can", "me",
+    "in", "on", "of", "for", "it", "and", "with",
 ];
 
-/// The tokens of a text: for each word its stem (`w:`) and its trigrams (`g:`).
+/// The tokens of a text: for each word its stem (`w:`) and its trigrams (`g:`);
+/// a word in Latin letters also as transliterated Ukrainian.
 pub fn tokens(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for word in normalize(text).split_whitespace() {
@@ -160,7 +175,7 @@ pub fn tokens(text: &str) -> Vec<String> {
         for form in forms {
             let stem = stem(&form);
             out.push(format!("w:{stem}"));
-            let padded: Vec<char> = format!(" {stem} ").chars().collect();
+            let padded: Vec<char> = format!(" {form} ").chars().collect();
             if padded.len() >= 5 {
                 for tri in padded.windows(3) {
                     out.push(format!("g:{}", tri.iter().collect::<String>()));
