@@ -357,15 +357,7 @@ async fn a_resident_who_blocked_the_bot_is_marked_and_unmarked() {
     let store_view = Store::open(&format!("sqlite://{}", db.display()))
         .await
         .expect("open");
-    wait_until(|| async {
-        store_view
-            .resident(501)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|r| r.blocked)
-    })
-    .await;
+    wait_blocked(&store_view, 501, true).await;
     let sends_after_block = api
         .calls_to("sendMessage")
         .iter()
@@ -374,25 +366,9 @@ async fn a_resident_who_blocked_the_bot_is_marked_and_unmarked() {
 
     // Telegram tells the bot it was unblocked.
     api.push(fake_api::membership(501, "member"));
-    wait_until(|| async {
-        store_view
-            .resident(501)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|r| !r.blocked)
-    })
-    .await;
+    wait_blocked(&store_view, 501, false).await;
     api.push(fake_api::membership(501, "kicked"));
-    wait_until(|| async {
-        store_view
-            .resident(501)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|r| r.blocked)
-    })
-    .await;
+    wait_blocked(&store_view, 501, true).await;
     assert_eq!(
         api.calls_to("sendMessage")
             .iter()
@@ -403,6 +379,19 @@ async fn a_resident_who_blocked_the_bot_is_marked_and_unmarked() {
     );
     store_view.close().await;
     bot.stop().await.close().await;
+}
+
+/// Waits until the store says the resident is (or is not) blocked.
+async fn wait_blocked(store: &Store, user: i64, blocked: bool) {
+    wait_until(|| async {
+        store
+            .resident(user)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|r| r.blocked == blocked)
+    })
+    .await;
 }
 
 async fn wait_until<F, Fut>(mut check: F)
