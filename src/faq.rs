@@ -20,6 +20,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use crate::script::FaqEntry;
 
 /// How sure the index is about a question.
@@ -60,7 +62,7 @@ const B: f32 = 0.75;
 #[derive(Debug)]
 pub struct FaqIndex {
     /// Token → its id.
-    vocabulary: HashMap<String, u32>,
+    vocabulary: FxHashMap<String, u32>,
     /// Per token id: the documents holding it, with the token's BM25 weight there.
     postings: Vec<Vec<(u32, f32)>>,
     /// Per token id: its inverse document frequency.
@@ -72,7 +74,7 @@ pub struct FaqIndex {
 impl FaqIndex {
     pub fn build(entries: &[FaqEntry]) -> FaqIndex {
         // Each phrasing (with its entry's keywords) is a document, and so is each answer.
-        let mut vocabulary: HashMap<String, u32> = HashMap::new();
+        let mut vocabulary: FxHashMap<String, u32> = FxHashMap::default();
         // Per document: its entry, its weight, and its token ids (repeats kept).
         let mut documents: Vec<(usize, f32, Vec<u32>)> = Vec::new();
         let mut intern = |text: &str| {
@@ -136,7 +138,7 @@ impl FaqIndex {
 
     /// Entries ranked for a question, best first, each once (its best document).
     pub fn search(&self, question: &str, limit: usize) -> Vec<Ranked> {
-        let mut scores: HashMap<u32, f32> = HashMap::new();
+        let mut scores: FxHashMap<u32, f32> = FxHashMap::default();
         each_token(question, |token| {
             if let Some(&id) = self.vocabulary.get(token) {
                 let idf = self.idf[id as usize];
@@ -217,7 +219,7 @@ fn each_token(text: &str, mut sink: impl FnMut(&str)) {
         for form in forms {
             buf.clear();
             buf.push_str("w:");
-            buf.push_str(&stem(form));
+            buf.push_str(stem(form));
             sink(&buf);
             chars.clear();
             chars.push(' ');
@@ -239,19 +241,18 @@ fn each_token(text: &str, mut sink: impl FnMut(&str)) {
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text.split(|c: char| !(c.is_alphanumeric() || is_apostrophe(c))) {
-        let word: String = word
-            .chars()
-            .filter(|c| !is_apostrophe(*c))
-            .flat_map(char::to_lowercase)
-            .collect();
-        if word.is_empty() {
+        if !word.chars().any(char::is_alphanumeric) {
             continue;
         }
         let cyrillic = word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
         if !out.is_empty() {
             out.push(' ');
         }
-        for c in word.chars() {
+        for c in word
+            .chars()
+            .filter(|c| !is_apostrophe(*c))
+            .flat_map(char::to_lowercase)
+        {
             let c = if cyrillic { look_alike(c) } else { c };
             out.push(match c {
                 'ё' | 'э' | 'є' => 'е',
@@ -348,7 +349,7 @@ fn transliterate(word: &str) -> String {
 
 /// A light stemmer: strips one common Ukrainian or Russian ending from a
 /// folded word, keeping at least four letters.
-fn stem(word: &str) -> String {
+fn stem(word: &str) -> &str {
     // Longest first, so "ами" is stripped before "и".
     const ENDINGS: [&str; 33] = [
         "иться",
@@ -389,15 +390,15 @@ fn stem(word: &str) -> String {
     for ending in ENDINGS {
         let len = ending.chars().count();
         if chars >= len + 4 && word.ends_with(ending) {
-            return word[..word.len() - ending.len()].to_string();
+            return &word[..word.len() - ending.len()];
         }
     }
     for ending in ["о", "е", "ю"] {
         if chars >= 5 && word.ends_with(ending) {
-            return word[..word.len() - ending.len()].to_string();
+            return &word[..word.len() - ending.len()];
         }
     }
-    word.to_string()
+    word
 }
 
 #[cfg(test)]
