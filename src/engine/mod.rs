@@ -478,25 +478,23 @@ impl<'s> Turn<'s> {
                 .and_then(|q| {
                     q.options
                         .iter()
-                        .position(|o| normalize(o.text.get(self.lang)) == typed)
+                        .position(|o| same_label(o.text.get(self.lang), &typed))
                 });
             if let Some(i) = option {
                 return self.answer(i);
             }
             // The current step's buttons first, then the big keyboard, then the main menu's.
-            let places = [
-                self.state.at.clone(),
-                self.state.keyboard.clone(),
-                self.main_position(),
-            ];
-            for pos in places.into_iter().flatten() {
-                let Some((d, s)) = self.resolve(&pos) else {
-                    continue;
-                };
+            let script = self.script;
+            let main = script
+                .dialogue(MAIN_MENU)
+                .and_then(|d| d.steps.get(d.start).map(|s| (d, s)));
+            let keyboard = self.state.keyboard.as_ref().and_then(|p| self.resolve(p));
+            let places = [self.current(), keyboard, main];
+            for (d, s) in places.into_iter().flatten() {
                 if let Some(b) = s
                     .buttons
                     .iter()
-                    .find(|b| normalize(b.label.get(self.lang)) == typed)
+                    .find(|b| same_label(b.label.get(self.lang), &typed))
                 {
                     let (id, target) = (d.id.clone(), b.target.clone());
                     return self.follow(&id, &target);
@@ -781,15 +779,6 @@ impl<'s> Turn<'s> {
         }
     }
 
-    fn main_position(&self) -> Option<Position> {
-        let d = self.script.dialogue(MAIN_MENU)?;
-        Some(Position {
-            dialogue: d.id.clone(),
-            step: d.steps.get(d.start)?.id.clone(),
-            wrong: 0,
-        })
-    }
-
     /// Shows the current step again, or the main menu when there is none.
     fn show_current_or_menu(&mut self) {
         let current = self
@@ -879,20 +868,33 @@ impl<'s> Turn<'s> {
 /// Text compared with button labels: letters and digits only, lower case,
 /// single spaces, apostrophes dropped, emoji and punctuation ignored.
 pub fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    normalized(text).collect()
+}
+
+/// Whether a label, normalized, equals already normalized text (without allocating).
+fn same_label(label: &str, normalized_text: &str) -> bool {
+    normalized(label).eq(normalized_text.chars())
+}
+
+/// The characters of [`normalize`], lazily.
+fn normalized(text: &str) -> impl Iterator<Item = char> + '_ {
+    let mut started = false;
     let mut space = false;
-    for c in text.chars() {
+    text.chars().flat_map(move |c| {
+        let mut out: [Option<char>; 2] = [None, None];
         if c.is_alphanumeric() {
-            if space && !out.is_empty() {
-                out.push(' ');
+            if space && started {
+                out[0] = Some(' ');
             }
             space = false;
-            out.extend(c.to_lowercase());
+            started = true;
+            // Lower case of the letters here is one character (Cyrillic, Latin).
+            out[1] = c.to_lowercase().next();
         } else if c.is_whitespace() || c == '-' {
             space = true;
         }
-    }
-    out
+        out.into_iter().flatten()
+    })
 }
 
 #[cfg(test)]
