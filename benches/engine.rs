@@ -34,35 +34,33 @@ fn engine_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Elements(1));
 
-    let next = Input::Press("g:phishing:signs".into());
-    let state = at("intro");
-    group.bench_function("step: press Next", |b| {
-        b.iter_batched(
-            || state.clone(),
-            |s| black_box(engine::step(&script, s, black_box(&next), None)),
-            BatchSize::SmallInput,
-        )
-    });
-
-    let answer = Input::Press("q:phishing:q_sms:1".into());
-    let state = at("q_sms");
-    group.bench_function("step: answer a question", |b| {
-        b.iter_batched(
-            || state.clone(),
-            |s| black_box(engine::step(&script, s, black_box(&answer), None)),
-            BatchSize::SmallInput,
-        )
-    });
-
-    let typed = Input::Text("далі".into());
-    let state = at("intro");
-    group.bench_function("step: typed button label", |b| {
-        b.iter_batched(
-            || state.clone(),
-            |s| black_box(engine::step(&script, s, black_box(&typed), None)),
-            BatchSize::SmallInput,
-        )
-    });
+    let cases = [
+        (
+            "step: press Next",
+            "intro",
+            Input::Press("g:phishing:signs".into()),
+        ),
+        (
+            "step: answer a question",
+            "q_sms",
+            Input::Press("q:phishing:q_sms:1".into()),
+        ),
+        (
+            "step: typed button label",
+            "intro",
+            Input::Text("далі".into()),
+        ),
+    ];
+    for (name, step, input) in &cases {
+        let state = at(step);
+        group.bench_function(*name, |b| {
+            b.iter_batched(
+                || state.clone(),
+                |s| black_box(engine::step(&script, s, black_box(input), None)),
+                BatchSize::SmallInput,
+            )
+        });
+    }
     group.finish();
 }
 
