@@ -23,6 +23,7 @@ pub mod chat;
 pub mod check;
 pub mod engine;
 pub mod faq;
+pub mod hubs;
 pub mod script;
 pub mod settings;
 pub mod store;
