@@ -51,12 +51,13 @@ fn engine_step(c: &mut Criterion) {
             Input::Text("далі".into()),
         ),
     ];
+    let cx = engine::Context::at(jiff::civil::date(2026, 11, 27).at(10, 0, 0, 0));
     for (name, step, input) in &cases {
         let state = at(step);
         group.bench_function(*name, |b| {
             b.iter_batched(
                 || state.clone(),
-                |s| black_box(engine::step(&script, s, black_box(input), None)),
+                |s| black_box(engine::step(&script, s, black_box(input), &cx)),
                 BatchSize::SmallInput,
             )
         });

@@ -10,9 +10,12 @@ use std::io::Write;
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
-use crate::engine::{self, Input, Keyboard, Reply, State};
+use crate::engine::{self, Context, Input, Keyboard, Reply, State};
 use crate::script::{markup, Msg, Script};
 use crate::store::{Store, StoreError};
+
+/// The time zone opening hours are read in, unless told otherwise.
+const DEFAULT_TIME_ZONE: &str = "Europe/Kyiv";
 
 /// What a number typed in the terminal stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +35,8 @@ pub struct Session<'a> {
     lang: Option<String>,
     /// The buttons last shown, in the order they were numbered.
     pending: Vec<Pending>,
+    /// The community's time zone, for opening hours.
+    tz: jiff::tz::TimeZone,
 }
 
 impl<'a> Session<'a> {
@@ -42,7 +47,14 @@ impl<'a> Session<'a> {
             user,
             lang,
             pending: Vec::new(),
+            tz: jiff::tz::TimeZone::get(DEFAULT_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC),
         }
+    }
+
+    /// Reads opening hours in this time zone instead of Europe/Kyiv.
+    pub fn with_time_zone(mut self, tz: jiff::tz::TimeZone) -> Session<'a> {
+        self.tz = tz;
+        self
     }
 
     /// Handles one line typed by the resident and returns the bot's replies,
@@ -68,7 +80,9 @@ impl<'a> Session<'a> {
         if let Some(lang) = self.lang.take() {
             state.lang = Some(lang);
         }
-        let outcome = engine::step(self.script, state, input, None);
+        // A terminal has no librarians' chat: the engine points to the hubs instead.
+        let cx = Context::at(Context::local(now, &self.tz));
+        let outcome = engine::step(self.script, state, input, &cx);
         self.store.save(self.user, now, &outcome).await?;
         let numbered = number(&outcome.replies);
         if !numbered.is_empty() {
@@ -145,10 +159,7 @@ pub fn render(replies: &[Reply]) -> String {
 
 /// Runs a terminal conversation until the input ends.
 pub async fn run<R, W>(
-    script: &Script,
-    store: Store,
-    user: i64,
-    lang: Option<String>,
+    mut session: Session<'_>,
     input: R,
     mut output: W,
     echo: bool,
@@ -157,12 +168,13 @@ where
     R: AsyncBufRead + Unpin,
     W: Write,
 {
-    let hint_lang = lang
+    let script = session.script;
+    let hint_lang = session
+        .lang
         .as_deref()
         .and_then(|l| script.lang_index(l))
         .unwrap_or(0);
     eprintln!("{}", script.strings.get(Msg::ChatHint, hint_lang));
-    let mut session = Session::new(script, store, user, lang);
     let mut lines = input.lines();
     while let Some(line) = lines.next_line().await? {
         if line.trim().is_empty() {

@@ -1,1 +1,385 @@
 //! Library hubs: the nearest ones, whether they are open, and finding them by name.
+//!
+//! Pure: the caller reads the clock (in Europe/Kyiv) and the resident's location
+//! and passes them in, so every answer here can be tested with fixed values.
+
+use jiff::civil::{DateTime, Time, Weekday};
+
+use crate::faq::{normalize, tokens};
+use crate::script::{Hub, Service};
+
+/// Mean Earth radius (IUGG), in kilometres.
+const EARTH_RADIUS_KM: f64 = 6371.0088;
+
+/// Great-circle distance between two (latitude, longitude) points, by haversine.
+pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (lat1, lat2) = (a.0.to_radians(), b.0.to_radians());
+    let dlat = lat2 - lat1;
+    let dlon = (b.1 - a.1).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+    // Rounding can push `h` just past 1 for antipodal points.
+    2.0 * EARTH_RADIUS_KM * h.min(1.0).sqrt().asin()
+}
+
+/// A hub and how far it is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Near {
+    /// Index into the hubs.
+    pub hub: usize,
+    pub km: f64,
+}
+
+/// Up to `limit` hubs with a known location, closest first; equal distances keep file order.
+pub fn nearest(hubs: &[Hub], from: (f64, f64), limit: usize) -> Vec<Near> {
+    if !(from.0.is_finite() && from.1.is_finite()) {
+        return Vec::new();
+    }
+    let mut near: Vec<Near> = hubs
+        .iter()
+        .enumerate()
+        .filter_map(|(hub, h)| {
+            let km = distance_km(from, h.location?);
+            km.is_finite().then_some(Near { hub, km })
+        })
+        .collect();
+    // A stable sort, so ties stay in file order.
+    near.sort_by(|a, b| a.km.total_cmp(&b.km));
+    near.truncate(limit);
+    near
+}
+
+/// When a hub next opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextOpen {
+    pub day: Weekday,
+    /// 0 is later today, 1 tomorrow, up to 7 (the same weekday next week).
+    pub days_ahead: u8,
+    pub at: Time,
+}
+
+/// Whether a hub is open at some moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// Open now; `until` joins back-to-back intervals.
+    Open { until: Time },
+    /// `next` is `None` when the hub has no opening hours on any day.
+    Closed { next: Option<NextOpen> },
+    /// The hours are not known; the bot must not guess.
+    Unknown,
+}
+
+/// A hub's state at a local (Kyiv) civil time. Intervals include their start, not their end.
+pub fn opening(hub: &Hub, now: DateTime) -> Opening {
+    let Some(week) = &hub.hours else {
+        return Opening::Unknown;
+    };
+    let today = now.weekday();
+    let t = now.time();
+    let day = |k: u8| &week[today.wrapping_add(k).to_monday_zero_offset() as usize];
+    if let Some(&(_, end)) = day(0).iter().find(|(s, e)| *s <= t && t < *e) {
+        // Back-to-back intervals ("09:00-13:00", "13:00-18:00") read as one.
+        let mut until = end;
+        while let Some(&(_, e)) = day(0).iter().find(|(s, e)| *s <= until && until < *e) {
+            until = e;
+        }
+        return Opening::Open { until };
+    }
+    let next = (0..=7u8).find_map(|k| {
+        day(k)
+            .iter()
+            .filter(|(s, e)| s < e && (k > 0 || *s > t))
+            .map(|(s, _)| *s)
+            .min()
+            .map(|at| NextOpen {
+                day: today.wrapping_add(k),
+                days_ahead: k,
+                at,
+            })
+    });
+    Opening::Closed { next }
+}
+
+/// The first hub (in file order) open now, or else the one that opens soonest.
+pub fn soonest(hubs: &[Hub], now: DateTime) -> Option<(usize, Opening)> {
+    // Open sorts before closed; `min_by_key` keeps the first of equal keys (file order).
+    let key = |o: &Opening| match *o {
+        Opening::Open { .. } => Some((false, 0, Time::MIN)),
+        Opening::Closed { next: Some(n) } => Some((true, n.days_ahead, n.at)),
+        _ => None,
+    };
+    hubs.iter()
+        .map(|h| opening(h, now))
+        .enumerate()
+        .filter_map(|(i, o)| Some((key(&o)?, i, o)))
+        .min_by_key(|&(k, _, _)| k)
+        .map(|(_, i, o)| (i, o))
+}
+
+/// Words that name no particular hub ("бібліотека", "вулиця", "село").
+const GENERIC: &str = "бібліотека бібліотеці бібліотек library libraries філія branch \
+     вул вулиця street село селі селище місто місті де where для хаб hub";
+
+/// Each word of a text (3 letters or more) as its forms: the folded, lightly
+/// stemmed word and, for a word in Latin letters, its Ukrainian reading too.
+/// The FAQ's own tokens are reused so that both searches fold alike.
+fn words(text: &str) -> Vec<Vec<String>> {
+    normalize(text)
+        .split_whitespace()
+        .filter(|w| w.chars().count() >= 3)
+        .map(|w| {
+            tokens(w)
+                .into_iter()
+                .filter_map(|t| t.strip_prefix("w:").map(str::to_string))
+                .collect::<Vec<_>>()
+        })
+        .filter(|forms| !forms.is_empty())
+        .collect()
+}
+
+/// Whether two stems are the same word: equal; one a prefix of the other
+/// sharing at least 4 letters (endings the stemmer left); or, for stems of 5
+/// letters or more, a Damerau–Levenshtein similarity of at least 0.75 (one
+/// typo in five letters, two in eight). Shorter stems get no typo allowance:
+/// one edit in four letters turns one name into another too easily.
+fn same_word(a: &str, b: &str) -> bool {
+    let shorter = a.chars().count().min(b.chars().count());
+    a == b
+        || (shorter >= 4 && (a.starts_with(b) || b.starts_with(a)))
+        || (shorter >= 5 && strsim::normalized_damerau_levenshtein(a, b) >= 0.75)
+}
+
+/// Hubs whose settlement, name or address (in any language) matches what a
+/// resident typed, tolerating typos, case, apostrophes, Ukrainian endings and
+/// Latin letters. Ranked by how many of the query's words match, then file order.
+pub fn find(hubs: &[Hub], query: &str) -> Vec<usize> {
+    let generic: Vec<String> = words(GENERIC).into_iter().flatten().collect();
+    let is_generic = |forms: &Vec<String>| forms.iter().any(|f| generic.contains(f));
+    let query: Vec<Vec<String>> = words(query)
+        .into_iter()
+        .filter(|w| !is_generic(w))
+        .collect();
+    if query.is_empty() {
+        return Vec::new();
+    }
+    let mut ranked: Vec<(usize, usize)> = hubs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let texts = [Some(&h.settlement), Some(&h.name), h.address.as_ref()];
+            let target: Vec<String> = texts
+                .into_iter()
+                .flatten()
+                .flat_map(|t| t.0.iter())
+                .flat_map(|s| words(s))
+                .filter(|w| !is_generic(w))
+                .flatten()
+                .collect();
+            let hit = |q: &&Vec<String>| q.iter().any(|a| target.iter().any(|b| same_word(a, b)));
+            let hits = query.iter().filter(hit).count();
+            (hits > 0).then_some((i, hits))
+        })
+        .collect();
+    ranked.sort_by_key(|&(_, hits)| std::cmp::Reverse(hits));
+    ranked.into_iter().map(|(i, _)| i).collect()
+}
+
+/// Hubs offering a service, in file order.
+pub fn with_service(hubs: &[Hub], service: Service) -> Vec<usize> {
+    (0..hubs.len())
+        .filter(|&i| hubs[i].services.contains(&service))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::Text;
+    use jiff::civil::{date, time};
+    use Weekday::*;
+
+    fn hub(name: &str, settlement: &str, location: Option<(f64, f64)>) -> Hub {
+        let text = |s: &str| Text(vec![s.to_string(), s.to_string()]);
+        Hub {
+            id: name.to_lowercase(),
+            name: text(name),
+            address: None,
+            settlement: text(settlement),
+            location,
+            approximate: false,
+            phone: None,
+            hours: None,
+            services: Vec::new(),
+            verified: true,
+            source: "test".into(),
+        }
+    }
+
+    /// A hub open at these hours: days (Monday first) split by '|', intervals by spaces.
+    fn hours(week: &str) -> Hub {
+        let span = |s: &str| {
+            let (a, b) = s.split_once('-').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        };
+        let days: Vec<Vec<(Time, Time)>> = week
+            .split('|')
+            .map(|d| d.split_whitespace().map(span).collect())
+            .collect();
+        let mut h = hub("A", "Лозове", None);
+        h.hours = Some(days.try_into().unwrap());
+        h
+    }
+
+    const WEEK: &str = "09:00-13:00 14:00-18:00|09:00-18:00||09:00-18:00|09:00-18:00|10:00-15:00|";
+    const NEVER: &str = "||||||";
+    const ONCE: &str = "09:00-10:00||||||";
+
+    /// `day` days after Monday 2025-06-02, at h:m.
+    fn at(day: i8, h: i8, m: i8) -> DateTime {
+        date(2025, 6, 2 + day).at(h, m, 0, 0)
+    }
+
+    fn open(h: i8) -> Opening {
+        Opening::Open {
+            until: time(h, 0, 0, 0),
+        }
+    }
+
+    fn next(day: Weekday, days_ahead: u8, h: i8) -> Opening {
+        let at = time(h, 0, 0, 0);
+        Opening::Closed {
+            next: Some(NextOpen {
+                day,
+                days_ahead,
+                at,
+            }),
+        }
+    }
+
+    #[test]
+    fn distances() {
+        let km = distance_km((49.4229, 26.9871), (50.4501, 30.5234));
+        assert!((km - 275.0).abs() <= 5.0, "{km}");
+        assert_eq!(distance_km((49.4229, 26.9871), (49.4229, 26.9871)), 0.0);
+        let poles = distance_km((90.0, 0.0), (-90.0, 0.0));
+        assert!((poles - std::f64::consts::PI * EARTH_RADIUS_KM).abs() < 1e-6);
+    }
+
+    #[test]
+    fn nearest_first_and_without_location_skipped() {
+        let hubs = [
+            hub("Far", "Київ", Some((50.4501, 30.5234))),
+            hub("Unknown", "Лозове", None),
+            hub("Close", "Хмельницький", Some((49.43, 26.99))),
+            hub("Twin", "Хмельницький", Some((49.43, 26.99))),
+        ];
+        let near = nearest(&hubs, (49.4229, 26.9871), 10);
+        let order: Vec<usize> = near.iter().map(|n| n.hub).collect();
+        assert_eq!(order, [2, 3, 0]);
+        assert!(near[0].km < 1.0 && near[2].km > 270.0);
+        assert_eq!(nearest(&hubs, (49.4229, 26.9871), 1).len(), 1);
+        assert!(nearest(&hubs, (f64::NAN, 26.9), 3).is_empty());
+        assert!(nearest(&hubs, (49.4, f64::INFINITY), 3).is_empty());
+    }
+
+    #[test]
+    fn open_or_closed_today() {
+        assert_eq!(opening(&hours(WEEK), at(0, 9, 0)), open(13));
+        assert_eq!(opening(&hours(WEEK), at(0, 12, 59)), open(13));
+        assert_eq!(opening(&hours(WEEK), at(5, 14, 0)), open(15));
+        // Exactly at closing time the hub is closed.
+        assert_eq!(opening(&hours(WEEK), at(0, 13, 0)), next(Monday, 0, 14));
+        assert_eq!(opening(&hours(WEEK), at(0, 7, 30)), next(Monday, 0, 9));
+        // Back-to-back intervals read as one.
+        let split = hours("09:00-13:00 13:00-18:00||||||");
+        assert_eq!(opening(&split, at(0, 10, 0)), open(18));
+    }
+
+    #[test]
+    fn next_opening_on_a_later_day_or_none() {
+        // Tuesday evening: Wednesday is off, so Thursday, two days ahead.
+        assert_eq!(opening(&hours(WEEK), at(1, 18, 0)), next(Thursday, 2, 9));
+        assert_eq!(opening(&hours(WEEK), at(2, 11, 0)), next(Thursday, 1, 9));
+        // Saturday evening and Sunday wrap to Monday.
+        assert_eq!(opening(&hours(WEEK), at(5, 15, 0)), next(Monday, 2, 9));
+        assert_eq!(opening(&hours(WEEK), at(6, 12, 0)), next(Monday, 1, 9));
+        // Open only on Monday morning: on Monday afternoon, next Monday.
+        assert_eq!(opening(&hours(ONCE), at(0, 12, 0)), next(Monday, 7, 9));
+        // Hours not known, and hours with no opening at all.
+        let h = hub("A", "Лозове", None);
+        assert_eq!(opening(&h, at(0, 10, 0)), Opening::Unknown);
+        let never = Opening::Closed { next: None };
+        assert_eq!(opening(&hours(NEVER), at(0, 10, 0)), never);
+    }
+
+    #[test]
+    fn soonest_prefers_open_then_earliest() {
+        let hubs = [
+            hub("Unknown", "Лозове", None),
+            hours(NEVER),
+            hours(&["16:00-20:00"; 7].join("|")),
+            hours(WEEK),
+        ];
+        assert_eq!(soonest(&hubs, at(1, 10, 0)), Some((3, open(18))));
+        // Wednesday: the last hub is off, the evening one opens at 16:00.
+        let soonest = |day, h| soonest(&hubs, at(day, h, 0));
+        assert_eq!(soonest(2, 10), Some((2, next(Wednesday, 0, 16))));
+        // Both open: the first in file order.
+        assert_eq!(soonest(1, 17), Some((2, open(20))));
+        // Wednesday night: Thursday 09:00 comes before Thursday 16:00.
+        assert_eq!(soonest(2, 21), Some((3, next(Thursday, 1, 9))));
+        assert_eq!(super::soonest(&hubs[..2], at(1, 10, 0)), None);
+    }
+
+    fn places() -> Vec<Hub> {
+        let mut city = hub("Бібліотека-філія №5", "Хмельницький", None);
+        let address = ["вул. Проскурівська, 10", "Proskurivska St, 10"];
+        city.address = Some(Text(address.map(String::from).to_vec()));
+        vec![
+            city,
+            hub("Сільська бібліотека", "Лозове", None),
+            hub("Бібліотека-філія №2", "Хмельницький", None),
+            hub("Library", "Кам'янець-Подільський", None),
+        ]
+    }
+
+    #[test]
+    fn find_by_settlement_with_endings_and_typos() {
+        let hubs = places();
+        let lozove = "лозове|Лозовому|у лозовом|Lozove|ЛОЗВОЕ|бібліотека в Лозовому";
+        for q in lozove.split('|') {
+            assert_eq!(find(&hubs, q), [1], "{q}");
+        }
+        for q in "хмельницкий|у Хмельницькому|хмельнцький|Khmelnytskyi".split('|')
+        {
+            assert_eq!(find(&hubs, q), [0, 2], "{q}");
+        }
+        assert_eq!(find(&hubs, "Кам’янець"), [3]);
+        assert_eq!(find(&hubs, "kamianets"), [3]);
+    }
+
+    #[test]
+    fn find_ranks_by_matched_words_or_finds_nothing() {
+        let hubs = places();
+        assert_eq!(find(&hubs, "Проскурівська Хмельницький"), [0, 2]);
+        // Two words matched outrank one, whatever the file order.
+        let q = "бібліотека Хмельницький Кам'янець-Подільський";
+        assert_eq!(find(&hubs, q), [3, 0, 2]);
+        assert_eq!(find(&hubs, "лозове проскурівська"), [0, 1]);
+        assert_eq!(find(&hubs, "Proskurivska"), [0]);
+        // Nothing to do with any hub, or only generic words.
+        assert!(find(&hubs, "погода завтра").is_empty());
+        assert!(find(&hubs, "").is_empty());
+        assert!(find(&hubs, "де бібліотека, вулиця, село").is_empty());
+        assert!(find(&hubs, "library").is_empty());
+    }
+
+    #[test]
+    fn services() {
+        let mut hubs = places();
+        hubs[1].services = vec![Service::Wifi, Service::Printing];
+        hubs[3].services = vec![Service::Wifi];
+        assert_eq!(with_service(&hubs, Service::Wifi), [1, 3]);
+        assert_eq!(with_service(&hubs, Service::Printing), [1]);
+        assert!(with_service(&hubs, Service::PowerBackup).is_empty());
+    }
+}

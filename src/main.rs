@@ -97,16 +97,9 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 let store = Store::open(&settings.database.url).await?;
                 let echo = !std::io::IsTerminal::is_terminal(&std::io::stdin());
                 let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-                let result = chat::run(
-                    &script,
-                    store.clone(),
-                    user,
-                    lang,
-                    stdin,
-                    std::io::stdout(),
-                    echo,
-                )
-                .await;
+                let session = chat::Session::new(&script, store.clone(), user, lang)
+                    .with_time_zone(settings.time_zone());
+                let result = chat::run(session, stdin, std::io::stdout(), echo).await;
                 store.close().await;
                 result
             })?;

@@ -291,6 +291,11 @@ impl Settings {
         Ok(())
     }
 
+    /// The community's time zone (validated when the settings were loaded).
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.locale.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
     /// The configured languages as the codes the content uses, default first.
     pub fn language_codes(&self) -> Vec<String> {
         let mut codes = vec![self.locale.default.to_string()];

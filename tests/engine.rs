@@ -176,13 +176,16 @@ fn odd_input_gets_a_kind_answer_and_the_lesson_goes_on() {
         longitude: 26.98,
     })
     .sees(&msg(&script, Msg::OtherInput, 0));
+    // Long nonsense goes to the FAQ, which finds nothing and offers a way back.
     r.says(&"ї".repeat(10_000))
-        .sees(&msg(&script, Msg::NotUnderstood, 0))
+        .sees(&msg(&script, Msg::FaqNothing, 0))
+        .taps("Назад до уроку")
         .sees("трьох випадкових слів");
     r.says("/fly")
         .sees(&msg(&script, Msg::UnknownCommand, 0))
         .sees("Головне меню");
     r.says("").sees(&msg(&script, Msg::NotUnderstood, 0));
+    r.says("👍🙂").sees(&msg(&script, Msg::NotUnderstood, 0));
 }
 
 #[test]

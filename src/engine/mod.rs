@@ -10,6 +10,7 @@
 //! admin removed, a dialogue that no longer exists each get a short note and a
 //! sensible place to continue.
 
+mod ask;
 pub mod press;
 
 use std::collections::BTreeMap;
@@ -36,6 +37,54 @@ pub struct State {
     /// Lessons opened so far, by id.
     #[serde(default)]
     pub lessons: BTreeMap<String, LessonRecord>,
+    /// What the resident's next text is for, when the bot asked for something.
+    #[serde(default)]
+    pub awaiting: Option<Awaiting>,
+}
+
+/// Text the bot has asked the resident to type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Awaiting {
+    /// A question for the FAQ (after /ask).
+    Question,
+    /// A question for a librarian (after /librarian): it opens a ticket.
+    Librarian,
+    /// An answer to the librarian in this ticket.
+    Ticket(u64),
+    /// A village or street, to find library hubs by name (after /hubs).
+    Place,
+}
+
+/// What the engine knows of the world beyond the resident's state. The
+/// adapter supplies it, so the engine itself reads no clock and no settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The language the resident's app reports; used when the resident has not
+    /// chosen one and it is configured.
+    pub lang_hint: Option<&'a str>,
+    /// The community's local time (Europe/Kyiv), for opening hours.
+    pub now: jiff::civil::DateTime,
+    /// A librarians' chat is configured, so questions can go to a person.
+    pub handoff: bool,
+}
+
+impl Context<'_> {
+    /// The civil time in `tz` at a Unix second (the epoch if it is out of range).
+    pub fn local(unix: i64, tz: &jiff::tz::TimeZone) -> jiff::civil::DateTime {
+        jiff::Timestamp::from_second(unix)
+            .map(|t| tz.to_datetime(t))
+            .unwrap_or_default()
+    }
+
+    /// A context at a given local time, with no language hint and no librarians' chat.
+    pub fn at(now: jiff::civil::DateTime) -> Context<'static> {
+        Context {
+            lang_hint: None,
+            now,
+            handoff: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,13 +210,62 @@ pub enum Event {
     },
     /// A button from an older message was pressed.
     StalePress,
+    /// Free text went to the FAQ. The text is kept apart from the resident
+    /// (the store writes it without the user id) and never in the event log.
+    Asked {
+        /// Ties later choices and votes to this question.
+        key: String,
+        lang: String,
+        verdict: Verdict,
+        /// The entry answered at once.
+        entry: Option<String>,
+        #[serde(skip)]
+        text: String,
+    },
+    /// One of the offered questions was chosen.
+    FaqChosen {
+        key: String,
+        entry: String,
+    },
+    /// 👍 or 👎 under an answer.
+    FaqVoted {
+        key: String,
+        entry: String,
+        helpful: bool,
+    },
+    /// The resident tried to reach a librarian but no librarians' chat is set.
+    HandoffUnavailable,
+}
+
+/// How the FAQ met a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Answered,
+    Choices,
+    Nothing,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Answered => "answered",
+            Verdict::Choices => "choices",
+            Verdict::Nothing => "nothing",
+        }
+    }
 }
 
 /// Something only the adapter can do, asked for by the engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Delete every personal row of the resident instead of saving the new state.
     Forget,
+    /// Open a ticket with this question and post it to the librarians' chat;
+    /// the adapter tells the resident the ticket's number.
+    OpenTicket { text: String },
+    /// Add the resident's answer to a ticket and post it to the librarians.
+    TicketMessage { ticket: u64, text: String },
 }
 
 /// The result of one step.
@@ -183,8 +281,8 @@ pub struct Outcome {
 ///
 /// `lang_hint` is the language the resident's app reports; it is used when the
 /// resident has not chosen one and it is configured.
-pub fn step(script: &Script, state: State, input: &Input, lang_hint: Option<&str>) -> Outcome {
-    let mut turn = Turn::new(script, state, lang_hint);
+pub fn step(script: &Script, state: State, input: &Input, cx: &Context<'_>) -> Outcome {
+    let mut turn = Turn::new(script, state, cx);
     turn.handle(input);
     Outcome {
         state: turn.state,
@@ -197,6 +295,7 @@ pub fn step(script: &Script, state: State, input: &Input, lang_hint: Option<&str
 /// One step in progress: the state being changed and what has been said so far.
 struct Turn<'s> {
     script: &'s Script,
+    cx: Context<'s>,
     state: State,
     lang: usize,
     replies: Vec<Reply>,
@@ -205,7 +304,8 @@ struct Turn<'s> {
 }
 
 impl<'s> Turn<'s> {
-    fn new(script: &'s Script, mut state: State, lang_hint: Option<&str>) -> Turn<'s> {
+    fn new(script: &'s Script, mut state: State, cx: &Context<'_>) -> Turn<'s> {
+        let lang_hint = cx.lang_hint;
         let lang = state
             .lang
             .as_deref()
@@ -217,6 +317,12 @@ impl<'s> Turn<'s> {
         }
         Turn {
             script,
+            // The hint is used up above; the rest of the context is plain data.
+            cx: Context {
+                lang_hint: None,
+                now: cx.now,
+                handoff: cx.handoff,
+            },
             state,
             lang,
             replies: Vec::new(),
@@ -226,6 +332,12 @@ impl<'s> Turn<'s> {
     }
 
     fn handle(&mut self, input: &Input) {
+        // A command or a button changes the subject: whatever the bot asked
+        // the resident to type is no longer awaited.
+        let awaiting = match input {
+            Input::Command { .. } | Input::Press(_) => self.state.awaiting.take(),
+            _ => self.state.awaiting,
+        };
         match input {
             Input::Command { name, arg } => self.command(name, arg),
             Input::Press(data) => {
@@ -247,6 +359,11 @@ impl<'s> Turn<'s> {
                 if self.recover_vanished() {
                     return;
                 }
+                if matches!(awaiting, Some(Awaiting::Librarian | Awaiting::Ticket(_))) {
+                    // Still waiting for the words; a photo cannot be passed on.
+                    return self.say(Msg::TextOnly);
+                }
+                self.state.awaiting = None;
                 self.say(Msg::OtherInput);
                 self.show_current_or_menu();
             }
@@ -283,6 +400,8 @@ impl<'s> Turn<'s> {
                 let text = self.text_of(Msg::DeleteConfirm).to_string();
                 self.replies.push(Reply::Message { text, keyboard });
             }
+            "ask" => self.ask(),
+            "librarian" => self.librarian(),
             "cancel" => {
                 self.state.at = None;
                 self.say(Msg::Cancelled);
@@ -403,6 +522,8 @@ impl<'s> Turn<'s> {
             Action::Progress => self.progress(),
             Action::Language => self.choose_language(),
             Action::Help => self.help(),
+            Action::Ask => self.ask(),
+            Action::Librarian => self.librarian(),
         }
     }
 
@@ -419,6 +540,15 @@ impl<'s> Turn<'s> {
                 None => self.stale(),
             },
             Press::Language(code) => self.set_language(&code),
+            Press::Faq { entry, key } => self.chosen(&entry, &key),
+            Press::Vote {
+                entry,
+                key,
+                helpful,
+            } => self.vote(&entry, &key, helpful),
+            Press::Reply(ticket) => self.reply_to_ticket(ticket),
+            // Closing a ticket is for the librarians' chat; the adapter handles it there.
+            Press::Close(_) => self.stale(),
             Press::Forget => {
                 // Nothing of the old state is kept; the adapter deletes the stored rows.
                 self.state = State {
@@ -470,6 +600,36 @@ impl<'s> Turn<'s> {
 
     fn text(&mut self, text: &str) {
         let typed = normalize(text);
+        let awaiting = self.state.awaiting.take();
+        // Text the bot asked for: a big button's label still works as the button.
+        if let Some(awaiting) = awaiting {
+            if !self.press_label(&typed) {
+                self.awaited(awaiting, text);
+            }
+            return;
+        }
+        if self.press_label(&typed) {
+            return;
+        }
+        if let Some((d, s)) = self.current() {
+            if let Some(input) = &s.input {
+                let (id, next) = (d.id.clone(), input.next.clone());
+                return self.enter(&id, &next);
+            }
+        }
+        if typed.is_empty() {
+            // Only emoji or punctuation: not a question.
+            self.say(Msg::NotUnderstood);
+            return self.show_current_or_menu();
+        }
+        // Anything else is a question in the resident's own words.
+        self.question(text);
+    }
+
+    /// Presses the button whose label was typed (a quiz option, a button of
+    /// the current step, of the big keyboard or of the main menu). Returns
+    /// whether there was one.
+    fn press_label(&mut self, typed: &str) -> bool {
         if !typed.is_empty() {
             // A label typed (or a big button pressed): same as pressing the button.
             let option = self
@@ -478,10 +638,11 @@ impl<'s> Turn<'s> {
                 .and_then(|q| {
                     q.options
                         .iter()
-                        .position(|o| same_label(o.text.get(self.lang), &typed))
+                        .position(|o| same_label(o.text.get(self.lang), typed))
                 });
             if let Some(i) = option {
-                return self.answer(i);
+                self.answer(i);
+                return true;
             }
             // The current step's buttons first, then the big keyboard, then the main menu's.
             let script = self.script;
@@ -494,21 +655,15 @@ impl<'s> Turn<'s> {
                 if let Some(b) = s
                     .buttons
                     .iter()
-                    .find(|b| same_label(b.label.get(self.lang), &typed))
+                    .find(|b| same_label(b.label.get(self.lang), typed))
                 {
                     let (id, target) = (d.id.clone(), b.target.clone());
-                    return self.follow(&id, &target);
+                    self.follow(&id, &target);
+                    return true;
                 }
             }
         }
-        if let Some((d, s)) = self.current() {
-            if let Some(input) = &s.input {
-                let (id, next) = (d.id.clone(), input.next.clone());
-                return self.enter(&id, &next);
-            }
-        }
-        self.say(Msg::NotUnderstood);
-        self.show_current_or_menu();
+        false
     }
 
     fn answer(&mut self, option: usize) {
@@ -727,18 +882,7 @@ impl<'s> Turn<'s> {
         let buttons: Vec<InlineButton> = step
             .buttons
             .iter()
-            .map(|b| InlineButton {
-                label: self.decorate(b.label.get(self.lang), &b.target),
-                data: match &b.target {
-                    Target::Step(s) => Press::Goto {
-                        dialogue: dialogue.id.clone(),
-                        step: s.clone(),
-                    },
-                    Target::Dialogue(d) => Press::Open(d.clone()),
-                    Target::Action(a) => Press::Action(a.name().to_string()),
-                }
-                .encode(),
-            })
+            .map(|b| self.button(&dialogue.id, b))
             .collect();
         Keyboard::Inline(
             buttons
@@ -746,6 +890,22 @@ impl<'s> Turn<'s> {
                 .map(<[InlineButton]>::to_vec)
                 .collect(),
         )
+    }
+
+    /// An inline button of a step of `dialogue` (or of an FAQ answer).
+    fn button(&self, dialogue: &str, b: &crate::script::Button) -> InlineButton {
+        InlineButton {
+            label: self.decorate(b.label.get(self.lang), &b.target),
+            data: match &b.target {
+                Target::Step(s) => Press::Goto {
+                    dialogue: dialogue.to_string(),
+                    step: s.clone(),
+                },
+                Target::Dialogue(d) => Press::Open(d.clone()),
+                Target::Action(a) => Press::Action(a.name().to_string()),
+            }
+            .encode(),
+        }
     }
 
     /// Marks a button that opens a completed lesson.

@@ -24,6 +24,18 @@ pub enum Press {
     Language(String),
     /// Confirm that everything about the resident is to be deleted: `x:forget`.
     Forget,
+    /// Show an FAQ entry offered for a question: `f:<entry>:<key>`.
+    Faq { entry: String, key: String },
+    /// 👍 (`1`) or 👎 (`0`) under an answer: `v:<entry>:<key>:<1|0>`.
+    Vote {
+        entry: String,
+        key: String,
+        helpful: bool,
+    },
+    /// Answer the librarian in a ticket: `t:<ticket>`.
+    Reply(u64),
+    /// Close a ticket (a button in the librarians' chat): `c:<ticket>`.
+    Close(u64),
 }
 
 /// Telegram's limit on callback data.
@@ -42,6 +54,14 @@ impl Press {
             } => format!("q:{dialogue}:{step}:{option}"),
             Press::Language(l) => format!("l:{l}"),
             Press::Forget => "x:forget".to_string(),
+            Press::Faq { entry, key } => format!("f:{entry}:{key}"),
+            Press::Vote {
+                entry,
+                key,
+                helpful,
+            } => format!("v:{entry}:{key}:{}", u8::from(*helpful)),
+            Press::Reply(ticket) => format!("t:{ticket}"),
+            Press::Close(ticket) => format!("c:{ticket}"),
         }
     }
 
@@ -66,6 +86,21 @@ impl Press {
                 step: part(parts.next())?,
                 option: parts.next()?.parse().ok()?,
             },
+            "f" => Press::Faq {
+                entry: part(parts.next())?,
+                key: part(parts.next())?,
+            },
+            "v" => Press::Vote {
+                entry: part(parts.next())?,
+                key: part(parts.next())?,
+                helpful: match parts.next()? {
+                    "1" => true,
+                    "0" => false,
+                    _ => return None,
+                },
+            },
+            "t" => Press::Reply(parts.next()?.parse().ok()?),
+            "c" => Press::Close(parts.next()?.parse().ok()?),
             _ => return None,
         };
         if parts.next().is_some() {
@@ -100,6 +135,17 @@ mod tests {
             },
             Press::Language("en".into()),
             Press::Forget,
+            Press::Faq {
+                entry: "diia_password".into(),
+                key: "0123456789ab".into(),
+            },
+            Press::Vote {
+                entry: "diia_password".into(),
+                key: "0123456789ab".into(),
+                helpful: false,
+            },
+            Press::Reply(42),
+            Press::Close(7),
         ];
         for p in presses {
             assert_eq!(Press::decode(&p.encode()), Some(p));
@@ -122,6 +168,16 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_faq_vote_fits_in_64_bytes() {
+        let vote = Press::Vote {
+            entry: "x".repeat(MAX_ID_LEN),
+            key: "f".repeat(super::super::ask::KEY_LEN),
+            helpful: true,
+        };
+        assert!(vote.encode().len() <= MAX_DATA_BYTES, "{}", vote.encode());
+    }
+
+    #[test]
     fn garbage_is_refused() {
         for data in [
             "",
@@ -132,6 +188,9 @@ mod tests {
             "g:a",
             "o:",
             "g:a:b:c",
+            "v:a:b:2",
+            "t:-1",
+            "c:x",
             &"o:".repeat(40),
         ] {
             assert_eq!(Press::decode(data), None, "{data:?}");

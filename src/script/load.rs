@@ -330,6 +330,7 @@ pub fn load_sources(
             languages: languages.to_vec(),
             dialogues,
             strings,
+            faq_index: crate::faq::FaqIndex::build(&faq),
             faq,
             hubs,
         }),

@@ -15,6 +15,12 @@ pub fn problem(text: &str) -> Option<String> {
     }
 }
 
+/// Someone's own words, to be put into a text with markup: a `**` they typed
+/// stays two stars (a zero-width space between them) instead of turning bold.
+pub fn literal(text: &str) -> String {
+    text.replace(BOLD, "*\u{200B}*")
+}
+
 /// The text without markup.
 pub fn to_plain(text: &str) -> String {
     text.replace(BOLD, "")
@@ -50,6 +56,13 @@ mod tests {
             "<b>Увага:</b> a&lt;b &amp; c"
         );
         assert_eq!(to_plain("**Увага:** текст"), "Увага: текст");
+    }
+
+    #[test]
+    fn literal_text_is_never_bold() {
+        let mixed = format!("**{}**", literal("a ** b"));
+        assert!(problem(&mixed).is_none());
+        assert_eq!(to_html(&mixed), "<b>a *\u{200B}* b</b>");
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct Script {
     pub faq: Vec<FaqEntry>,
     /// The library hubs, in file order.
     pub hubs: Vec<Hub>,
+    /// The FAQ's search index, built with the script.
+    pub faq_index: crate::faq::FaqIndex,
 }
 
 /// A library hub. Unknown facts are `None`, never guessed.
@@ -122,6 +124,11 @@ impl Script {
     /// The index of a language code in every [`Text`], or `None` if it is not configured.
     pub fn lang_index(&self, code: &str) -> Option<usize> {
         self.languages.iter().position(|l| l == code)
+    }
+
+    /// An FAQ entry's position by id.
+    pub fn faq_entry(&self, id: &str) -> Option<usize> {
+        self.faq.iter().position(|e| e.id == id)
     }
 
     pub fn dialogue(&self, id: &str) -> Option<&Dialogue> {
@@ -265,16 +272,28 @@ pub enum Action {
     Language,
     /// Explains what the bot can do.
     Help,
+    /// Asks the resident to type a question for the FAQ.
+    Ask,
+    /// Lets the resident write to a librarian.
+    Librarian,
 }
 
 impl Action {
-    pub const ALL: [Action; 3] = [Action::Progress, Action::Language, Action::Help];
+    pub const ALL: [Action; 5] = [
+        Action::Progress,
+        Action::Language,
+        Action::Help,
+        Action::Ask,
+        Action::Librarian,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Action::Progress => "progress",
             Action::Language => "language",
             Action::Help => "help",
+            Action::Ask => "ask",
+            Action::Librarian => "librarian",
         }
     }
 

@@ -79,6 +79,37 @@ messages! {
     CmdCancel => "cmd_cancel" [] "the /cancel command's description";
     CmdPrivacy => "cmd_privacy" [] "the /privacy command's description";
     CmdDeleteMe => "cmd_delete_me" [] "the /delete_me command's description";
+    CmdAsk => "cmd_ask" [] "the /ask command's description";
+    CmdLibrarian => "cmd_librarian" [] "the /librarian command's description";
+    TextOnly => "text_only" [] "a photo or sticker came while the bot waits for words for a librarian";
+    AskPrompt => "ask_prompt" [] "the answer to /ask: type a question in your own words";
+    FaqHelpful => "faq_helpful" [] "put under an FAQ answer, above the 👍 👎 buttons";
+    ButtonHelpful => "button_helpful" [] "the 👍 button under an FAQ answer";
+    ButtonUnhelpful => "button_unhelpful" [] "the 👎 button under an FAQ answer";
+    FaqThanks => "faq_thanks" [] "after a 👍";
+    FaqSorry => "faq_sorry" [] "after a 👎: offers the librarian";
+    FaqChoices => "faq_choices" [] "a question the FAQ is unsure of: offers close questions as buttons";
+    FaqNothing => "faq_nothing" [] "a question the FAQ cannot answer: offers lessons and the librarian";
+    ButtonLibrarian => "button_librarian" [] "the button that leads to a librarian";
+    ButtonBackToLesson => "button_back_to_lesson" [] "under an FAQ answer given in the middle of a lesson";
+    LibrarianPrompt => "librarian_prompt" [] "asks for the question to pass to a librarian";
+    LibrarianNone => "librarian_none" [] "no librarians' chat is set up: points to the hubs instead";
+    TooLong => "too_long" ["max"] "a message for a librarian is longer than allowed";
+    TicketOpened => "ticket_opened" ["ticket"] "the question went to the librarians";
+    HandoffFailed => "handoff_failed" [] "the librarians' chat could not be reached";
+    TicketPost => "ticket_post" ["ticket", "language", "text"] "a new ticket, posted in the librarians' chat";
+    TicketFollowUp => "ticket_follow_up" ["ticket", "text"] "a resident's further message, posted in the librarians' chat";
+    LibrarianSays => "librarian_says" ["ticket", "text"] "a librarian's answer, delivered to the resident";
+    ButtonReply => "button_reply" [] "the button under a librarian's answer";
+    ButtonCloseTicket => "button_close_ticket" [] "the button under a ticket in the librarians' chat";
+    TicketReplyPrompt => "ticket_reply_prompt" [] "asks for the resident's answer to a librarian";
+    TicketSent => "ticket_sent" ["ticket"] "the resident's answer went to the librarians";
+    TicketClosed => "ticket_closed" ["ticket"] "tells the resident a librarian closed the ticket";
+    TicketClosedGroup => "ticket_closed_group" ["ticket"] "in the librarians' chat: the ticket is closed";
+    TicketNotOpen => "ticket_not_open" ["ticket"] "the resident answers in a ticket that is closed";
+    TicketDelivered => "ticket_delivered" ["ticket"] "in the librarians' chat: the answer reached the resident";
+    TicketUndelivered => "ticket_undelivered" ["ticket"] "in the librarians' chat: the resident has blocked the bot";
+    TicketHowTo => "ticket_how_to" [] "in the librarians' chat: /close was sent without replying to a ticket";
 }
 
 /// The loaded sentences, indexed by [`Msg`] and language.
@@ -102,12 +133,34 @@ impl Strings {
         self.text(msg).get(lang)
     }
 
-    /// The sentence with its `{name}` placeholders filled in.
+    /// The sentence with its `{name}` placeholders filled in, in one pass:
+    /// braces inside a value (a resident's own text) are left alone.
     pub fn fill(&self, msg: Msg, lang: usize, values: &[(&str, &str)]) -> String {
-        let mut out = self.get(msg, lang).to_string();
-        for (name, value) in values {
-            out = out.replace(&format!("{{{name}}}"), value);
+        let template = self.get(msg, lang);
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                values
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (*v, close))
+            });
+            match value {
+                Some((v, close)) => {
+                    out.push_str(v);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
         }
+        out.push_str(rest);
         out
     }
 }
@@ -169,6 +222,15 @@ mod tests {
                 &[("title", "A"), ("correct", "2"), ("total", "3")]
             ),
             "A: 2/3"
+        );
+        // A value that looks like a placeholder stays as it is.
+        assert_eq!(
+            s.fill(
+                Msg::LessonDone,
+                0,
+                &[("title", "{correct}"), ("correct", "2"), ("total", "{x")]
+            ),
+            "{correct}: 2/{x"
         );
     }
 }

@@ -79,6 +79,29 @@ pub struct Resident {
     pub referring_hub: Option<String>,
 }
 
+/// A ticket: a resident's question to the librarians.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: i64,
+    pub user: i64,
+    /// The resident's private chat.
+    pub chat: i64,
+    pub lang: String,
+    pub closed: bool,
+}
+
+/// A question typed for the FAQ, as admins see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub asked_at: i64,
+    pub lang: String,
+    pub text: String,
+    /// `answered`, `choices` or `nothing`.
+    pub verdict: String,
+    pub entry: Option<String>,
+    pub helpful: Option<bool>,
+}
+
 /// A resident's progress in one lesson.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LessonProgress {
@@ -212,7 +235,7 @@ impl Store {
     /// Saves what one engine step produced: the state and events, or, when the
     /// resident asked to be forgotten, the deletion of everything about them.
     pub async fn save(&self, user: i64, now: i64, outcome: &Outcome) -> Result<(), StoreError> {
-        if outcome.effects.contains(&Effect::Forget) {
+        if outcome.effects.iter().any(|e| matches!(e, Effect::Forget)) {
             self.forget(user).await
         } else {
             self.commit(Commit {
@@ -227,15 +250,148 @@ impl Store {
 
     /// Deletes every row keyed to a resident, in one transaction.
     pub async fn forget(&self, user: i64) -> Result<(), StoreError> {
-        self.change(writer::Change::Forget { user }).await
+        self.change(writer::Change::Forget { user }).await.map(drop)
     }
 
     /// Marks a resident as having blocked the bot (or not any more).
     pub async fn set_blocked(&self, user: i64, blocked: bool) -> Result<(), StoreError> {
-        self.change(writer::Change::Blocked { user, blocked }).await
+        self.change(writer::Change::Blocked { user, blocked })
+            .await
+            .map(drop)
     }
 
-    async fn change(&self, change: writer::Change) -> Result<(), StoreError> {
+    /// Opens a ticket with the resident's question; returns its number.
+    pub async fn open_ticket(
+        &self,
+        user: i64,
+        chat: i64,
+        lang: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        self.change(writer::Change::OpenTicket {
+            user,
+            chat,
+            lang: lang.to_string(),
+            text: text.to_string(),
+            now,
+        })
+        .await
+    }
+
+    /// Adds a message to a ticket: the resident's (`librarian` is `None`) or a librarian's.
+    pub async fn add_ticket_message(
+        &self,
+        ticket: i64,
+        librarian: Option<i64>,
+        text: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.change(writer::Change::TicketMessage {
+            ticket,
+            librarian,
+            text: text.to_string(),
+            now,
+        })
+        .await
+        .map(drop)
+    }
+
+    /// Remembers that a Telegram message belongs to a ticket.
+    pub async fn map_post(&self, chat: i64, message: i64, ticket: i64) -> Result<(), StoreError> {
+        self.change(writer::Change::Post {
+            chat,
+            message,
+            ticket,
+        })
+        .await
+        .map(drop)
+    }
+
+    /// Closes a ticket; `false` if it was closed already (or never existed).
+    pub async fn close_ticket(&self, ticket: i64, by: i64, now: i64) -> Result<bool, StoreError> {
+        self.change(writer::Change::CloseTicket { ticket, by, now })
+            .await
+            .map(|n| n > 0)
+    }
+
+    pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, user_id, chat_id, lang, closed_at IS NOT NULL AS closed FROM tickets WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(Ticket {
+                id: r.try_get("id")?,
+                user: r.try_get("user_id")?,
+                chat: r.try_get("chat_id")?,
+                lang: r.try_get("lang")?,
+                closed: r.try_get::<i64, _>("closed")? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    /// The ticket a Telegram message belongs to.
+    pub async fn ticket_of_post(&self, chat: i64, message: i64) -> Result<Option<i64>, StoreError> {
+        let row =
+            sqlx::query("SELECT ticket FROM ticket_posts WHERE chat_id = ? AND message_id = ?")
+                .bind(chat)
+                .bind(message)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(row.map(|r| r.try_get("ticket")).transpose()?)
+    }
+
+    /// The latest message of a ticket in a chat, to reply to it and keep the thread.
+    pub async fn last_post(&self, ticket: i64, chat: i64) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query(
+            "SELECT max(message_id) AS m FROM ticket_posts WHERE ticket = ? AND chat_id = ?",
+        )
+        .bind(ticket)
+        .bind(chat)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(row.try_get("m")?)
+    }
+
+    /// A ticket's messages in order: (author, text).
+    pub async fn ticket_messages(&self, ticket: i64) -> Result<Vec<(String, String)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT author, text FROM ticket_messages WHERE ticket = ? ORDER BY id")
+                .bind(ticket)
+                .fetch_all(&self.read)
+                .await?;
+        rows.into_iter()
+            .map(|r| Ok((r.try_get("author")?, r.try_get("text")?)))
+            .collect()
+    }
+
+    /// The questions residents typed, newest first (no one's id is stored with them).
+    pub async fn questions(&self, limit: i64) -> Result<Vec<Question>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT asked_at, lang, text, verdict, entry, helpful FROM questions ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Question {
+                    asked_at: r.try_get("asked_at")?,
+                    lang: r.try_get("lang")?,
+                    text: r.try_get("text")?,
+                    verdict: r.try_get("verdict")?,
+                    entry: r.try_get("entry")?,
+                    helpful: r.try_get::<Option<i64>, _>("helpful")?.map(|h| h != 0),
+                })
+            })
+            .collect()
+    }
+
+    async fn change(&self, change: writer::Change) -> Result<i64, StoreError> {
         let (done, answer) = oneshot::channel();
         self.writer
             .send(writer::Request::Change(change, done))
@@ -251,7 +407,8 @@ impl Store {
                   + (SELECT count(*) FROM dialogue_state WHERE user_id = ?1)
                   + (SELECT count(*) FROM events WHERE user_id = ?1)
                   + (SELECT count(*) FROM lesson_progress WHERE user_id = ?1)
-                  + (SELECT count(*) FROM roles WHERE user_id = ?1) AS n",
+                  + (SELECT count(*) FROM roles WHERE user_id = ?1)
+                  + (SELECT count(*) FROM tickets WHERE user_id = ?1) AS n",
         )
         .bind(user)
         .fetch_one(&self.read)
@@ -322,6 +479,10 @@ fn event_columns(event: &Event) -> (&'static str, Option<&str>, Option<&str>) {
         Event::Referred { .. } => ("referred", None, None),
         Event::StepVanished { dialogue, step } => ("step_vanished", Some(dialogue), Some(step)),
         Event::StalePress => ("stale_press", None, None),
+        Event::Asked { .. } => ("question_asked", None, None),
+        Event::FaqChosen { .. } => ("faq_chosen", None, None),
+        Event::FaqVoted { .. } => ("faq_voted", None, None),
+        Event::HandoffUnavailable => ("handoff_unavailable", None, None),
     }
 }
 

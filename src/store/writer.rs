@@ -35,8 +35,8 @@ pub(super) struct Job {
 
 pub(super) enum Request {
     Write(Job),
-    /// A single statement-level change outside residents' steps.
-    Change(Change, oneshot::Sender<Result<(), StoreError>>),
+    /// A change outside residents' steps; answers a row id where one is made.
+    Change(Change, oneshot::Sender<Result<i64, StoreError>>),
     /// Finish what is queued before this, then stop.
     Close(oneshot::Sender<()>),
 }
@@ -47,6 +47,29 @@ pub(super) enum Change {
     Forget { user: i64 },
     /// Telegram said the resident blocked the bot (or unblocked it).
     Blocked { user: i64, blocked: bool },
+    /// A new ticket with the resident's first message; answers its number.
+    OpenTicket {
+        user: i64,
+        chat: i64,
+        lang: String,
+        text: String,
+        now: i64,
+    },
+    /// A further message in a ticket.
+    TicketMessage {
+        ticket: i64,
+        librarian: Option<i64>,
+        text: String,
+        now: i64,
+    },
+    /// A Telegram message that belongs to a ticket.
+    Post {
+        chat: i64,
+        message: i64,
+        ticket: i64,
+    },
+    /// Closes a ticket; answers 1 if it was open, else 0.
+    CloseTicket { ticket: i64, by: i64, now: i64 },
 }
 
 /// Runs until every sender is gone or a `Close` arrives.
@@ -100,9 +123,10 @@ pub(super) async fn run(mut conn: PoolConnection<Sqlite>, mut requests: mpsc::Re
     }
 }
 
-async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<(), StoreError> {
+async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, StoreError> {
     use sqlx::Connection;
     let mut tx = conn.begin().await?;
+    let mut answer = 0;
     match change {
         Change::Forget { user } => {
             // State, events and lesson progress go with the resident (ON DELETE CASCADE).
@@ -122,9 +146,84 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<(), StoreE
                 .execute(&mut *tx)
                 .await?;
         }
+        Change::OpenTicket {
+            user,
+            chat,
+            lang,
+            text,
+            now,
+        } => {
+            answer = sqlx::query(
+                "INSERT INTO tickets (user_id, chat_id, lang, opened_at) VALUES (?, ?, ?, ?)",
+            )
+            .bind(user)
+            .bind(chat)
+            .bind(lang)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .last_insert_rowid();
+            sqlx::query(
+                "INSERT INTO ticket_messages (ticket, at, author, text) VALUES (?, ?, 'resident', ?)",
+            )
+            .bind(answer)
+            .bind(now)
+            .bind(text)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Change::TicketMessage {
+            ticket,
+            librarian,
+            text,
+            now,
+        } => {
+            let author = if librarian.is_some() {
+                "librarian"
+            } else {
+                "resident"
+            };
+            answer = sqlx::query(
+                "INSERT INTO ticket_messages (ticket, at, author, librarian, text) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(ticket)
+            .bind(now)
+            .bind(author)
+            .bind(librarian)
+            .bind(text)
+            .execute(&mut *tx)
+            .await?
+            .last_insert_rowid();
+        }
+        Change::Post {
+            chat,
+            message,
+            ticket,
+        } => {
+            sqlx::query(
+                "INSERT INTO ticket_posts (chat_id, message_id, ticket) VALUES (?, ?, ?)
+                 ON CONFLICT (chat_id, message_id) DO UPDATE SET ticket = excluded.ticket",
+            )
+            .bind(chat)
+            .bind(message)
+            .bind(ticket)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Change::CloseTicket { ticket, by, now } => {
+            answer = sqlx::query(
+                "UPDATE tickets SET closed_at = ?, closed_by = ? WHERE id = ? AND closed_at IS NULL",
+            )
+            .bind(now)
+            .bind(by)
+            .bind(ticket)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected() as i64;
+        }
     }
     tx.commit().await?;
-    Ok(())
+    Ok(answer)
 }
 
 async fn write_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
@@ -241,6 +340,52 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<(), StoreErr
                     .bind(job.now)
                     .bind(correct)
                     .bind(total)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Event::Asked {
+                    key,
+                    lang,
+                    verdict,
+                    entry,
+                    text,
+                } => {
+                    // No user id: the question is kept apart from who asked it.
+                    sqlx::query(
+                        "INSERT INTO questions (key, asked_at, lang, text, verdict, entry)
+                         VALUES (?, ?, ?, ?, ?, ?)",
+                    )
+                    .bind(key)
+                    .bind(job.now)
+                    .bind(lang)
+                    .bind(text)
+                    .bind(verdict.as_str())
+                    .bind(entry)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Event::FaqChosen { key, entry } => {
+                    sqlx::query(
+                        "UPDATE questions SET entry = ?
+                         WHERE id = (SELECT max(id) FROM questions WHERE key = ?)",
+                    )
+                    .bind(entry)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Event::FaqVoted {
+                    key,
+                    entry,
+                    helpful,
+                } => {
+                    sqlx::query(
+                        "UPDATE questions SET helpful = ?, entry = coalesce(entry, ?)
+                         WHERE id = (SELECT max(id) FROM questions WHERE key = ?)",
+                    )
+                    .bind(helpful)
+                    .bind(entry)
+                    .bind(key)
                     .execute(&mut *tx)
                     .await?;
                 }

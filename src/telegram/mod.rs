@@ -7,6 +7,7 @@
 //! Architecture invariant: this is the only module that speaks Telegram.
 
 pub mod flood;
+mod handoff;
 pub mod render;
 
 use std::future::{Future, IntoFuture};
@@ -53,6 +54,10 @@ pub struct App {
     pace: Arc<DefaultKeyedRateLimiter<ChatId>>,
     /// Lets updates in and counts those being handled.
     gate: flood::Gate,
+    /// The librarians' group chat, if hand-off is set up.
+    librarians: Option<ChatId>,
+    /// The community's time zone, for opening hours.
+    tz: jiff::tz::TimeZone,
 }
 
 impl App {
@@ -68,6 +73,8 @@ impl App {
             store,
             pace: Arc::new(RateLimiter::keyed(quota(t.pace_burst, t.pace_period_ms))),
             gate,
+            librarians: settings.handoff.librarians_chat_id.map(ChatId),
+            tz: settings.time_zone(),
         }
     }
 }
@@ -215,6 +222,8 @@ async fn set_commands(bot: &Bot, script: &Script) {
             ("lessons", Msg::CmdLessons),
             ("progress", Msg::CmdProgress),
             ("language", Msg::CmdLanguage),
+            ("ask", Msg::CmdAsk),
+            ("librarian", Msg::CmdLibrarian),
             ("help", Msg::CmdHelp),
             ("cancel", Msg::CmdCancel),
             ("privacy", Msg::CmdPrivacy),
@@ -255,13 +264,24 @@ pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'stat
 
 async fn on_message(bot: Bot, msg: Message, app: App) -> HandlerResult {
     let _slot = app.gate.slot();
-    // Groups and channels are not for residents.
+    if Some(msg.chat.id) == app.librarians {
+        return app.in_librarians_chat(&bot, &msg).await;
+    }
+    // Other groups and channels are not for residents.
     if !msg.chat.is_private() {
         return Ok(());
     }
     let Some(user) = msg.from.as_ref() else {
         return Ok(());
     };
+    // A Telegram reply to a librarian's answer goes on in that ticket.
+    if let Some(ticket) = app.replied_ticket(msg.chat.id, &msg).await {
+        let lang = app.resident_lang(user).await;
+        let text = msg.text().unwrap_or_default();
+        return app
+            .ticket_message(&bot, user.id, msg.chat.id, lang, ticket, text.trim())
+            .await;
+    }
     let input = if let Some(text) = msg.text() {
         Input::from_text(text)
     } else if let Some(location) = msg.location() {
@@ -293,6 +313,15 @@ async fn on_callback(bot: Bot, query: CallbackQuery, app: App) -> HandlerResult 
     let (Some(data), Some(message)) = (query.data.clone(), query.regular_message()) else {
         return Ok(());
     };
+    if Some(message.chat.id) == app.librarians {
+        if let Some(engine::Press::Close(ticket)) = engine::Press::decode(&data) {
+            let ticket = i64::try_from(ticket).unwrap_or(i64::MAX);
+            return app
+                .close(&bot, message.chat.id, message.id, ticket, query.from.id)
+                .await;
+        }
+        return Ok(());
+    }
     if !message.chat.is_private() {
         return Ok(());
     }
@@ -351,8 +380,14 @@ impl App {
             Ok(s) => s.unwrap_or_default(),
             Err(e) => return self.failed(bot, chat, lang_hint, e.into()).await,
         };
-        let outcome = engine::step(&self.script, state, &input, lang_hint);
-        if let Err(e) = self.store.save(id, unix_now(), &outcome).await {
+        let now = unix_now();
+        let cx = engine::Context {
+            lang_hint,
+            now: engine::Context::local(now, &self.tz),
+            handoff: self.librarians.is_some(),
+        };
+        let outcome = engine::step(&self.script, state, &input, &cx);
+        if let Err(e) = self.store.save(id, now, &outcome).await {
             // Nothing was saved, so nothing is shown as done: the resident tries again.
             return self.failed(bot, chat, lang_hint, e.into()).await;
         }
@@ -360,14 +395,50 @@ impl App {
             self.pace.until_key_ready(&chat).await;
         };
         match render::deliver(bot, chat, &outcome.replies, origin, pace).await {
-            Ok(()) => Ok(()),
+            Ok(()) => {}
             Err(DeliveryError::Blocked(e)) => {
                 tracing::info!(user = user.0, error = %e, "resident blocked the bot");
                 self.store.set_blocked(id, true).await?;
-                Ok(())
+                return Ok(());
             }
-            Err(e) => Err(e.into()),
+            Err(e) => return Err(e.into()),
         }
+        let lang = outcome
+            .state
+            .lang
+            .as_deref()
+            .and_then(|l| self.script.lang_index(l))
+            .unwrap_or(0);
+        for effect in &outcome.effects {
+            match effect {
+                engine::Effect::Forget => {}
+                engine::Effect::OpenTicket { text } => {
+                    self.open_ticket(bot, user, chat, lang, text).await?
+                }
+                engine::Effect::TicketMessage { ticket, text } => {
+                    let ticket = i64::try_from(*ticket).unwrap_or(i64::MAX);
+                    self.ticket_message(bot, user, chat, lang, ticket, text)
+                        .await?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The language a resident reads: their saved choice, else their app's.
+    async fn resident_lang(&self, user: &teloxide::types::User) -> usize {
+        let saved = match self.store.load_state(user_key(user.id)).await {
+            Ok(state) => state.and_then(|s| s.lang),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read a resident's state");
+                None
+            }
+        };
+        saved
+            .as_deref()
+            .or(user.language_code.as_deref())
+            .and_then(|l| self.script.lang_index(l))
+            .unwrap_or(0)
     }
 
     async fn failed(

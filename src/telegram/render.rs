@@ -8,7 +8,7 @@ use std::time::Duration;
 use teloxide::prelude::*;
 use teloxide::types::{
     InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup, MessageId,
-    ParseMode, ReplyMarkup,
+    ParseMode, ReplyMarkup, ReplyParameters,
 };
 use teloxide::{ApiError, RequestError};
 
@@ -112,6 +112,51 @@ where
         }
     }
     Ok(())
+}
+
+/// Sends a text (with `**bold**` markup) as one or more messages and returns
+/// them, for messages whose ids must be remembered (tickets). The keyboard goes
+/// under the last piece; the first piece replies to `reply_to`, if given.
+pub async fn send(
+    bot: &Bot,
+    chat: ChatId,
+    text: &str,
+    keyboard: &Keyboard,
+    reply_to: Option<MessageId>,
+) -> Result<Vec<Message>, DeliveryError> {
+    let chunks = split(text, MAX_MESSAGE);
+    let last = chunks.len().saturating_sub(1);
+    let mut sent = Vec::with_capacity(chunks.len());
+    for (i, chunk) in chunks.iter().enumerate() {
+        let html = if markup::problem(chunk).is_none() {
+            markup::to_html(chunk)
+        } else {
+            markup::to_html(&markup::to_plain(chunk))
+        };
+        let markup = if i == last {
+            reply_markup(keyboard)
+        } else {
+            None
+        };
+        let reply = reply_to
+            .filter(|_| i == 0)
+            .map(|id| ReplyParameters::new(id).allow_sending_without_reply());
+        let message = call(|| {
+            let mut request = bot
+                .send_message(chat, html.clone())
+                .parse_mode(ParseMode::Html);
+            if let Some(m) = &markup {
+                request = request.reply_markup(m.clone());
+            }
+            if let Some(r) = &reply {
+                request = request.reply_parameters(r.clone());
+            }
+            request.into_future()
+        })
+        .await?;
+        sent.push(message);
+    }
+    Ok(sent)
 }
 
 /// Runs one request, retrying what may succeed later.

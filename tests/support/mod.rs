@@ -7,7 +7,7 @@ pub mod fake_api;
 
 use std::path::{Path, PathBuf};
 
-use pomichnyk::engine::{self, Event, Input, Keyboard, Reply, State};
+use pomichnyk::engine::{self, Effect, Event, Input, Keyboard, Reply, State};
 use pomichnyk::script::{self, markup, Script};
 
 /// The languages of `config/default.toml`.
@@ -53,11 +53,17 @@ pub struct Resident<'a> {
     pub script: &'a Script,
     pub state: State,
     pub lang_hint: Option<&'a str>,
+    /// The community's local time the engine is told.
+    pub now: jiff::civil::DateTime,
+    /// Whether a librarians' chat is configured.
+    pub handoff: bool,
     /// The replies to the last input.
     pub replies: Vec<Reply>,
     /// Buttons shown most recently, as (label, input).
     buttons: Vec<(String, Input)>,
     pub events: Vec<Event>,
+    /// What the last input asked of the adapter.
+    pub effects: Vec<Effect>,
 }
 
 impl<'a> Resident<'a> {
@@ -66,21 +72,26 @@ impl<'a> Resident<'a> {
             script,
             state: State::default(),
             lang_hint: None,
+            // A Friday morning in Khmelnytskyi.
+            now: jiff::civil::date(2026, 11, 27).at(10, 0, 0, 0),
+            handoff: true,
             replies: Vec::new(),
             buttons: Vec::new(),
             events: Vec::new(),
+            effects: Vec::new(),
         }
     }
 
     pub fn send(&mut self, input: Input) -> &mut Self {
-        let outcome = engine::step(
-            self.script,
-            std::mem::take(&mut self.state),
-            &input,
-            self.lang_hint,
-        );
+        let cx = engine::Context {
+            lang_hint: self.lang_hint,
+            now: self.now,
+            handoff: self.handoff,
+        };
+        let outcome = engine::step(self.script, std::mem::take(&mut self.state), &input, &cx);
         self.state = outcome.state;
         self.events = outcome.events;
+        self.effects = outcome.effects;
         let mut buttons = Vec::new();
         for reply in &outcome.replies {
             if let Reply::Message { keyboard, .. } = reply {
