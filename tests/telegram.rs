@@ -658,3 +658,279 @@ async fn replies_to_one_chat_are_paced() {
     }
     bot.stop().await.close().await;
 }
+
+// ----- questions and the librarians' chat ------------------------------------
+
+const LIBRARIANS: i64 = -100_500;
+
+/// The librarians' group chat, as its members use it.
+struct Librarians<'a> {
+    api: &'a FakeApi,
+    mark: usize,
+    next_message: i64,
+}
+
+impl<'a> Librarians<'a> {
+    fn new(api: &'a FakeApi) -> Self {
+        Librarians {
+            api,
+            mark: 0,
+            next_message: 10_000,
+        }
+    }
+
+    /// Waits for the bot's latest post in the group containing `text`, since
+    /// the group's last action; returns the call and the message as Telegram holds it.
+    async fn post(&self, text: &str) -> (Call, Value) {
+        let mark = self.mark;
+        let call = self
+            .api
+            .wait_for(15, &format!("{text:?} in the librarians' chat"), |calls| {
+                calls[mark.min(calls.len())..]
+                    .iter()
+                    .rev()
+                    .find(|c| {
+                        c.delivered
+                            && c.method == "sendMessage"
+                            && c.chat() == Some(LIBRARIANS)
+                            && strip_tags(c.text()).contains(text)
+                    })
+                    .cloned()
+            })
+            .await;
+        let message = self
+            .api
+            .sent_message(call.message_id.expect("a sent message"))
+            .expect("the message");
+        (call, message)
+    }
+
+    /// A member writes in the group, as a reply to `to` when given; returns the message.
+    fn says(&mut self, member: i64, text: &str, to: Option<&Value>) -> Value {
+        self.next_message += 1;
+        self.mark = self.api.call_count();
+        let update = fake_api::group_text(LIBRARIANS, member, self.next_message, text, to.cloned());
+        self.api.push(update.clone());
+        update["message"].clone()
+    }
+
+    /// A member taps an inline button under one of the bot's posts.
+    fn taps(&mut self, member: i64, post: &Value, data: &str) {
+        self.mark = self.api.call_count();
+        let query = format!("g{}", self.api.call_count());
+        self.api
+            .push(fake_api::callback(member, "uk", post.clone(), data, &query));
+    }
+}
+
+impl Resident<'_> {
+    /// Replies (Telegram's reply) to one of the bot's messages.
+    fn replies_to(&mut self, message: &Value, text: &str) -> &mut Self {
+        self.next_message += 1;
+        let update = fake_api::message(
+            self.id,
+            self.lang,
+            self.next_message,
+            json!({ "text": text, "reply_to_message": message }),
+        );
+        self.send(update);
+        self
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_in_own_words_are_answered_offered_choices_or_not_known() {
+    let (api, _dir, _db, bot) = start(&[("POMICHNYK__TELEGRAM__PACE_BURST", "100")]).await;
+    let mut r = Resident::new(&api, 1101, "uk");
+    r.says("/start").sees("Головне меню").await;
+    // A typo and no apostrophe: answered at once, with the vote.
+    r.says("забула пароль від дії")
+        .sees("увійдіть у Дію знову")
+        .await
+        .sees("Чи допомогла відповідь?")
+        .await;
+    r.taps("👍").await.sees("Радий, що допоміг").await;
+    // Vague: close questions to choose from.
+    r.says("пароль").sees("Ви питали про одне з цього?").await;
+    let (_, choice) = r.button("?").await;
+    assert!(choice["callback_data"]
+        .as_str()
+        .is_some_and(|d| d.starts_with("f:")));
+    // Nonsense: said kindly, with the lessons and the librarian.
+    r.says("купити слона").sees("не знаю відповіді").await;
+    r.button("Уроки").await;
+    // No librarians' chat is set up here: the bot says to ask at a library.
+    r.taps("Запитати бібліотекаря")
+        .await
+        .sees("Запитайте в бібліотеці особисто")
+        .await;
+
+    let store = bot.stop().await;
+    let questions = store.questions(10).await.expect("questions");
+    let kept: Vec<(&str, &str, Option<bool>)> = questions
+        .iter()
+        .map(|q| (q.text.as_str(), q.verdict.as_str(), q.helpful))
+        .collect();
+    assert_eq!(
+        kept,
+        vec![
+            ("купити слона", "nothing", None),
+            ("пароль", "choices", None),
+            ("забула пароль від дії", "answered", Some(true)),
+        ]
+    );
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_goes_to_a_librarian_and_back_across_a_restart() {
+    let extra = [
+        ("POMICHNYK__HANDOFF__LIBRARIANS_CHAT_ID", "-100500"),
+        ("POMICHNYK__TELEGRAM__PACE_BURST", "100"),
+    ];
+    let (api, _dir, db, bot) = start(&extra).await;
+    let mut group = Librarians::new(&api);
+    let mut r = Resident::new(&api, 1201, "uk");
+    r.says("/librarian")
+        .sees("запитання для бібліотекаря")
+        .await;
+    r.says("Як оплатити комуналку без картки?")
+        .sees("Номер звернення: 1")
+        .await;
+    let (post, ticket) = group.post("Звернення 1").await;
+    let text = strip_tags(post.text());
+    assert!(text.contains("Як оплатити комуналку без картки?"), "{text}");
+    assert!(
+        text.contains("Українська"),
+        "the resident's language: {text}"
+    );
+    assert!(
+        !text.contains("1201"),
+        "no resident id in the group: {text}"
+    );
+    assert!(
+        post.params["reply_markup"].to_string().contains("c:1"),
+        "a close button"
+    );
+
+    // The bot restarts; the ticket lives in the database.
+    bot.stop().await.close().await;
+    let bot = spawn_bot(&api, &db, &extra).await;
+
+    // A librarian answers by replying to the post.
+    let answer = group.says(77, "Можна в застосунку банку або в касі.", Some(&ticket));
+    r.mark = group.mark;
+    r.sees("Відповідь бібліотекаря")
+        .await
+        .sees("Можна в застосунку банку або в касі.")
+        .await;
+    group.post("Надіслано мешканцю").await;
+
+    // The resident answers back with the button ...
+    r.taps("Відповісти бібліотекарю")
+        .await
+        .sees("Напишіть відповідь")
+        .await;
+    r.says("Дякую! А якщо немає банку?")
+        .sees("Передано бібліотекарю (звернення 1)")
+        .await;
+    let (follow_up, follow_up_message) = group.post("мешканець пише").await;
+    assert!(strip_tags(follow_up.text()).contains("А якщо немає банку?"));
+    assert_eq!(
+        follow_up.params["reply_parameters"]["message_id"].as_i64(),
+        answer["message_id"].as_i64(),
+        "posted in the ticket's thread, under the librarian's answer"
+    );
+
+    // ... and with Telegram's own reply to the librarian's message.
+    let delivered = api
+        .calls_to("sendMessage")
+        .into_iter()
+        .rev()
+        .find(|c| c.chat() == Some(1201) && c.text().contains("Відповідь бібліотекаря"))
+        .and_then(|c| api.sent_message(c.message_id?))
+        .expect("the librarian's answer");
+    r.replies_to(&delivered, "І ще одне запитання")
+        .sees("Передано бібліотекарю")
+        .await;
+    group.post("І ще одне запитання").await;
+
+    // The librarian may reply to their own answer, too.
+    group.says(77, "Тоді приходьте в бібліотеку.", Some(&answer));
+    r.mark = group.mark;
+    r.sees("Тоді приходьте в бібліотеку.").await;
+
+    // The librarian closes it with /close in reply to the follow-up.
+    group.says(77, "/close", Some(&follow_up_message));
+    r.mark = group.mark;
+    group.post("Звернення 1 закрито").await;
+    r.sees("Звернення 1 закрито").await;
+    // An answer in a closed ticket is not passed on.
+    r.send(fake_api::callback(1201, "uk", delivered, "t:1", "late"));
+    r.sees("Напишіть відповідь").await;
+    r.says("Ще щось").sees("уже закрите").await;
+
+    let store = bot.stop().await;
+    let thread = store.ticket_messages(1).await.expect("thread");
+    let authors: Vec<&str> = thread.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        authors,
+        vec!["resident", "librarian", "resident", "resident", "librarian"]
+    );
+    assert!(store.ticket(1).await.expect("ticket").expect("row").closed);
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_librarians_chat_acts_on_tickets_and_nothing_else_leaks() {
+    let extra = [
+        ("POMICHNYK__HANDOFF__LIBRARIANS_CHAT_ID", "-100500"),
+        ("POMICHNYK__TELEGRAM__PACE_BURST", "100"),
+    ];
+    let (api, _dir, _db, bot) = start(&extra).await;
+    let mut group = Librarians::new(&api);
+    let mut r = Resident::new(&api, 1301, "en");
+    let mut other = Resident::new(&api, 1302, "uk");
+    other.says("/start").sees("Головне меню").await;
+    r.says("/librarian").sees("question for a librarian").await;
+    r.says("Where can I print a document?")
+        .sees("Your request number: **1**".replace("**", "").as_str())
+        .await;
+    let (_, ticket) = group.post("Звернення 1").await;
+
+    // Talk in the group that is no reply to a ticket reaches nobody.
+    let before = api.calls_to("sendMessage").len();
+    let chatter = group.says(78, "Колеги, хто сьогодні чергує?", None);
+    group.says(79, "Я", Some(&chatter));
+    group.says(78, "/close", None);
+    group.post("надішліть /close у відповідь").await;
+    let residents_got: Vec<Call> = api.calls_to("sendMessage")[before..]
+        .iter()
+        .filter(|c| c.chat() != Some(LIBRARIANS))
+        .cloned()
+        .collect();
+    assert!(residents_got.is_empty(), "{residents_got:#?}");
+
+    // Residents cannot close tickets: /close is unknown to them, the button data is refused.
+    r.says("/close").sees("I do not know that command").await;
+    // (Telegram sends a button's press only from a chat the presser is in: their own.)
+    let (mine, _) = r.button("Lessons").await;
+    let mine = api
+        .sent_message(mine.message_id.expect("id"))
+        .expect("message");
+    r.send(fake_api::callback(1301, "en", mine, "c:1", "forged"));
+    r.sees("That button is from an earlier message").await;
+    // A group's button closes it, and the resident is told in their language.
+    group.taps(78, &ticket, "c:1");
+    group.post("Звернення 1 закрито").await;
+    r.mark = group.mark;
+    r.sees("Request 1 is closed").await;
+    // The other resident heard nothing of it.
+    assert!(api
+        .calls_to("sendMessage")
+        .iter()
+        .filter(|c| c.chat() == Some(1302))
+        .all(|c| !strip_tags(c.text()).contains("Request")
+            && !strip_tags(c.text()).contains("Звернення")));
+    bot.stop().await.close().await;
+}

@@ -348,13 +348,14 @@ impl Store {
     /// The latest message of a ticket in a chat, to reply to it and keep the thread.
     pub async fn last_post(&self, ticket: i64, chat: i64) -> Result<Option<i64>, StoreError> {
         let row = sqlx::query(
-            "SELECT max(message_id) AS m FROM ticket_posts WHERE ticket = ? AND chat_id = ?",
+            "SELECT message_id FROM ticket_posts WHERE ticket = ? AND chat_id = ?
+             ORDER BY rowid DESC LIMIT 1",
         )
         .bind(ticket)
         .bind(chat)
-        .fetch_one(&self.read)
+        .fetch_optional(&self.read)
         .await?;
-        Ok(row.try_get("m")?)
+        Ok(row.map(|r| r.try_get("message_id")).transpose()?)
     }
 
     /// A ticket's messages in order: (author, text).

@@ -345,7 +345,7 @@ fn bot_message(id: i64, chat: i64, params: &Value) -> Value {
     let mut message = json!({
         "message_id": id,
         "date": now(),
-        "chat": { "id": chat, "type": "private", "first_name": "Resident" },
+        "chat": chat_of(chat),
         "from": { "id": BOT_ID, "is_bot": true, "first_name": "Pomichnyk", "username": "pomichnyk_test_bot" },
         "text": strip_tags(params.get("text").and_then(Value::as_str).unwrap_or("")),
     });
@@ -379,6 +379,44 @@ pub fn strip_tags(html: &str) -> String {
 
 fn user(id: i64, lang: &str) -> Value {
     json!({ "id": id, "is_bot": false, "first_name": "Resident", "language_code": lang })
+}
+
+/// A chat as Telegram describes it: negative ids are groups.
+fn chat_of(id: i64) -> Value {
+    if id < 0 {
+        json!({ "id": id, "type": "supergroup", "title": "Librarians" })
+    } else {
+        private_chat(id)
+    }
+}
+
+/// A message in a group from a member, replying to `reply_to` (a message as
+/// [`FakeApi::sent_message`] returns it) when given.
+pub fn group_text(
+    group: i64,
+    user_id: i64,
+    message_id: i64,
+    text: &str,
+    reply_to: Option<Value>,
+) -> Value {
+    let mut message = json!({
+        "message_id": message_id,
+        "date": now(),
+        "chat": chat_of(group),
+        "from": user(user_id, "uk"),
+        "text": text,
+    });
+    if text.starts_with('/') {
+        let len = text
+            .split_whitespace()
+            .next()
+            .map_or(0, |c| c.encode_utf16().count());
+        message["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": len }]);
+    }
+    if let Some(r) = reply_to {
+        message["reply_to_message"] = r;
+    }
+    json!({ "message": message })
 }
 
 fn private_chat(id: i64) -> Value {
