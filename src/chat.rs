@@ -65,7 +65,7 @@ impl<'a> Session<'a> {
                 Pending::Press(data) => Input::Press(data.clone()),
                 Pending::Text(label) => Input::Text(label.clone()),
             },
-            _ => Input::from_text(line),
+            _ => location(line).unwrap_or_else(|| Input::from_text(line)),
         };
         self.input(&input, now).await
     }
@@ -92,6 +92,21 @@ impl<'a> Session<'a> {
     }
 }
 
+/// `/location LAT LON`: a shared location, as Telegram would send it.
+fn location(line: &str) -> Option<Input> {
+    let mut words = line.split_whitespace();
+    if words.next()? != "/location" {
+        return None;
+    }
+    let latitude: f64 = words.next()?.trim_end_matches(',').parse().ok()?;
+    let longitude: f64 = words.next()?.parse().ok()?;
+    let valid = (-90.0..=90.0).contains(&latitude) && (-180.0..=180.0).contains(&longitude);
+    valid.then_some(Input::Location {
+        latitude,
+        longitude,
+    })
+}
+
 /// The buttons of a batch of replies, numbered from 1 in order.
 fn number(replies: &[Reply]) -> Vec<Pending> {
     let mut pending = Vec::new();
@@ -107,6 +122,8 @@ fn number(replies: &[Reply]) -> Vec<Pending> {
                 Keyboard::Menu(rows) => {
                     pending.extend(rows.iter().flatten().map(|l| Pending::Text(l.clone())))
                 }
+                // A terminal cannot share a location: only the way back is numbered.
+                Keyboard::AskLocation { back, .. } => pending.push(Pending::Text(back.clone())),
             }
         }
     }
@@ -114,7 +131,8 @@ fn number(replies: &[Reply]) -> Vec<Pending> {
 }
 
 /// The replies as the terminal shows them: text, then numbered buttons.
-pub fn render(replies: &[Reply]) -> String {
+/// `location_hint` tells how to share a place where a button would ask for it.
+pub fn render(replies: &[Reply], location_hint: &str) -> String {
     let mut out = String::new();
     let mut n = 0;
     for reply in replies {
@@ -132,6 +150,10 @@ pub fn render(replies: &[Reply]) -> String {
                         .iter()
                         .map(|r| r.iter().map(String::as_str).collect())
                         .collect(),
+                    Keyboard::AskLocation { share, back } => {
+                        out.push_str(&format!("   {share} {location_hint}\n"));
+                        vec![vec![back.as_str()]]
+                    }
                 };
                 for row in labels {
                     let cells: Vec<String> = row
@@ -146,6 +168,19 @@ pub fn render(replies: &[Reply]) -> String {
                     out.push('\n');
                 }
                 out.push('\n');
+            }
+            Reply::Venue {
+                latitude,
+                longitude,
+                title,
+                address,
+            } => {
+                out.push_str(&format!(
+                    "   📍 {title}, {address} ({latitude:.5}, {longitude:.5})\n\n"
+                ));
+            }
+            Reply::Contact { phone, name } => {
+                out.push_str(&format!("   📞 {name}: {phone}\n\n"));
             }
             Reply::Answered { note } => {
                 out.push_str("   ✔ ");
@@ -184,7 +219,8 @@ where
             writeln!(output, "» {}\n", line.trim())?;
         }
         let replies = session.send(&line, unix_now()).await?;
-        write!(output, "{}", render(&replies))?;
+        let hint = script.strings.get(Msg::ChatLocationHint, hint_lang);
+        write!(output, "{}", render(&replies, hint))?;
         output.flush()?;
     }
     Ok(())

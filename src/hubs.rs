@@ -6,7 +6,7 @@
 use jiff::civil::{DateTime, Time, Weekday};
 
 use crate::faq::{normalize, tokens};
-use crate::script::{Hub, Service};
+use crate::script::{Hub, Service, ServiceInfo};
 
 /// Mean Earth radius (IUGG), in kilometres.
 const EARTH_RADIUS_KM: f64 = 6371.0088;
@@ -181,6 +181,23 @@ pub fn find(hubs: &[Hub], query: &str) -> Vec<usize> {
         .collect();
     ranked.sort_by_key(|&(_, hits)| std::cmp::Reverse(hits));
     ranked.into_iter().map(|(i, _)| i).collect()
+}
+
+/// The service a resident asks for in their words ("де допоможуть з Дією?"),
+/// if any: a word of the text that begins with one of the service's words
+/// (folded and stemmed alike). Short words keep their endings, so admins list
+/// the forms residents type ("дія", "дії", "дією").
+pub fn service_in(text: &str, services: &[ServiceInfo]) -> Option<Service> {
+    let typed: Vec<String> = words(text).into_iter().flatten().collect();
+    services.iter().find_map(|info| {
+        let hit = info.words.iter().flatten().any(|w| {
+            words(w)
+                .into_iter()
+                .flatten()
+                .any(|form| typed.iter().any(|t| t.starts_with(form.as_str())))
+        });
+        hit.then_some(info.service)
+    })
 }
 
 /// Hubs offering a service, in file order.
@@ -381,5 +398,30 @@ mod tests {
         assert_eq!(with_service(&hubs, Service::Wifi), [1, 3]);
         assert_eq!(with_service(&hubs, Service::Printing), [1]);
         assert!(with_service(&hubs, Service::PowerBackup).is_empty());
+    }
+
+    #[test]
+    fn a_service_is_found_in_plain_words() {
+        let info = |service, words: &[&str]| ServiceInfo {
+            service,
+            name: Text(vec![service.name().to_string()]),
+            words: vec![words.iter().map(|w| w.to_string()).collect()],
+        };
+        let services = [
+            info(Service::EservicesHelp, &["дія", "дією", "дії", "послуг"]),
+            info(Service::Printing, &["друк", "принтер"]),
+            info(Service::PowerBackup, &["світл"]),
+        ];
+        let found = |t: &str| service_in(t, &services);
+        assert_eq!(found("де допоможуть з Дією?"), Some(Service::EservicesHelp));
+        assert_eq!(found("дия"), Some(Service::EservicesHelp));
+        assert_eq!(found("де можна роздрукувати"), None);
+        assert_eq!(found("де надрукувати документ"), None);
+        assert_eq!(found("друкувати документ"), Some(Service::Printing));
+        assert_eq!(
+            found("де є світло коли вимкнення"),
+            Some(Service::PowerBackup)
+        );
+        assert_eq!(found("Лозове"), None);
     }
 }

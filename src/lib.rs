@@ -13,6 +13,7 @@
 //! - [`store`]: SQLite through sqlx; the only module that speaks SQL.
 //! - [`chat`]: the terminal adapter behind `pomichnyk chat`.
 //! - [`check`]: the `pomichnyk check` command's report.
+//! - [`qr`]: the printable QR posters behind `pomichnyk qr` (a hub's deep link and name).
 //! - [`telegram`]: the Telegram adapter behind `pomichnyk run` (teloxide); the only module that
 //!   speaks Telegram.
 //!
@@ -24,6 +25,7 @@ pub mod check;
 pub mod engine;
 pub mod faq;
 pub mod hubs;
+pub mod qr;
 pub mod script;
 pub mod settings;
 pub mod store;

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use pomichnyk::settings::{config_dir, Settings};
-use pomichnyk::{chat, check, script, store::Store, telegram};
+use pomichnyk::{chat, check, qr, script, store::Store, telegram};
 
 /// Pomichnyk: a Telegram bot that teaches digital skills and cyber-safety.
 #[derive(Debug, Parser)]
@@ -40,6 +40,17 @@ enum Command {
         /// The resident's user id in the database
         #[arg(long, default_value_t = 1)]
         user: i64,
+    },
+    /// Write a printable PNG poster with a QR code that opens the bot at a hub.
+    Qr {
+        /// The hub's id in hubs.toml (for example branch_7)
+        hub_id: String,
+        /// The bot's Telegram username, without @
+        #[arg(long, env = "POMICHNYK_BOT_USERNAME", value_name = "NAME")]
+        bot_username: Option<String>,
+        /// Where to write the PNG [default: qr-HUB_ID.png in the current folder]
+        #[arg(long, value_name = "FILE.png")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -105,6 +116,14 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Qr {
+            hub_id,
+            bot_username,
+            out,
+        }) => {
+            qr_poster(&settings, &languages, &hub_id, bot_username.as_deref(), out)?;
+            Ok(ExitCode::SUCCESS)
+        }
         None | Some(Command::Run) => {
             // Check the token first: without it nothing else is worth starting.
             let bot = telegram::bot(&settings)?;
@@ -128,6 +147,58 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `pomichnyk qr`: writes the poster for one hub and prints where, and its link.
+fn qr_poster(
+    settings: &Settings,
+    languages: &[String],
+    hub_id: &str,
+    bot_username: Option<&str>,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    // Check the username first: without it nothing else is worth loading.
+    // An empty POMICHNYK_BOT_USERNAME counts as not given.
+    let bot = bot_username.filter(|b| !b.is_empty()).context(
+        "no bot username: pass --bot-username NAME (the bot's Telegram username, without @) \
+         or set POMICHNYK_BOT_USERNAME",
+    )?;
+    let bot = qr::bot_username(bot)?;
+    // Like `chat`: the content's warnings are for `pomichnyk check`; print them only
+    // when they stop the poster.
+    let report = script::load_dir(&settings.dialogues.dir, languages);
+    let Some(script) = report.script else {
+        for d in &report.diagnostics {
+            eprintln!("{d}");
+        }
+        anyhow::bail!(
+            "the dialogues in {} have errors; fix them (see `pomichnyk check`) and try again",
+            settings.dialogues.dir.display()
+        );
+    };
+    let Some(hub) = script.hubs.iter().find(|h| h.id == hub_id) else {
+        let hubs_file = settings.dialogues.dir.join(script::load::HUBS_FILE);
+        if script.hubs.is_empty() {
+            anyhow::bail!("no hub {hub_id:?}: {} has no hubs", hubs_file.display());
+        }
+        let known: Vec<&str> = script.hubs.iter().map(|h| h.id.as_str()).collect();
+        anyhow::bail!(
+            "no hub {hub_id:?} in {}; known hub ids: {}",
+            hubs_file.display(),
+            known.join(", ")
+        );
+    };
+    let link = qr::link(bot, &hub.id)?;
+    // The poster is for residents, so its caption is in Ukrainian.
+    let uk = languages.iter().position(|l| l == "uk").unwrap_or(0);
+    let image = qr::poster(&link, hub.name.get(uk))?;
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("qr-{}.png", hub.id)));
+    image
+        .save_with_format(&out, image::ImageFormat::Png)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!("wrote {}", out.display());
+    println!("link: {link}");
+    Ok(())
 }
 
 /// Loads the dialogues; on errors prints them and refuses to go on.

@@ -506,6 +506,11 @@ thu = ["09:00-18:00"]
 fri = ["09:00-18:00"]
 sat = []
 sun = []
+
+[services.wifi]
+name.uk = "Wi-Fi"
+name.en = "Wi-Fi"
+words.uk = ["вайфай"]
 "#;
 
 fn hub_lines(hub: &str) -> Vec<String> {
@@ -550,6 +555,24 @@ fn hub_problems_are_reported() {
     assert_reported(
         &hub_lines(&bad_service),
         "hubs.toml:12:13: error: hub \"test_hub\": unknown service \"coffee\"",
+    );
+    let unnamed = HUB.replace(
+        "[services.wifi]\nname.uk = \"Wi-Fi\"\nname.en = \"Wi-Fi\"\nwords.uk = [\"вайфай\"]\n",
+        "",
+    );
+    assert_reported(
+        &hub_lines(&unnamed),
+        "hubs.toml:1:1: warning: service \"wifi\" has no [services.wifi] name",
+    );
+    let coffee = format!("{HUB}\n[services.coffee]\nname.uk = \"кава\"\nname.en = \"coffee\"\n");
+    assert_reported(
+        &hub_lines(&coffee),
+        "hubs.toml:30:1: error: unknown service \"coffee\"; known: computers",
+    );
+    let nameless = HUB.replace("name.en = \"Wi-Fi\"\n", "");
+    assert_reported(
+        &hub_lines(&nameless),
+        "hubs.toml:26:1: error: service \"wifi\": name has no text in \"en\"",
     );
     let unknown = HUB
         .replace("phone = \"+380 00 000 00 00\"\n", "")

@@ -171,11 +171,13 @@ fn odd_input_gets_a_kind_answer_and_the_lesson_goes_on() {
     r.send(Input::Other)
         .sees(&msg(&script, Msg::OtherInput, 0))
         .sees("трьох випадкових слів");
+    // A location finds hubs (none of the shipped ones has coordinates yet) and offers the lesson back.
     r.send(Input::Location {
         latitude: 49.42,
         longitude: 26.98,
     })
-    .sees(&msg(&script, Msg::OtherInput, 0));
+    .sees(&msg(&script, Msg::HubsNoLocations, 0))
+    .sees(&msg(&script, Msg::LessonContinue, 0));
     // Long nonsense goes to the FAQ, which finds nothing and offers a way back.
     r.says(&"ї".repeat(10_000))
         .sees(&msg(&script, Msg::FaqNothing, 0))

@@ -40,6 +40,17 @@ fn settings(api: &FakeApi, db: &Path, extra: &[(&str, &str)]) -> Settings {
 }
 
 async fn spawn_bot(api: &FakeApi, db: &Path, extra: &[(&str, &str)]) -> RunningBot {
+    spawn_bot_with(api, db, extra, shipped_script(), None).await
+}
+
+/// The bot with given content and, if given, a fixed clock (Unix seconds).
+async fn spawn_bot_with(
+    api: &FakeApi,
+    db: &Path,
+    extra: &[(&str, &str)],
+    script: pomichnyk::script::Script,
+    now: Option<i64>,
+) -> RunningBot {
     let settings = settings(api, db, extra);
     let bot = telegram::bot(&settings).expect("bot");
     let store = Store::open(&settings.database.url).await.expect("store");
@@ -50,7 +61,14 @@ async fn spawn_bot(api: &FakeApi, db: &Path, extra: &[(&str, &str)]) -> RunningB
             let shutdown = async move {
                 let _ = stopped.await;
             };
-            telegram::run(&settings, bot, store, Arc::new(shipped_script()), shutdown).await
+            let script = Arc::new(script);
+            match now {
+                Some(t) => {
+                    let clock: telegram::Clock = Arc::new(move || t);
+                    telegram::run_with_clock(&settings, bot, store, script, shutdown, clock).await
+                }
+                None => telegram::run(&settings, bot, store, script, shutdown).await,
+            }
         })
     };
     // Ready once its commands are set and its update listener is set up.
@@ -503,7 +521,6 @@ async fn odd_input_gets_a_kind_answer_and_nothing_breaks() {
         fake_api::voice(),
         fake_api::document(),
         fake_api::contact(),
-        fake_api::location(49.42, 26.98),
     ] {
         r.sends(fields.clone())
             .sees("я розумію лише текст і кнопки")
@@ -511,6 +528,9 @@ async fn odd_input_gets_a_kind_answer_and_nothing_breaks() {
             .sees("Головне меню")
             .await;
     }
+    r.sends(fake_api::location(49.42, 26.98))
+        .sees("точних місць бібліотек")
+        .await;
     r.says(&"ї".repeat(10_000)).sees("не знаю відповіді").await;
 
     // Edits, channel posts and unknown kinds of update get no answer, and the bot goes on.
@@ -933,4 +953,72 @@ async fn only_the_librarians_chat_acts_on_tickets_and_nothing_else_leaks() {
         .all(|c| !strip_tags(c.text()).contains("Request")
             && !strip_tags(c.text()).contains("Звернення")));
     bot.stop().await.close().await;
+}
+
+// ----- hubs --------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_location_finds_three_hubs_a_pin_and_whether_they_are_open() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    // Friday 27 November 2026, 08:00 UTC = 10:00 in Kyiv.
+    let friday_ten = 1_795_766_400;
+    let bot = spawn_bot_with(
+        &api,
+        &db,
+        &[("POMICHNYK__TELEGRAM__PACE_BURST", "100")],
+        support::script_with_test_hubs(),
+        Some(friday_ten),
+    )
+    .await;
+    let mut r = Resident::new(&api, 1401, "uk");
+    r.says("/hubs").sees("Знайдімо бібліотеку-хаб").await;
+    let (ask, _) = r.button("Надіслати, де я").await;
+    assert_eq!(
+        ask.params["reply_markup"]["keyboard"][0][0]["request_location"],
+        json!(true),
+        "the button asks Telegram for the location"
+    );
+    r.sends(fake_api::location(49.4225, 26.9880))
+        .sees("Найближчі до вас бібліотеки-хаби")
+        .await
+        .sees("🟢 Зараз відчинено, до 13:00")
+        .await
+        .sees("Бібліотека на Сході")
+        .await
+        .sees("Бібліотека села Лозове")
+        .await;
+    let venue = api
+        .wait_for(10, "a venue", |calls| {
+            calls
+                .iter()
+                .find(|c| c.method == "sendVenue" && c.chat() == Some(1401))
+                .cloned()
+        })
+        .await;
+    assert_eq!(venue.params["title"], json!("Центральна бібліотека"));
+    assert_eq!(venue.params["latitude"], json!(49.423));
+    let contact = api
+        .wait_for(10, "a phone to call", |calls| {
+            calls
+                .iter()
+                .find(|c| c.method == "sendContact" && c.chat() == Some(1401))
+                .cloned()
+        })
+        .await;
+    assert_eq!(contact.params["phone_number"], json!("+380 00 000 00 01"));
+
+    // A village's name with a typo finds its hub.
+    r.says("/hubs").sees("Знайдімо").await;
+    r.says("в Лазовому")
+        .sees("Бібліотека села Лозове")
+        .await
+        .sees("Відчиниться у вівторок о 09:00")
+        .await;
+    let store = bot.stop().await;
+    assert_eq!(
+        store.count_events(1401, "location").await.expect("count"),
+        0
+    );
+    store.close().await;
 }

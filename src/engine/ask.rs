@@ -38,9 +38,10 @@ impl Turn<'_> {
     /// `/librarian` or a button: the next text goes to a librarian, if any.
     pub(super) fn librarian(&mut self) {
         if !self.cx.handoff {
+            // Nobody reads the chat: the hub open now (or soonest) is the way to a person.
             self.events.push(Event::HandoffUnavailable);
             self.say(Msg::LibrarianNone);
-            return self.main_menu();
+            return self.soonest_hub();
         }
         self.state.awaiting = Some(Awaiting::Librarian);
         let text = self.text_of(Msg::LibrarianPrompt).to_string();
@@ -57,7 +58,8 @@ impl Turn<'_> {
     /// Text the bot asked for.
     pub(super) fn awaited(&mut self, awaiting: Awaiting, text: &str) {
         match awaiting {
-            Awaiting::Question | Awaiting::Place => self.question(text),
+            Awaiting::Question => self.question(text),
+            Awaiting::Place => self.hubs_named(text),
             Awaiting::Librarian => {
                 if let Some(text) = self.for_librarian(awaiting, text) {
                     self.effects.push(Effect::OpenTicket { text });
@@ -224,7 +226,7 @@ impl Turn<'_> {
     }
 
     /// "Back to the lesson" when the resident is in one, else "Lessons" and "Menu".
-    fn way_back(&self) -> Vec<InlineButton> {
+    pub(super) fn way_back(&self) -> Vec<InlineButton> {
         match self.lesson_back() {
             Some(back) => vec![back],
             None => {
@@ -241,7 +243,7 @@ impl Turn<'_> {
     }
 
     /// A button that reopens the lesson the resident is in (where they stopped).
-    fn lesson_back(&self) -> Option<InlineButton> {
+    pub(super) fn lesson_back(&self) -> Option<InlineButton> {
         let (d, s) = self.current()?;
         (d.kind == Kind::Lesson && !s.end).then(|| InlineButton {
             label: self.text_of(Msg::ButtonBackToLesson).to_string(),

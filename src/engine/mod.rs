@@ -11,6 +11,7 @@
 //! sensible place to continue.
 
 mod ask;
+mod places;
 pub mod press;
 
 use std::collections::BTreeMap;
@@ -148,13 +149,22 @@ impl Input {
 }
 
 /// Something to show the resident.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// A message; `text` may hold `**bold**` markup.
     Message { text: String, keyboard: Keyboard },
     /// Marks the answer chosen under the question whose button was pressed
     /// (Telegram edits that message; a terminal prints the note).
     Answered { note: String },
+    /// A pin on the map with the place's name and address.
+    Venue {
+        latitude: f64,
+        longitude: f64,
+        title: String,
+        address: String,
+    },
+    /// A phone number as a contact card, which a phone can call with one tap.
+    Contact { phone: String, name: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +174,12 @@ pub enum Keyboard {
     Inline(Vec<Vec<InlineButton>>),
     /// Big buttons under the input field, in rows; pressing one sends its label as text.
     Menu(Vec<Vec<String>>),
+    /// Big buttons for one answer: `share` sends the resident's location,
+    /// `back` its label as text.
+    AskLocation {
+        share: String,
+        back: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -355,7 +371,18 @@ impl<'s> Turn<'s> {
                 }
                 self.text(text);
             }
-            Input::Location { .. } | Input::Other => {
+            Input::Location {
+                latitude,
+                longitude,
+            } => {
+                if self.recover_vanished() {
+                    return;
+                }
+                // A place shared at any time finds the hubs near it; it is not kept.
+                self.state.awaiting = None;
+                self.nearest_hubs(*latitude, *longitude);
+            }
+            Input::Other => {
                 if self.recover_vanished() {
                     return;
                 }
@@ -401,6 +428,7 @@ impl<'s> Turn<'s> {
                 self.replies.push(Reply::Message { text, keyboard });
             }
             "ask" => self.ask(),
+            "hubs" => self.hubs(),
             "librarian" => self.librarian(),
             "cancel" => {
                 self.state.at = None;
@@ -524,6 +552,7 @@ impl<'s> Turn<'s> {
             Action::Help => self.help(),
             Action::Ask => self.ask(),
             Action::Librarian => self.librarian(),
+            Action::Hubs => self.hubs(),
         }
     }
 
@@ -547,6 +576,7 @@ impl<'s> Turn<'s> {
                 helpful,
             } => self.vote(&entry, &key, helpful),
             Press::Reply(ticket) => self.reply_to_ticket(ticket),
+            Press::Place(hub) => self.hubs_in_settlement_of(&hub),
             // Closing a ticket is for the librarians' chat; the adapter handles it there.
             Press::Close(_) => self.stale(),
             Press::Forget => {
@@ -630,6 +660,11 @@ impl<'s> Turn<'s> {
     /// the current step, of the big keyboard or of the main menu). Returns
     /// whether there was one.
     fn press_label(&mut self, typed: &str) -> bool {
+        if same_label(self.text_of(Msg::ButtonMenu), typed) {
+            // The "Menu" button of a one-off keyboard (such as the location one).
+            self.main_menu();
+            return true;
+        }
         if !typed.is_empty() {
             // A label typed (or a big button pressed): same as pressing the button.
             let option = self

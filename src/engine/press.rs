@@ -36,6 +36,8 @@ pub enum Press {
     Reply(u64),
     /// Close a ticket (a button in the librarians' chat): `c:<ticket>`.
     Close(u64),
+    /// Show the hubs in the settlement of this hub: `p:<hub>`.
+    Place(String),
 }
 
 /// Telegram's limit on callback data.
@@ -62,6 +64,7 @@ impl Press {
             } => format!("v:{entry}:{key}:{}", u8::from(*helpful)),
             Press::Reply(ticket) => format!("t:{ticket}"),
             Press::Close(ticket) => format!("c:{ticket}"),
+            Press::Place(hub) => format!("p:{hub}"),
         }
     }
 
@@ -101,6 +104,7 @@ impl Press {
             },
             "t" => Press::Reply(parts.next()?.parse().ok()?),
             "c" => Press::Close(parts.next()?.parse().ok()?),
+            "p" => Press::Place(part(parts.next())?),
             _ => return None,
         };
         if parts.next().is_some() {
@@ -146,6 +150,7 @@ mod tests {
             },
             Press::Reply(42),
             Press::Close(7),
+            Press::Place("branch_7".into()),
         ];
         for p in presses {
             assert_eq!(Press::decode(&p.encode()), Some(p));

@@ -135,8 +135,22 @@ pub struct FaqEntryFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HubsFile {
+    /// What each service is called, and the words residents use for it.
+    #[serde(default)]
+    pub services: BTreeMap<String, Spanned<ServiceFile>>,
     #[serde(default)]
     pub hubs: Vec<Spanned<HubFile>>,
+}
+
+/// `[services.<name>]` in `hubs.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceFile {
+    /// Shown in a hub's description.
+    pub name: LocalizedFile,
+    /// Words that ask for this service ("дія", "друк"), per language.
+    #[serde(default)]
+    pub words: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

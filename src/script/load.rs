@@ -19,7 +19,7 @@ use super::file::{
 use super::strings::{placeholders, Msg, Strings};
 use super::{
     markup, valid_id, Action, Button, Dialogue, FaqEntry, Hub, Kind, Quiz, QuizOption, Script,
-    Service, Step, Target, Text, TextInput, LESSONS_MENU, MAIN_MENU, MAX_ID_LEN,
+    Service, ServiceInfo, Step, Target, Text, TextInput, LESSONS_MENU, MAIN_MENU, MAX_ID_LEN,
 };
 
 /// Telegram refuses longer message texts.
@@ -206,6 +206,7 @@ pub fn load_sources(
     let faq_dir = root.join(FAQ_DIR);
     let hubs_path = root.join(HUBS_FILE);
     let mut hubs = Vec::new();
+    let mut services = Vec::new();
     let mut strings = None;
     let mut parsed: Vec<(Source, DialogueFile)> = Vec::new();
     let mut faq_files: Vec<(Source, FaqFile)> = Vec::new();
@@ -213,6 +214,7 @@ pub fn load_sources(
         let src = Source { path, text };
         if src.path == hubs_path {
             if let Some(file) = cx.parse::<HubsFile>(&src) {
+                services = cx.services(&src, &file);
                 hubs = cx.hubs(&src, file);
             }
         } else if src.path.starts_with(&faq_dir) {
@@ -333,6 +335,7 @@ pub fn load_sources(
             faq_index: crate::faq::FaqIndex::build(&faq),
             faq,
             hubs,
+            services,
         }),
         diagnostics: cx.diagnostics,
         files,
@@ -1109,6 +1112,63 @@ impl Checker<'_> {
             answer,
             buttons,
         })
+    }
+
+    /// The services' names and words, one per [`Service::ALL`], in that order.
+    fn services(&mut self, src: &Source, file: &HubsFile) -> Vec<ServiceInfo> {
+        for (name, spanned) in &file.services {
+            if Service::parse(name).is_none() {
+                let names: Vec<&str> = Service::ALL.iter().map(|s| s.name()).collect();
+                self.error(
+                    src,
+                    spanned.span(),
+                    format!("unknown service \"{name}\"; known: {}", names.join(", ")),
+                );
+            }
+        }
+        Service::ALL
+            .iter()
+            .map(|&service| match file.services.get(service.name()) {
+                Some(spanned) => {
+                    let f = spanned.get_ref();
+                    let what = format!("service \"{}\"", service.name());
+                    let name = self.text(src, &f.name, &format!("{what}: name"));
+                    let words = self
+                        .languages
+                        .iter()
+                        .map(|lang| f.words.get(lang).cloned().unwrap_or_default())
+                        .collect();
+                    ServiceInfo {
+                        service,
+                        name,
+                        words,
+                    }
+                }
+                None => {
+                    let used = file
+                        .hubs
+                        .iter()
+                        .any(|h| h.get_ref().services.iter().any(|s| s.get_ref() == service.name()));
+                    if used {
+                        self.warning(
+                            src,
+                            0..0,
+                            format!(
+                                "service \"{}\" has no [services.{}] name; residents will see \"{}\"",
+                                service.name(),
+                                service.name(),
+                                service.name()
+                            ),
+                        );
+                    }
+                    ServiceInfo {
+                        service,
+                        name: Text(vec![service.name().to_string(); self.languages.len()]),
+                        words: vec![Vec::new(); self.languages.len()],
+                    }
+                }
+            })
+            .collect()
     }
 
     fn hubs(&mut self, src: &Source, file: HubsFile) -> Vec<Hub> {

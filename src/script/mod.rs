@@ -42,6 +42,17 @@ pub struct Script {
     pub hubs: Vec<Hub>,
     /// The FAQ's search index, built with the script.
     pub faq_index: crate::faq::FaqIndex,
+    /// One per [`Service::ALL`], in that order.
+    pub services: Vec<ServiceInfo>,
+}
+
+/// How a service is named to residents and asked for by them.
+#[derive(Debug, Clone)]
+pub struct ServiceInfo {
+    pub service: Service,
+    pub name: Text,
+    /// Words that ask for it, indexed like [`Script::languages`].
+    pub words: Vec<Vec<String>>,
 }
 
 /// A library hub. Unknown facts are `None`, never guessed.
@@ -124,6 +135,18 @@ impl Script {
     /// The index of a language code in every [`Text`], or `None` if it is not configured.
     pub fn lang_index(&self, code: &str) -> Option<usize> {
         self.languages.iter().position(|l| l == code)
+    }
+
+    /// How a service is named, in a language.
+    pub fn service_name(&self, service: Service, lang: usize) -> &str {
+        self.services
+            .iter()
+            .find(|s| s.service == service)
+            .map_or(service.name(), |s| s.name.get(lang))
+    }
+
+    pub fn hub(&self, id: &str) -> Option<usize> {
+        self.hubs.iter().position(|h| h.id == id)
     }
 
     /// An FAQ entry's position by id.
@@ -276,15 +299,18 @@ pub enum Action {
     Ask,
     /// Lets the resident write to a librarian.
     Librarian,
+    /// Finds the nearest library hub.
+    Hubs,
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::Progress,
         Action::Language,
         Action::Help,
         Action::Ask,
         Action::Librarian,
+        Action::Hubs,
     ];
 
     pub fn name(self) -> &'static str {
@@ -294,6 +320,7 @@ impl Action {
             Action::Help => "help",
             Action::Ask => "ask",
             Action::Librarian => "librarian",
+            Action::Hubs => "hubs",
         }
     }
 

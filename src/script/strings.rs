@@ -110,6 +110,39 @@ messages! {
     TicketDelivered => "ticket_delivered" ["ticket"] "in the librarians' chat: the answer reached the resident";
     TicketUndelivered => "ticket_undelivered" ["ticket"] "in the librarians' chat: the resident has blocked the bot";
     TicketHowTo => "ticket_how_to" [] "in the librarians' chat: /close was sent without replying to a ticket";
+    CmdHubs => "cmd_hubs" [] "the /hubs command's description";
+    HubsAsk => "hubs_ask" [] "the answer to /hubs: share a location or name a settlement";
+    ButtonShareLocation => "button_share_location" [] "the big button that shares the resident's location";
+    HubsPick => "hubs_pick" [] "above the buttons with the settlements that have hubs";
+    HubsNearest => "hubs_nearest" [] "above the nearest hubs to a shared location";
+    HubsFound => "hubs_found" [] "above the hubs found by a settlement's name";
+    HubsWithService => "hubs_with_service" ["service"] "above the hubs that offer a service asked for";
+    HubsNotFound => "hubs_not_found" [] "no hub matches the name typed";
+    HubsNoLocations => "hubs_no_locations" [] "a location was shared but no hub's place on the map is known yet";
+    HubsSoonest => "hubs_soonest" [] "above the hub open now or opening soonest (when no librarian is in the chat)";
+    HubsUnverified => "hubs_unverified" [] "under a list with hubs whose facts are not yet confirmed";
+    HubAddress => "hub_address" ["address", "settlement"] "a hub's address line";
+    HubSettlementOnly => "hub_settlement_only" ["settlement"] "a hub's place when its street address is not known";
+    HubDistance => "hub_distance" ["km"] "how far a hub is";
+    HubDistanceApprox => "hub_distance_approx" ["km"] "how far a hub is, when its place on the map is estimated";
+    HubOpenNow => "hub_open_now" ["until"] "the hub is open now";
+    HubOpensToday => "hub_opens_today" ["at"] "the hub is closed and opens later today";
+    HubOpensTomorrow => "hub_opens_tomorrow" ["at"] "the hub is closed and opens tomorrow";
+    HubOpensOn => "hub_opens_on" ["day", "at"] "the hub is closed and opens on another day";
+    HubHoursUnknown => "hub_hours_unknown" [] "the hub's opening hours are not known";
+    HubToday => "hub_today" ["hours"] "the hub's hours today";
+    HubTodayOff => "hub_today_off" [] "the hub is closed all day today";
+    HubPhone => "hub_phone" ["phone"] "a hub's phone number";
+    HubServices => "hub_services" ["services"] "what a hub offers";
+    LessonContinue => "lesson_continue" [] "offers to go back to the lesson after another answer";
+    ChatLocationHint => "chat_location_hint" [] "`pomichnyk chat`: how to share a location in a terminal";
+    DayMon => "day_mon" [] "Monday, as in \"opens on Monday at 9:00\"";
+    DayTue => "day_tue" [] "Tuesday, as in \"opens on Tuesday at 9:00\"";
+    DayWed => "day_wed" [] "Wednesday, as in \"opens on Wednesday at 9:00\"";
+    DayThu => "day_thu" [] "Thursday, as in \"opens on Thursday at 9:00\"";
+    DayFri => "day_fri" [] "Friday, as in \"opens on Friday at 9:00\"";
+    DaySat => "day_sat" [] "Saturday, as in \"opens on Saturday at 9:00\"";
+    DaySun => "day_sun" [] "Sunday, as in \"opens on Sunday at 9:00\"";
 }
 
 /// The loaded sentences, indexed by [`Msg`] and language.

@@ -19,7 +19,7 @@ use teloxide::prelude::*;
 use teloxide::types::MessageId;
 
 use super::render::{self, DeliveryError};
-use super::{unix_now, user_key, App, HandlerResult};
+use super::{user_key, App, HandlerResult};
 use crate::engine::{InlineButton, Input, Keyboard, Press, Reply};
 use crate::script::{markup, Msg};
 
@@ -43,7 +43,7 @@ impl App {
         let code = self.script.languages[lang].as_str();
         let ticket = self
             .store
-            .open_ticket(user_key(user), chat.0, code, text, unix_now())
+            .open_ticket(user_key(user), chat.0, code, text, self.now())
             .await?;
         let number = ticket.to_string();
         let post = strings.fill(
@@ -69,7 +69,7 @@ impl App {
             Err(e) => {
                 // The question stays in the store; the resident is told to try later.
                 tracing::error!(ticket, error = %e, "could not post a ticket to the librarians' chat");
-                self.store.close_ticket(ticket, 0, unix_now()).await?;
+                self.store.close_ticket(ticket, 0, self.now()).await?;
                 self.tell(bot, chat, lang, Msg::HandoffFailed, &[]).await
             }
         }
@@ -97,7 +97,7 @@ impl App {
                 .await;
         };
         self.store
-            .add_ticket_message(ticket, None, text, unix_now())
+            .add_ticket_message(ticket, None, text, self.now())
             .await?;
         let post = self.script.strings.fill(
             Msg::TicketFollowUp,
@@ -167,7 +167,7 @@ impl App {
             return Ok(());
         }
         self.store
-            .add_ticket_message(ticket, Some(user_key(librarian.id)), text, unix_now())
+            .add_ticket_message(ticket, Some(user_key(librarian.id)), text, self.now())
             .await?;
         // The librarian may reply to their own answer later: it belongs to the thread too.
         self.store
@@ -231,7 +231,7 @@ impl App {
         let number = ticket.to_string();
         if !self
             .store
-            .close_ticket(ticket, user_key(librarian), unix_now())
+            .close_ticket(ticket, user_key(librarian), self.now())
             .await?
         {
             self.tell_group(bot, group, post, Msg::TicketNotOpen, &[("ticket", &number)])

@@ -58,10 +58,17 @@ pub struct App {
     librarians: Option<ChatId>,
     /// The community's time zone, for opening hours.
     tz: jiff::tz::TimeZone,
+    clock: Clock,
 }
 
 impl App {
-    pub fn new(script: Arc<Script>, store: Store, settings: &Settings, gate: flood::Gate) -> App {
+    pub fn new(
+        script: Arc<Script>,
+        store: Store,
+        settings: &Settings,
+        gate: flood::Gate,
+        clock: Clock,
+    ) -> App {
         let quota = |burst: u32, period_ms: u64| {
             Quota::with_period(Duration::from_millis(period_ms.max(1)))
                 .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
@@ -75,7 +82,13 @@ impl App {
             gate,
             librarians: settings.handoff.librarians_chat_id.map(ChatId),
             tz: settings.time_zone(),
+            clock,
         }
+    }
+
+    /// Unix seconds now.
+    fn now(&self) -> i64 {
+        (self.clock)()
     }
 }
 
@@ -108,6 +121,9 @@ pub fn bot(settings: &Settings) -> Result<Bot, StartError> {
     Ok(bot)
 }
 
+/// The wall clock as Unix seconds; tests pass a fixed one.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
 /// Runs the bot until `shutdown` completes, then lets the updates being
 /// handled finish and returns.
 pub async fn run(
@@ -116,6 +132,18 @@ pub async fn run(
     store: Store,
     script: Arc<Script>,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    run_with_clock(settings, bot, store, script, shutdown, Arc::new(unix_now)).await
+}
+
+/// [`run`] with the clock read for opening hours and timestamps.
+pub async fn run_with_clock(
+    settings: &Settings,
+    bot: Bot,
+    store: Store,
+    script: Arc<Script>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    clock: Clock,
 ) -> anyhow::Result<()> {
     let me = render::call(|| bot.get_me().into_future())
         .await
@@ -129,7 +157,7 @@ pub async fn run(
         settings.telegram.flood_burst,
         Duration::from_millis(settings.telegram.flood_period_ms),
     );
-    let app = App::new(script, store, settings, gate.clone());
+    let app = App::new(script, store, settings, gate.clone(), clock);
     let ignored = gate.clone();
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![app])
@@ -224,6 +252,7 @@ async fn set_commands(bot: &Bot, script: &Script) {
             ("language", Msg::CmdLanguage),
             ("ask", Msg::CmdAsk),
             ("librarian", Msg::CmdLibrarian),
+            ("hubs", Msg::CmdHubs),
             ("help", Msg::CmdHelp),
             ("cancel", Msg::CmdCancel),
             ("privacy", Msg::CmdPrivacy),
@@ -380,7 +409,7 @@ impl App {
             Ok(s) => s.unwrap_or_default(),
             Err(e) => return self.failed(bot, chat, lang_hint, e.into()).await,
         };
-        let now = unix_now();
+        let now = self.now();
         let cx = engine::Context {
             lang_hint,
             now: engine::Context::local(now, &self.tz),

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use teloxide::prelude::*;
 use teloxide::types::{
-    InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup, MessageId,
-    ParseMode, ReplyMarkup, ReplyParameters,
+    ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup,
+    MessageId, ParseMode, ReplyMarkup, ReplyParameters,
 };
 use teloxide::{ApiError, RequestError};
 
@@ -78,6 +78,27 @@ where
                     })
                     .await?;
                 }
+            }
+            Reply::Venue {
+                latitude,
+                longitude,
+                title,
+                address,
+            } => {
+                pace().await;
+                call(|| {
+                    bot.send_venue(chat, *latitude, *longitude, title.clone(), address.clone())
+                        .into_future()
+                })
+                .await?;
+            }
+            Reply::Contact { phone, name } => {
+                pace().await;
+                call(|| {
+                    bot.send_contact(chat, phone.clone(), name.clone())
+                        .into_future()
+                })
+                .await?;
             }
             Reply::Answered { note } => {
                 let note = markup::to_plain(note);
@@ -225,6 +246,14 @@ fn reply_markup(keyboard: &Keyboard) -> Option<ReplyMarkup> {
             )
             .resize_keyboard()
             .persistent(),
+        )),
+        Keyboard::AskLocation { share, back } => Some(ReplyMarkup::Keyboard(
+            KeyboardMarkup::new([
+                vec![KeyboardButton::new(share).request(ButtonRequest::Location)],
+                vec![KeyboardButton::new(back)],
+            ])
+            .resize_keyboard()
+            .one_time_keyboard(),
         )),
     }
 }

@@ -204,7 +204,7 @@ async fn handle(
     }
     let sends = matches!(
         method.as_str(),
-        "sendMessage" | "sendVenue" | "sendLocation"
+        "sendMessage" | "sendVenue" | "sendLocation" | "sendContact"
     );
     let (fault, message_id) = {
         let mut inner = api.lock();
@@ -259,7 +259,7 @@ async fn handle(
             "can_join_groups": true, "can_read_all_group_messages": false,
             "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
         }),
-        "sendMessage" | "sendVenue" | "sendLocation" => {
+        "sendMessage" | "sendVenue" | "sendLocation" | "sendContact" => {
             let id = message_id.unwrap_or(0);
             let message = bot_message(id, chat.unwrap_or(0), &params);
             api.lock().sent.insert(id, message.clone());

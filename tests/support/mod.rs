@@ -107,6 +107,9 @@ impl<'a> Resident<'a> {
                             .flatten()
                             .map(|l| (l.clone(), Input::Text(l.clone()))),
                     ),
+                    Keyboard::AskLocation { back, .. } => {
+                        buttons.push((back.clone(), Input::Text(back.clone())))
+                    }
                 }
             }
         }
@@ -177,7 +180,105 @@ pub fn reply_text(replies: &[Reply]) -> String {
         .map(|r| match r {
             Reply::Message { text, .. } => markup::to_plain(text),
             Reply::Answered { note } => markup::to_plain(note),
+            Reply::Venue { title, address, .. } => format!("📍 {title}, {address}"),
+            Reply::Contact { phone, name } => format!("📞 {name}: {phone}"),
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A hubs file for tests: made-up hubs at made-up places, with the shapes the
+/// shipped file will have once admins fill it in (hours with a lunch break,
+/// days off, phones, services, one hub with no coordinates, one approximate).
+pub const TEST_HUBS: &str = r#"
+[services.eservices_help]
+name.uk = "допомога з е-послугами"
+name.en = "help with e-services"
+words.uk = ["дія", "дії", "дією"]
+words.en = ["diia"]
+
+[services.printing]
+name.uk = "друк"
+name.en = "printing"
+words.uk = ["друк"]
+words.en = ["print"]
+
+[[hubs]]
+id = "centre"
+name.uk = "Центральна бібліотека"
+name.en = "Central library"
+address.uk = "вул. Проскурівська, 1"
+address.en = "1 Proskurivska Street"
+settlement.uk = "Хмельницький"
+settlement.en = "Khmelnytskyi"
+latitude = 49.4230
+longitude = 26.9870
+phone = "+380 00 000 00 01"
+services = ["eservices_help", "printing"]
+verified = true
+source = "test"
+
+[hubs.hours]
+mon = ["09:00-13:00", "14:00-18:00"]
+tue = ["09:00-13:00", "14:00-18:00"]
+wed = ["09:00-13:00", "14:00-18:00"]
+thu = ["09:00-13:00", "14:00-18:00"]
+fri = ["09:00-13:00", "14:00-18:00"]
+sat = ["10:00-15:00"]
+sun = []
+
+[[hubs]]
+id = "east"
+name.uk = "Бібліотека на Сході"
+name.en = "East library"
+address.uk = "вул. Свободи, 5"
+address.en = "5 Svobody Street"
+settlement.uk = "Хмельницький"
+settlement.en = "Khmelnytskyi"
+latitude = 49.4300
+longitude = 27.0300
+approximate = true
+verified = true
+source = "test"
+
+[[hubs]]
+id = "lozove"
+name.uk = "Бібліотека села Лозове"
+name.en = "Lozove village library"
+settlement.uk = "Лозове"
+settlement.en = "Lozove"
+latitude = 49.3800
+longitude = 26.9000
+services = ["eservices_help"]
+verified = false
+source = "test"
+
+[hubs.hours]
+mon = []
+tue = ["09:00-12:00"]
+wed = []
+thu = ["14:00-17:00"]
+fri = []
+sat = []
+sun = []
+
+[[hubs]]
+id = "far"
+name.uk = "Бібліотека в Шаровечці"
+name.en = "Sharovechka library"
+settlement.uk = "Шаровечка"
+settlement.en = "Sharovechka"
+verified = true
+source = "test"
+"#;
+
+/// The shipped content with [`TEST_HUBS`] instead of the shipped hubs.
+pub fn script_with_test_hubs() -> Script {
+    let dir = content_copy();
+    std::fs::write(dir.path().join("hubs.toml"), TEST_HUBS).expect("write hubs");
+    let report = script::load_dir(dir.path(), &languages());
+    let errors: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
+    report
+        .script
+        .unwrap_or_else(|| panic!("test hubs have errors: {errors:#?}"))
 }
