@@ -114,9 +114,11 @@ fn number(replies: &[Reply]) -> Vec<Pending> {
         if let Reply::Message { keyboard, .. } = reply {
             match keyboard {
                 Keyboard::None => {}
+                // Links are shown with their address, not numbered.
                 Keyboard::Inline(rows) => pending.extend(
                     rows.iter()
                         .flatten()
+                        .filter(|b| b.url.is_none())
                         .map(|b| Pending::Press(b.data.clone())),
                 ),
                 Keyboard::Menu(rows) => {
@@ -142,10 +144,21 @@ pub fn render(replies: &[Reply], location_hint: &str) -> String {
                 out.push('\n');
                 let labels: Vec<Vec<&str>> = match keyboard {
                     Keyboard::None => Vec::new(),
-                    Keyboard::Inline(rows) => rows
-                        .iter()
-                        .map(|r| r.iter().map(|b| b.label.as_str()).collect())
-                        .collect(),
+                    Keyboard::Inline(rows) => {
+                        for b in rows.iter().flatten() {
+                            if let Some(url) = &b.url {
+                                out.push_str(&format!("   🔗 {}: {url}\n", b.label));
+                            }
+                        }
+                        rows.iter()
+                            .map(|r| {
+                                r.iter()
+                                    .filter(|b| b.url.is_none())
+                                    .map(|b| b.label.as_str())
+                                    .collect()
+                            })
+                            .collect()
+                    }
                     Keyboard::Menu(rows) => rows
                         .iter()
                         .map(|r| r.iter().map(String::as_str).collect())
@@ -155,7 +168,7 @@ pub fn render(replies: &[Reply], location_hint: &str) -> String {
                         vec![vec![back.as_str()]]
                     }
                 };
-                for row in labels {
+                for row in labels.into_iter().filter(|r| !r.is_empty()) {
                     let cells: Vec<String> = row
                         .into_iter()
                         .map(|label| {

@@ -230,3 +230,33 @@ fn forged_faq_buttons_are_stale() {
     r.send(Input::Press("f:no_such_entry:000000000000".into()))
         .sees(&msg(&script, Msg::StaleButton, 0));
 }
+
+#[test]
+fn an_answer_can_carry_a_link_and_a_way_to_the_hubs() {
+    use pomichnyk::engine::{Keyboard, Reply};
+    let script = shipped_script();
+    let mut r = Resident::new(&script);
+    // The entries are opened as if chosen from offered questions.
+    r.send(Input::Press("f:diia_what:000000000000".into()))
+        .sees("Чи допомогла відповідь?");
+    let links: Vec<String> = r
+        .replies
+        .iter()
+        .flat_map(|reply| match reply {
+            Reply::Message {
+                keyboard: Keyboard::Inline(rows),
+                ..
+            } => rows
+                .iter()
+                .flatten()
+                .filter_map(|b| b.url.clone())
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    assert_eq!(links, vec!["https://diia.gov.ua/".to_string()]);
+    r.send(Input::Press("f:hub_where:000000000000".into()))
+        .sees("Чи допомогла відповідь?");
+    r.taps("Знайти бібліотеку поруч")
+        .sees(&msg(&script, Msg::HubsAsk, 0));
+}

@@ -587,3 +587,46 @@ fn hub_problems_are_reported() {
         "hubs.toml:2:6: warning: hub \"test_hub\": not verified yet",
     );
 }
+
+#[test]
+fn an_faq_entry_may_point_to_a_lesson_instead_of_answering() {
+    let pointer = FAQ
+        .replace(
+            "answer.uk = \"Три цифри на звороті картки. Не кажіть їх нікому.\"\n",
+            "",
+        )
+        .replace(
+            "answer.en = \"The three digits on the back of your card. Tell them to nobody.\"\n",
+            "",
+        );
+    let lines = diagnose(&[("faq/test_cards.toml", &pointer)]);
+    assert!(
+        lines.iter().all(|l| !l.contains("faq/test_cards.toml")),
+        "{lines:#?}"
+    );
+    let nothing = pointer.replace("lesson = \"online_banking\"\n", "");
+    let lines = diagnose(&[("faq/test_cards.toml", &nothing)]);
+    assert_reported(
+        &lines,
+        "faq/test_cards.toml:2:6: error: FAQ \"test_cvv\": give an `answer`, or a `lesson` that answers it",
+    );
+}
+
+#[test]
+fn a_link_button_needs_an_https_address() {
+    let link = |url: &str| {
+        format!("{FAQ}\n[[entries.buttons]]\nlabel.uk = \"Сайт\"\nlabel.en = \"Site\"\nurl = \"{url}\"\n")
+    };
+    let lines = diagnose(&[("faq/test_cards.toml", &link("https://bank.gov.ua"))]);
+    assert!(
+        lines.iter().all(|l| !l.contains("faq/test_cards.toml")),
+        "{lines:#?}"
+    );
+    for bad in ["http://bank.gov.ua", "bank.gov.ua", "javascript:alert(1)"] {
+        let lines = diagnose(&[("faq/test_cards.toml", &link(bad))]);
+        assert_reported(
+            &lines,
+            &format!("faq/test_cards.toml:13:7: error: FAQ \"test_cvv\", button 1: \"{bad}\" is not a web address starting with https://"),
+        );
+    }
+}

@@ -125,6 +125,7 @@ impl Turn<'_> {
                             .and_then(|qs| qs.first())
                             .map_or(entry.id.as_str(), String::as_str);
                         vec![InlineButton {
+                            url: None,
                             label: shorten(question, MAX_CHOICE_LABEL),
                             data: Press::Faq {
                                 entry: entry.id.clone(),
@@ -199,6 +200,7 @@ impl Turn<'_> {
             .map(|b| vec![self.button(MAIN_MENU, b)])
             .collect();
         let vote = |helpful: bool, msg: Msg| InlineButton {
+            url: None,
             label: script.strings.get(msg, self.lang).to_string(),
             data: Press::Vote {
                 entry: entry.id.clone(),
@@ -233,6 +235,7 @@ impl Turn<'_> {
                 let strings = &self.script.strings;
                 vec![
                     InlineButton {
+                        url: None,
                         label: strings.get(Msg::ButtonLessons, self.lang).to_string(),
                         data: Press::Open(LESSONS_MENU.to_string()).encode(),
                     },
@@ -246,6 +249,7 @@ impl Turn<'_> {
     pub(super) fn lesson_back(&self) -> Option<InlineButton> {
         let (d, s) = self.current()?;
         (d.kind == Kind::Lesson && !s.end).then(|| InlineButton {
+            url: None,
             label: self.text_of(Msg::ButtonBackToLesson).to_string(),
             data: Press::Open(d.id.clone()).encode(),
         })
@@ -253,6 +257,7 @@ impl Turn<'_> {
 
     fn librarian_button(&self) -> InlineButton {
         InlineButton {
+            url: None,
             label: self.text_of(Msg::ButtonLibrarian).to_string(),
             data: Press::Action(Action::Librarian.name().to_string()).encode(),
         }
@@ -260,6 +265,7 @@ impl Turn<'_> {
 
     fn menu_button(&self) -> InlineButton {
         InlineButton {
+            url: None,
             label: self.text_of(Msg::ButtonMenu).to_string(),
             data: Press::Open(MAIN_MENU.to_string()).encode(),
         }

@@ -185,8 +185,10 @@ pub enum Keyboard {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InlineButton {
     pub label: String,
-    /// Encoded [`Press`].
+    /// Encoded [`Press`]; empty for a link.
     pub data: String,
+    /// A web page the button opens instead of pressing anything.
+    pub url: Option<String>,
 }
 
 /// What happened, for progress and statistics. The store stamps the time.
@@ -416,10 +418,12 @@ impl<'s> Turn<'s> {
                 let strings = &self.script.strings;
                 let keyboard = Keyboard::Inline(vec![vec![
                     InlineButton {
+                        url: None,
                         label: strings.get(Msg::ButtonDeleteYes, self.lang).to_string(),
                         data: Press::Forget.encode(),
                     },
                     InlineButton {
+                        url: None,
                         label: strings.get(Msg::ButtonMenu, self.lang).to_string(),
                         data: Press::Open(MAIN_MENU.to_string()).encode(),
                     },
@@ -474,6 +478,7 @@ impl<'s> Turn<'s> {
     fn choose_language(&mut self) {
         let row = (0..self.script.languages.len())
             .map(|i| InlineButton {
+                url: None,
                 label: self.script.strings.get(Msg::LanguageName, i).to_string(),
                 data: Press::Language(self.script.languages[i].clone()).encode(),
             })
@@ -625,6 +630,8 @@ impl<'s> Turn<'s> {
             Target::Step(step) => self.enter(dialogue, step),
             Target::Dialogue(d) => self.open(d),
             Target::Action(a) => self.action(*a),
+            // A big menu button cannot open a page: the address is sent instead.
+            Target::Link(url) => self.note(url.clone()),
         }
     }
 
@@ -891,6 +898,7 @@ impl<'s> Turn<'s> {
                 .enumerate()
                 .map(|(i, o)| {
                     vec![InlineButton {
+                        url: None,
                         label: o.text.get(self.lang).to_string(),
                         data: Press::Answer {
                             dialogue: dialogue.id.clone(),
@@ -929,7 +937,15 @@ impl<'s> Turn<'s> {
 
     /// An inline button of a step of `dialogue` (or of an FAQ answer).
     fn button(&self, dialogue: &str, b: &crate::script::Button) -> InlineButton {
+        if let Target::Link(url) = &b.target {
+            return InlineButton {
+                label: b.label.get(self.lang).to_string(),
+                data: String::new(),
+                url: Some(url.clone()),
+            };
+        }
         InlineButton {
+            url: None,
             label: self.decorate(b.label.get(self.lang), &b.target),
             data: match &b.target {
                 Target::Step(s) => Press::Goto {
@@ -938,6 +954,7 @@ impl<'s> Turn<'s> {
                 },
                 Target::Dialogue(d) => Press::Open(d.clone()),
                 Target::Action(a) => Press::Action(a.name().to_string()),
+                Target::Link(_) => Press::Open(MAIN_MENU.to_string()),
             }
             .encode(),
         }
@@ -958,10 +975,12 @@ impl<'s> Turn<'s> {
         let strings = &self.script.strings;
         Keyboard::Inline(vec![vec![
             InlineButton {
+                url: None,
                 label: strings.get(Msg::ButtonLessons, self.lang).to_string(),
                 data: Press::Open(LESSONS_MENU.to_string()).encode(),
             },
             InlineButton {
+                url: None,
                 label: strings.get(Msg::ButtonMenu, self.lang).to_string(),
                 data: Press::Open(MAIN_MENU.to_string()).encode(),
             },

@@ -253,6 +253,7 @@ impl Turn<'_> {
             }
             seen.push(key);
             buttons.push(InlineButton {
+                url: None,
                 label: hub.settlement.get(self.lang).to_string(),
                 data: Press::Place(hub.id.clone()).encode(),
             });

@@ -76,6 +76,9 @@ pub struct ButtonFile {
     /// A named action of the bot, such as "progress".
     #[serde(default)]
     pub action: Option<Spanned<String>>,
+    /// A web page (https) the button opens.
+    #[serde(default)]
+    pub url: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,7 +125,9 @@ pub struct FaqEntryFile {
     /// Words that point to this entry, per language.
     #[serde(default)]
     pub keywords: BTreeMap<String, Vec<Spanned<String>>>,
-    pub answer: LocalizedFile,
+    /// The answer per language; may be left out when `lesson` answers it.
+    #[serde(default)]
+    pub answer: Option<LocalizedFile>,
     /// A lesson that explains more; shown as a button under the answer.
     #[serde(default)]
     pub lesson: Option<Spanned<String>>,

@@ -277,7 +277,7 @@ pub fn load_sources(
     let mut faq_ids: HashMap<String, PathBuf> = HashMap::new();
     for (src, file) in &faq_files {
         for entry in &file.entries {
-            if let Some(e) = cx.faq_entry(src, entry, &known, &dialogues, &mut faq_ids) {
+            if let Some(e) = cx.faq_entry(src, entry, &known, &dialogues, &strings, &mut faq_ids) {
                 faq.push(e);
             }
         }
@@ -934,17 +934,42 @@ impl Checker<'_> {
         linked: &mut HashSet<String>,
     ) -> Option<Target> {
         let b = button.get_ref();
-        let given = [b.goto.is_some(), b.dialogue.is_some(), b.action.is_some()]
-            .iter()
-            .filter(|x| **x)
-            .count();
+        let given = [
+            b.goto.is_some(),
+            b.dialogue.is_some(),
+            b.action.is_some(),
+            b.url.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
         if given != 1 {
             self.error(
                 src,
                 button.span(),
-                format!("{what}: give exactly one of `goto` (a step), `dialogue` or `action`"),
+                format!(
+                    "{what}: give exactly one of `goto` (a step), `dialogue`, `action` or `url`"
+                ),
             );
             return None;
+        }
+        if let Some(u) = &b.url {
+            return match url::Url::parse(u.get_ref()) {
+                Ok(parsed) if parsed.scheme() == "https" && parsed.host().is_some() => {
+                    Some(Target::Link(parsed.to_string()))
+                }
+                _ => {
+                    self.error(
+                        src,
+                        u.span(),
+                        format!(
+                            "{what}: \"{}\" is not a web address starting with https://",
+                            u.get_ref()
+                        ),
+                    );
+                    None
+                }
+            };
         }
         if let Some(goto) = &b.goto {
             if !index.contains_key(goto.get_ref()) {
@@ -990,6 +1015,7 @@ impl Checker<'_> {
         spanned: &Spanned<FaqEntryFile>,
         known: &HashMap<String, (PathBuf, Kind)>,
         dialogues: &HashMap<String, Dialogue>,
+        strings: &Strings,
         ids: &mut HashMap<String, PathBuf>,
     ) -> Option<FaqEntry> {
         let entry = spanned.get_ref();
@@ -1063,8 +1089,32 @@ impl Checker<'_> {
                     .unwrap_or_default()
             })
             .collect();
-        let answer = self.text(src, &entry.answer, &format!("{what}: answer"));
-        self.readability(src, &entry.answer, &format!("{what}: answer"));
+        let lesson_title = entry
+            .lesson
+            .as_ref()
+            .and_then(|l| dialogues.get(l.get_ref()))
+            .filter(|d| d.kind == Kind::Lesson)
+            .map(|d| d.title.clone());
+        let answer = match (&entry.answer, lesson_title) {
+            (Some(answer), _) => {
+                self.readability(src, answer, &format!("{what}: answer"));
+                self.text(src, answer, &format!("{what}: answer"))
+            }
+            // The lesson answers it: a short pointer to it, in every language.
+            (None, Some(title)) => Text(
+                (0..self.languages.len())
+                    .map(|i| strings.fill(Msg::FaqSeeLesson, i, &[("title", title.get(i))]))
+                    .collect(),
+            ),
+            (None, None) => {
+                self.error(
+                    src,
+                    entry.id.span(),
+                    format!("{what}: give an `answer`, or a `lesson` that answers it"),
+                );
+                Text(vec![String::new(); self.languages.len()])
+            }
+        };
 
         let mut buttons = Vec::new();
         if let Some(lesson) = &entry.lesson {

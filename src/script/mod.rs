@@ -262,6 +262,8 @@ pub enum Target {
     /// The start of a dialogue, by id.
     Dialogue(String),
     Action(Action),
+    /// A web page, by its https address.
+    Link(String),
 }
 
 #[derive(Debug)]

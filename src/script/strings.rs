@@ -111,6 +111,7 @@ messages! {
     TicketUndelivered => "ticket_undelivered" ["ticket"] "in the librarians' chat: the resident has blocked the bot";
     TicketHowTo => "ticket_how_to" [] "in the librarians' chat: /close was sent without replying to a ticket";
     CmdHubs => "cmd_hubs" [] "the /hubs command's description";
+    FaqSeeLesson => "faq_see_lesson" ["title"] "the answer of an FAQ entry that points to a lesson instead of answering";
     HubsAsk => "hubs_ask" [] "the answer to /hubs: share a location or name a settlement";
     ButtonShareLocation => "button_share_location" [] "the big button that shares the resident's location";
     HubsPick => "hubs_pick" [] "above the buttons with the settlements that have hubs";

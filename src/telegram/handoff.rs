@@ -180,6 +180,7 @@ impl App {
             &[("ticket", &number), ("text", &markup::literal(text))],
         );
         let keyboard = Keyboard::Inline(vec![vec![InlineButton {
+            url: None,
             label: self.script.strings.get(Msg::ButtonReply, lang).to_string(),
             data: Press::Reply(ticket as u64).encode(),
         }]]);
@@ -282,6 +283,7 @@ impl App {
 
     fn close_button(&self, ticket: i64) -> Keyboard {
         Keyboard::Inline(vec![vec![InlineButton {
+            url: None,
             label: self
                 .script
                 .strings
