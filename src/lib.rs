@@ -10,16 +10,20 @@
 //!   Pure, apart from reading the content folder.
 //! - [`engine`]: one pure function, [`engine::step`], from (script, state, input) to
 //!   (state, replies, events). No I/O, no clock, no Telegram.
+//! - [`broadcast`]: announcements, the pure part: audiences, quiet hours, the librarian's draft.
 //! - [`store`]: SQLite through sqlx; the only module that speaks SQL.
 //! - [`chat`]: the terminal adapter behind `pomichnyk chat`.
 //! - [`check`]: the `pomichnyk check` command's report.
 //! - [`qr`]: the printable QR posters behind `pomichnyk qr` (a hub's deep link and name).
+//! - [`stats`]: the `pomichnyk stats` report as text, CSV or JSON; the figures come from
+//!   [`store::Store::stats`].
 //! - [`telegram`]: the Telegram adapter behind `pomichnyk run` (teloxide); the only module that
 //!   speaks Telegram.
 //!
 //! `src/main.rs` only parses the command line, starts tracing, loads settings and
 //! calls into this library. See `ARCHITECTURE.md` for how an input flows through.
 
+pub mod broadcast;
 pub mod chat;
 pub mod check;
 pub mod engine;
@@ -28,5 +32,6 @@ pub mod hubs;
 pub mod qr;
 pub mod script;
 pub mod settings;
+pub mod stats;
 pub mod store;
 pub mod telegram;

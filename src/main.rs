@@ -1,16 +1,17 @@
 //! The `pomichnyk` command: parses the command line, starts logging, loads the
 //! settings and hands over to the library.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 use pomichnyk::settings::{config_dir, Settings};
-use pomichnyk::{chat, check, qr, script, store::Store, telegram};
+use pomichnyk::{chat, check, qr, script, stats, store::Store, telegram};
 
 /// Pomichnyk: a Telegram bot that teaches digital skills and cyber-safety.
 #[derive(Debug, Parser)]
@@ -52,6 +53,41 @@ enum Command {
         #[arg(long, value_name = "FILE.png")]
         out: Option<PathBuf>,
     },
+    /// Print usage figures: residents, lesson funnels, quiz accuracy, questions, hubs, tickets.
+    Stats {
+        /// How to print them
+        #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
+        format: StatsFormat,
+        /// The window, in days, for active and new residents, questions and tickets
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = 30,
+            value_parser = clap::value_parser!(u32).range(1..=36_500)
+        )]
+        days: u32,
+    },
+}
+
+/// `pomichnyk stats --format`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StatsFormat {
+    /// Sections with aligned columns, for people
+    Text,
+    /// One table: section,key,metric,value
+    Csv,
+    /// One JSON object
+    Json,
+}
+
+impl From<StatsFormat> for stats::Format {
+    fn from(f: StatsFormat) -> Self {
+        match f {
+            StatsFormat::Text => stats::Format::Text,
+            StatsFormat::Csv => stats::Format::Csv,
+            StatsFormat::Json => stats::Format::Json,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -122,6 +158,24 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
         }) => {
             qr_poster(&settings, &languages, &hub_id, bot_username.as_deref(), out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Stats { format, days }) => {
+            // The clock is read once, here; the store and the report only get `now`.
+            let now = chat::unix_now();
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let figures = runtime.block_on(async {
+                let store = Store::open(&settings.database.url).await?;
+                let result = store.stats(now, days).await;
+                store.close().await;
+                result
+            })?;
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(stats::render(&figures, format.into()).as_bytes())
+                .and_then(|()| stdout.flush())
+                .context("cannot write the report")?;
             Ok(ExitCode::SUCCESS)
         }
         None | Some(Command::Run) => {

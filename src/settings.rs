@@ -44,7 +44,7 @@ pub struct DialogueSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AccessSettings {
     /// Telegram user ids of the first admins.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub admins: Vec<i64>,
 }
 
@@ -53,6 +53,7 @@ pub struct LocaleSettings {
     /// The language of a resident whose Telegram language is not one of `languages`.
     pub default: Lang,
     /// Every language the content must be written in.
+    #[serde(deserialize_with = "one_or_many")]
     pub languages: Vec<Lang>,
     /// The time zone used for opening hours, quiet hours and reminders.
     pub timezone: String,
@@ -97,6 +98,17 @@ pub struct WebhookSettings {
 pub struct BroadcastSettings {
     /// Messages per second for announcements, kept below Telegram's ~30/s.
     pub per_second: u32,
+    /// Local hours when announcements wait for the morning, "21:00-09:00"; empty for none.
+    #[serde(default)]
+    pub quiet_hours: String,
+}
+
+impl BroadcastSettings {
+    /// The quiet hours as (from, to), if any; validated when the settings load.
+    pub fn quiet(&self) -> Option<(jiff::civil::Time, jiff::civil::Time)> {
+        let (from, to) = self.quiet_hours.split_once('-')?;
+        Some((from.trim().parse().ok()?, to.trim().parse().ok()?))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -132,6 +144,14 @@ impl TryFrom<String> for Lang {
                 "{code:?} is not a two-letter language code such as \"uk\" or \"en\""
             ))
         }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+
+    fn from_str(code: &str) -> Result<Self, String> {
+        Lang::try_from(code.to_string())
     }
 }
 
@@ -233,12 +253,23 @@ impl Settings {
                 format!("unknown time zone {:?}: {e}", self.locale.timezone),
             ));
         }
-        if !(1..=30).contains(&self.broadcast.per_second) {
+        // Telegram allows about 30 a second; more only makes sense against a local Bot API
+        // server or a load test, and `run` warns about it.
+        if !(1..=1000).contains(&self.broadcast.per_second) {
             return Err(invalid(
                 "broadcast.per_second",
                 format!(
-                    "{} is outside 1..=30 (Telegram allows about 30 messages a second)",
+                    "{} is outside 1..=1000 (Telegram allows about 30 messages a second)",
                     self.broadcast.per_second
+                ),
+            ));
+        }
+        if !self.broadcast.quiet_hours.trim().is_empty() && self.broadcast.quiet().is_none() {
+            return Err(invalid(
+                "broadcast.quiet_hours",
+                format!(
+                    "{:?} is not like \"21:00-09:00\" (or empty for none)",
+                    self.broadcast.quiet_hours
                 ),
             ));
         }
@@ -321,6 +352,47 @@ fn origin(config: &Config, key: &str) -> String {
 }
 
 /// Treats an empty string (an unset environment variable) as "not set".
+/// A list, or one value: the environment gives `POMICHNYK__ACCESS__ADMINS=111`
+/// as a number, and `111,222` as a list.
+fn one_or_many<'de, D, T>(de: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Item {
+        Str(String),
+        Int(i64),
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Many(Vec<Item>),
+        One(Item),
+    }
+    let items = match Raw::deserialize(de)? {
+        Raw::Many(items) => items,
+        Raw::One(Item::Str(s)) => s
+            .split(',')
+            .map(|p| Item::Str(p.trim().to_string()))
+            .filter(|i| !matches!(i, Item::Str(s) if s.is_empty()))
+            .collect(),
+        Raw::One(item) => vec![item],
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let text = match item {
+                Item::Str(s) => s,
+                Item::Int(i) => i.to_string(),
+            };
+            text.trim().parse::<T>().map_err(serde::de::Error::custom)
+        })
+        .collect()
+}
+
 fn empty_as_none<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -405,14 +477,28 @@ mod tests {
     }
 
     #[test]
+    fn one_admin_in_the_environment_is_a_list_of_one() {
+        let s = load(&[("POMICHNYK__ACCESS__ADMINS", "9001")]).expect("settings");
+        assert_eq!(s.access.admins, vec![9001]);
+        let s = load(&[("POMICHNYK__ACCESS__ADMINS", "111,222")]).expect("settings");
+        assert_eq!(s.access.admins, vec![111, 222]);
+        let s = load(&[("POMICHNYK__LOCALE__LANGUAGES", "uk")]).expect("settings");
+        assert_eq!(s.language_codes(), vec!["uk"]);
+    }
+
+    #[test]
     fn an_out_of_range_rate_is_refused() {
-        let e = load(&[("POMICHNYK__BROADCAST__PER_SECOND", "100")])
+        let e = load(&[("POMICHNYK__BROADCAST__PER_SECOND", "0")])
             .expect_err("must fail")
             .to_string();
         assert!(
-            e.contains("broadcast.per_second") && e.contains("1..=30"),
+            e.contains("broadcast.per_second") && e.contains("1..=1000"),
             "{e}"
         );
+        let e = load(&[("POMICHNYK__BROADCAST__QUIET_HOURS", "late")])
+            .expect_err("must fail")
+            .to_string();
+        assert!(e.contains("broadcast.quiet_hours"), "{e}");
     }
 
     #[test]

@@ -13,12 +13,14 @@
 mod ask;
 mod places;
 pub mod press;
+mod subscribe;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 pub use press::Press;
+pub use subscribe::{Choice, Subscription};
 
 use crate::script::{Action, Dialogue, Kind, Msg, Script, Step, Target, LESSONS_MENU, MAIN_MENU};
 
@@ -41,6 +43,13 @@ pub struct State {
     /// What the resident's next text is for, when the bot asked for something.
     #[serde(default)]
     pub awaiting: Option<Awaiting>,
+    /// The announcements they want.
+    #[serde(default)]
+    pub subscription: Subscription,
+    /// A librarian's announcement being written (the adapter's `/announce`
+    /// dialogue); the engine leaves it alone.
+    #[serde(default)]
+    pub draft: Option<crate::broadcast::Draft>,
 }
 
 /// Text the bot has asked the resident to type.
@@ -253,6 +262,12 @@ pub enum Event {
     },
     /// The resident tried to reach a librarian but no librarians' chat is set.
     HandoffUnavailable,
+    /// What the resident subscribed to, as it now is.
+    SubscriptionChanged {
+        webinars: bool,
+        news: bool,
+        hub: Option<String>,
+    },
 }
 
 /// How the FAQ met a question.
@@ -433,6 +448,8 @@ impl<'s> Turn<'s> {
             }
             "ask" => self.ask(),
             "hubs" => self.hubs(),
+            "subscribe" => self.subscribe(),
+            "unsubscribe" => self.unsubscribe(),
             "librarian" => self.librarian(),
             "cancel" => {
                 self.state.at = None;
@@ -558,6 +575,7 @@ impl<'s> Turn<'s> {
             Action::Ask => self.ask(),
             Action::Librarian => self.librarian(),
             Action::Hubs => self.hubs(),
+            Action::Subscribe => self.subscribe(),
         }
     }
 
@@ -582,6 +600,7 @@ impl<'s> Turn<'s> {
             } => self.vote(&entry, &key, helpful),
             Press::Reply(ticket) => self.reply_to_ticket(ticket),
             Press::Place(hub) => self.hubs_in_settlement_of(&hub),
+            Press::Subscribe(choice) => self.choose(choice),
             // Closing a ticket is for the librarians' chat; the adapter handles it there.
             Press::Close(_) => self.stale(),
             Press::Forget => {

@@ -38,6 +38,8 @@ pub enum Press {
     Close(u64),
     /// Show the hubs in the settlement of this hub: `p:<hub>`.
     Place(String),
+    /// A choice in `/subscribe`: `s:...`.
+    Subscribe(super::Choice),
 }
 
 /// Telegram's limit on callback data.
@@ -65,6 +67,7 @@ impl Press {
             Press::Reply(ticket) => format!("t:{ticket}"),
             Press::Close(ticket) => format!("c:{ticket}"),
             Press::Place(hub) => format!("p:{hub}"),
+            Press::Subscribe(choice) => choice.encode(),
         }
     }
 
@@ -74,6 +77,9 @@ impl Press {
             return None;
         }
         let (tag, rest) = data.split_once(':')?;
+        if tag == "s" {
+            return super::Choice::decode(rest).map(Press::Subscribe);
+        }
         let mut parts = rest.split(':');
         let press = match tag {
             "o" => Press::Open(part(parts.next())?),

@@ -303,16 +303,19 @@ pub enum Action {
     Librarian,
     /// Finds the nearest library hub.
     Hubs,
+    /// Chooses which announcements to get.
+    Subscribe,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::Progress,
         Action::Language,
         Action::Help,
         Action::Ask,
         Action::Librarian,
         Action::Hubs,
+        Action::Subscribe,
     ];
 
     pub fn name(self) -> &'static str {
@@ -323,6 +326,7 @@ impl Action {
             Action::Ask => "ask",
             Action::Librarian => "librarian",
             Action::Hubs => "hubs",
+            Action::Subscribe => "subscribe",
         }
     }
 

@@ -22,7 +22,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::engine::{Effect, Event, Outcome, State};
 
+mod outbox;
+mod stats;
 mod writer;
+pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
+pub use stats::*;
 
 /// Why the store failed. Nothing here is the resident's fault.
 #[derive(Debug, thiserror::Error)]
@@ -409,7 +413,8 @@ impl Store {
                   + (SELECT count(*) FROM events WHERE user_id = ?1)
                   + (SELECT count(*) FROM lesson_progress WHERE user_id = ?1)
                   + (SELECT count(*) FROM roles WHERE user_id = ?1)
-                  + (SELECT count(*) FROM tickets WHERE user_id = ?1) AS n",
+                  + (SELECT count(*) FROM tickets WHERE user_id = ?1)
+                  + (SELECT count(*) FROM subscriptions WHERE user_id = ?1) AS n",
         )
         .bind(user)
         .fetch_one(&self.read)
@@ -484,6 +489,7 @@ fn event_columns(event: &Event) -> (&'static str, Option<&str>, Option<&str>) {
         Event::FaqChosen { .. } => ("faq_chosen", None, None),
         Event::FaqVoted { .. } => ("faq_voted", None, None),
         Event::HandoffUnavailable => ("handoff_unavailable", None, None),
+        Event::SubscriptionChanged { .. } => ("subscription_changed", None, None),
     }
 }
 

@@ -15,7 +15,9 @@ use sqlx::pool::PoolConnection;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
+use super::outbox::{insert_broadcast, Delivery};
 use super::{event_columns, StoreError};
+use crate::broadcast::{Audience, Topic};
 use crate::engine::Event;
 
 /// The most jobs written in one transaction.
@@ -70,6 +72,40 @@ pub(super) enum Change {
     },
     /// Closes a ticket; answers 1 if it was open, else 0.
     CloseTicket { ticket: i64, by: i64, now: i64 },
+    /// Grants or revokes a role, audited; answers 1 if anything changed.
+    Role {
+        user: i64,
+        role: &'static str,
+        grant: bool,
+        by: i64,
+        now: i64,
+    },
+    Audit {
+        actor: i64,
+        action: String,
+        target: Option<String>,
+        detail: Option<String>,
+        now: i64,
+    },
+    /// A broadcast and its deliveries; answers its id.
+    Broadcast {
+        author: i64,
+        topic: Topic,
+        audience: Audience,
+        audience_json: String,
+        html: String,
+        photo: Option<String>,
+        not_before: i64,
+        now: i64,
+    },
+    Delivery {
+        broadcast: i64,
+        user: i64,
+        outcome: Delivery,
+        now: i64,
+    },
+    /// Answers 1 the first time only.
+    Reported { broadcast: i64, now: i64 },
 }
 
 /// Runs until every sender is gone or a `Close` arrives.
@@ -217,6 +253,143 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             .bind(now)
             .bind(by)
             .bind(ticket)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected() as i64;
+        }
+        Change::Role {
+            user,
+            role,
+            grant,
+            by,
+            now,
+        } => {
+            answer = if grant {
+                sqlx::query(
+                    "INSERT INTO roles (user_id, role, granted_by, granted_at) VALUES (?, ?, ?, ?)
+                     ON CONFLICT (user_id, role) DO NOTHING",
+                )
+                .bind(user)
+                .bind(role)
+                .bind((by != 0).then_some(by))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+            } else {
+                sqlx::query("DELETE FROM roles WHERE user_id = ? AND role = ?")
+                    .bind(user)
+                    .bind(role)
+                    .execute(&mut *tx)
+                    .await?
+            }
+            .rows_affected() as i64;
+            // Only a real change is an action worth the log.
+            if answer > 0 {
+                sqlx::query(
+                    "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(now)
+                .bind(by)
+                .bind(if grant { "grant" } else { "revoke" })
+                .bind(user.to_string())
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        Change::Audit {
+            actor,
+            action,
+            target,
+            detail,
+            now,
+        } => {
+            sqlx::query(
+                "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(now)
+            .bind(actor)
+            .bind(action)
+            .bind(target)
+            .bind(detail)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Change::Broadcast {
+            author,
+            topic,
+            audience,
+            audience_json,
+            html,
+            photo,
+            not_before,
+            now,
+        } => {
+            answer = insert_broadcast(
+                &mut tx,
+                author,
+                topic,
+                &audience,
+                &audience_json,
+                &html,
+                photo.as_deref(),
+                not_before,
+                now,
+            )
+            .await?;
+        }
+        Change::Delivery {
+            broadcast,
+            user,
+            outcome,
+            now,
+        } => {
+            let (status, message_id, next_try) = match outcome {
+                Delivery::Sent { message_id } => ("sent", Some(message_id), None),
+                Delivery::Blocked => ("blocked", None, None),
+                Delivery::Skipped => ("skipped", None, None),
+                Delivery::Failed => ("failed", None, None),
+                Delivery::Retry { at } => ("pending", None, Some(at)),
+            };
+            sqlx::query(
+                "UPDATE deliveries SET status = ?, message_id = coalesce(?, message_id),
+                   attempts = attempts + 1, next_try = coalesce(?, next_try),
+                   done_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
+                 WHERE broadcast = ? AND user_id = ? AND status = 'pending'",
+            )
+            .bind(status)
+            .bind(message_id)
+            .bind(next_try)
+            .bind(status)
+            .bind(now)
+            .bind(broadcast)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+            if outcome == Delivery::Blocked {
+                sqlx::query("UPDATE residents SET blocked = 1 WHERE user_id = ?")
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            // The last row of a broadcast finishes it.
+            sqlx::query(
+                "UPDATE broadcasts SET finished_at = ? WHERE id = ? AND finished_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM deliveries WHERE broadcast = ? AND status = 'pending')",
+            )
+            .bind(now)
+            .bind(broadcast)
+            .bind(broadcast)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Change::Reported { broadcast, now } => {
+            answer = sqlx::query(
+                "UPDATE broadcasts SET reported = 1, finished_at = coalesce(finished_at, ?)
+                 WHERE id = ? AND reported = 0",
+            )
+            .bind(now)
+            .bind(broadcast)
             .execute(&mut *tx)
             .await?
             .rows_affected() as i64;
@@ -386,6 +559,24 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<(), StoreErr
                     .bind(helpful)
                     .bind(entry)
                     .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Event::SubscriptionChanged {
+                    webinars,
+                    news,
+                    hub,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO subscriptions (user_id, webinars, news, hub, since) VALUES (?, ?, ?, ?, ?)
+                         ON CONFLICT (user_id) DO UPDATE SET webinars = excluded.webinars,
+                           news = excluded.news, hub = excluded.hub",
+                    )
+                    .bind(job.user)
+                    .bind(webinars)
+                    .bind(news)
+                    .bind(hub)
+                    .bind(job.now)
                     .execute(&mut *tx)
                     .await?;
                 }

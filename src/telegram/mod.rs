@@ -8,7 +8,9 @@
 
 pub mod flood;
 mod handoff;
+mod outbox;
 pub mod render;
+mod staff;
 
 use std::future::{Future, IntoFuture};
 use std::num::NonZeroU32;
@@ -28,7 +30,7 @@ use url::Url;
 use crate::engine::{self, Input};
 use crate::script::{Msg, Script};
 use crate::settings::{Settings, TelegramMode};
-use crate::store::Store;
+use crate::store::{self, Store};
 use render::{DeliveryError, Origin};
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -59,6 +61,13 @@ pub struct App {
     /// The community's time zone, for opening hours.
     tz: jiff::tz::TimeZone,
     clock: Clock,
+    /// Quiet hours for announcements (local times).
+    quiet: Option<(jiff::civil::Time, jiff::civil::Time)>,
+    /// Wakes the outbox sender when a broadcast is queued.
+    outbox_wake: Arc<tokio::sync::Notify>,
+    /// Telegram's overall sending budget: interactive replies take from it
+    /// first, the outbox waits for what is left.
+    global: Arc<governor::DefaultDirectRateLimiter>,
 }
 
 impl App {
@@ -83,6 +92,17 @@ impl App {
             librarians: settings.handoff.librarians_chat_id.map(ChatId),
             tz: settings.time_zone(),
             clock,
+            quiet: settings.broadcast.quiet(),
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            global: Arc::new(RateLimiter::direct(Quota::per_second(
+                NonZeroU32::new(
+                    settings
+                        .broadcast
+                        .per_second
+                        .max(outbox::TELEGRAM_PER_SECOND),
+                )
+                .unwrap_or(NonZeroU32::MIN),
+            ))),
         }
     }
 
@@ -158,6 +178,32 @@ pub async fn run_with_clock(
         Duration::from_millis(settings.telegram.flood_period_ms),
     );
     let app = App::new(script, store, settings, gate.clone(), clock);
+    // The first admins come from the settings; granting again changes nothing.
+    for &admin in &settings.access.admins {
+        if let Err(e) = app
+            .store
+            .grant(admin, store::Role::Admin, 0, app.now())
+            .await
+        {
+            tracing::warn!(error = %e, "cannot record an admin from access.admins");
+        }
+    }
+    if settings.broadcast.per_second > outbox::TELEGRAM_PER_SECOND
+        && settings.telegram.api_url.is_none()
+        && std::env::var_os("TELOXIDE_API_URL").is_none()
+    {
+        tracing::warn!(
+            per_second = settings.broadcast.per_second,
+            "broadcast.per_second is above Telegram's bulk limit of about 30 a second"
+        );
+    }
+    let (stop_outbox, outbox_stopped) = tokio::sync::watch::channel(false);
+    let sender = outbox::spawn(
+        app.clone(),
+        bot.clone(),
+        settings.broadcast.per_second,
+        outbox_stopped,
+    );
     let ignored = gate.clone();
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![app])
@@ -176,6 +222,7 @@ pub async fn run_with_clock(
     tokio::spawn(async move {
         shutdown.await;
         tracing::info!("stopping: finishing the updates in hand");
+        let _ = stop_outbox.send(true);
         // Fails only if the dispatcher is not running yet or already stopped.
         while let Err(e) = token.shutdown() {
             tracing::debug!(error = %e, "dispatcher not running yet");
@@ -236,6 +283,13 @@ pub async fn run_with_clock(
                 .await;
         }
     }
+    // The announcements being sent finish and are recorded.
+    if tokio::time::timeout(Duration::from_secs(10), sender)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the outbox did not stop in time; unrecorded sends will repeat");
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -253,6 +307,8 @@ async fn set_commands(bot: &Bot, script: &Script) {
             ("ask", Msg::CmdAsk),
             ("librarian", Msg::CmdLibrarian),
             ("hubs", Msg::CmdHubs),
+            ("subscribe", Msg::CmdSubscribe),
+            ("unsubscribe", Msg::CmdUnsubscribe),
             ("help", Msg::CmdHelp),
             ("cancel", Msg::CmdCancel),
             ("privacy", Msg::CmdPrivacy),
@@ -321,15 +377,44 @@ async fn on_message(bot: Bot, msg: Message, app: App) -> HandlerResult {
     } else {
         Input::Other
     };
-    app.turn(
-        &bot,
-        user.id,
-        msg.chat.id,
-        user.language_code.as_deref(),
-        input,
-        None,
-    )
-    .await
+    let rich = rich(&msg);
+    let who = Who {
+        user: user.id,
+        chat: msg.chat.id,
+        lang_hint: user.language_code.as_deref(),
+    };
+    app.turn(&bot, who, input, None, Some(rich)).await
+}
+
+/// A message's text as Telegram HTML, its photo, and the author of a
+/// forwarded message it replies to: what a librarian's command may need.
+fn rich(msg: &Message) -> staff::Rich {
+    use teloxide::utils::render::RenderMessageTextHelper;
+    let html = msg
+        .html_text()
+        .or_else(|| msg.html_caption())
+        .unwrap_or_default();
+    let photo = msg
+        .photo()
+        .and_then(|sizes| sizes.iter().max_by_key(|p| p.width * p.height))
+        .map(|p| p.file.id.to_string());
+    let forwarded_from = msg
+        .reply_to_message()
+        .and_then(|m| m.forward_from_user())
+        .map(|u| user_key(u.id));
+    staff::Rich {
+        html,
+        photo,
+        forwarded_from,
+    }
+}
+
+/// Who sent an update, and where to answer.
+#[derive(Debug, Clone, Copy)]
+struct Who<'a> {
+    user: UserId,
+    chat: ChatId,
+    lang_hint: Option<&'a str>,
 }
 
 async fn on_callback(bot: Bot, query: CallbackQuery, app: App) -> HandlerResult {
@@ -360,15 +445,13 @@ async fn on_callback(bot: Bot, query: CallbackQuery, app: App) -> HandlerResult 
         entities: message.entities().map(<[_]>::to_vec),
     };
     let origin = (!origin.text.is_empty()).then_some(origin);
-    app.turn(
-        &bot,
-        query.from.id,
-        message.chat.id,
-        query.from.language_code.as_deref(),
-        Input::Press(data),
-        origin.as_ref(),
-    )
-    .await
+    let who = Who {
+        user: query.from.id,
+        chat: message.chat.id,
+        lang_hint: query.from.language_code.as_deref(),
+    };
+    app.turn(&bot, who, Input::Press(data), origin.as_ref(), None)
+        .await
 }
 
 /// The resident blocked or unblocked the bot.
@@ -398,17 +481,39 @@ impl App {
     async fn turn(
         &self,
         bot: &Bot,
-        user: UserId,
-        chat: ChatId,
-        lang_hint: Option<&str>,
+        who: Who<'_>,
         input: Input,
         origin: Option<&Origin>,
+        rich: Option<staff::Rich>,
     ) -> HandlerResult {
+        let Who {
+            user,
+            chat,
+            lang_hint,
+        } = who;
         let id = user_key(user);
-        let state = match self.store.load_state(id).await {
+        let mut state = match self.store.load_state(id).await {
             Ok(s) => s.unwrap_or_default(),
             Err(e) => return self.failed(bot, chat, lang_hint, e.into()).await,
         };
+        // Librarians' commands and drafts; everything else is the engine's.
+        let staff_input = match &input {
+            Input::Command { name, .. } => {
+                staff::required_role(name).is_some() || state.draft.is_some()
+            }
+            Input::Press(data) => data.starts_with(crate::broadcast::PREFIX),
+            _ => state.draft.is_some(),
+        };
+        if staff_input {
+            match self
+                .staff(bot, user, chat, &mut state, &input, rich.as_ref())
+                .await
+            {
+                Ok(staff::Handled::Yes) => return Ok(()),
+                Ok(staff::Handled::No) => {}
+                Err(e) => return self.failed(bot, chat, lang_hint, e).await,
+            }
+        }
         let now = self.now();
         let cx = engine::Context {
             lang_hint,
@@ -421,6 +526,8 @@ impl App {
             return self.failed(bot, chat, lang_hint, e.into()).await;
         }
         let pace = || async move {
+            // Replies take from Telegram's overall budget first; the outbox waits.
+            let _ = self.global.check();
             self.pace.until_key_ready(&chat).await;
         };
         match render::deliver(bot, chat, &outcome.replies, origin, pace).await {

@@ -206,7 +206,7 @@ where
     }
 }
 
-fn is_blocked(e: &RequestError) -> bool {
+pub(super) fn is_blocked(e: &RequestError) -> bool {
     matches!(
         e,
         RequestError::Api(
@@ -219,7 +219,7 @@ fn is_blocked(e: &RequestError) -> bool {
 }
 
 /// Network trouble, a server error, or an answer that is not Telegram's JSON.
-fn is_transient(e: &RequestError) -> bool {
+pub(super) fn is_transient(e: &RequestError) -> bool {
     matches!(
         e,
         RequestError::Network(_)

@@ -51,6 +51,9 @@ pub enum Fault {
     TooMany(u32),
     /// 500 Internal Server Error.
     Server,
+    /// 200 with a body that is not JSON, as a broken proxy might answer
+    /// (a transient error for the bot, without teloxide's pause after a 5xx).
+    Garbage,
 }
 
 #[derive(Default)]
@@ -233,6 +236,9 @@ async fn handle(
                 &format!("Too Many Requests: retry after {secs}"),
                 Some(json!({ "retry_after": secs })),
             )
+        }
+        Some(Fault::Garbage) => {
+            return (StatusCode::OK, "<html>Bad Gateway</html>").into_response();
         }
         Some(Fault::Server) => {
             return error(

@@ -1,0 +1,261 @@
+//! Announcements to many residents, the pure part: who gets one (the
+//! audience), when it may go out (quiet hours), and the librarian's draft as
+//! it moves through the `/announce` dialogue. The outbox itself (one delivery
+//! row per recipient, sent at a steady rate, resumed after a crash) is in
+//! `store` and `telegram::outbox`.
+
+use jiff::civil::{DateTime, Time};
+use serde::{Deserialize, Serialize};
+
+/// What an announcement is about; residents subscribe per topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    Webinars,
+    News,
+}
+
+impl Topic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::Webinars => "webinars",
+            Topic::News => "news",
+        }
+    }
+}
+
+/// Which of a topic's subscribers get an announcement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum Audience {
+    All,
+    /// Subscribers whose hub (chosen, or the one whose poster brought them) is this one.
+    Hub(String),
+    /// Subscribers who read the bot in this language.
+    Language(String),
+    /// Subscribers who completed this lesson.
+    Completed(String),
+    /// Subscribers who have not completed this lesson.
+    NotCompleted(String),
+}
+
+/// A librarian's announcement being written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub stage: Stage,
+    /// The text as Telegram HTML (the librarian's own formatting kept).
+    #[serde(default)]
+    pub html: String,
+    /// A photo's file id; the text is then its caption.
+    #[serde(default)]
+    pub photo: Option<String>,
+    #[serde(default)]
+    pub topic: Option<Topic>,
+    #[serde(default)]
+    pub audience: Option<Audience>,
+}
+
+/// Where the draft is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Waiting for the text (or a photo with a caption).
+    Text,
+    Topic,
+    Audience,
+    Hub,
+    Language,
+    /// Choosing a lesson; `completed` tells which side of it.
+    Lesson {
+        completed: bool,
+    },
+    /// Shown as it will be sent, with the number of recipients; send or cancel.
+    Preview,
+}
+
+/// What a press in the draft asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Show the draft's current stage.
+    Show,
+    /// Put it in the outbox; `urgent` ignores quiet hours.
+    Send {
+        urgent: bool,
+    },
+    Cancel,
+    /// Not a press of this draft (an old button): show the current stage again.
+    Stale,
+}
+
+/// Callback data of the draft's buttons start with this.
+pub const PREFIX: &str = "b:";
+
+impl Draft {
+    pub fn new() -> Draft {
+        Draft {
+            stage: Stage::Text,
+            html: String::new(),
+            photo: None,
+            topic: None,
+            audience: None,
+        }
+    }
+
+    /// The text (or photo) arrived.
+    pub fn text(&mut self, html: String, photo: Option<String>) -> Step {
+        if self.stage != Stage::Text || (html.trim().is_empty() && photo.is_none()) {
+            return Step::Stale;
+        }
+        self.html = html;
+        self.photo = photo;
+        self.stage = Stage::Topic;
+        Step::Show
+    }
+
+    /// A button of the draft was pressed (`b:...`). Ids are checked by the
+    /// adapter against the content (a hub, a language, a lesson that exists).
+    pub fn press(&mut self, data: &str) -> Step {
+        let Some(rest) = data.strip_prefix(PREFIX) else {
+            return Step::Stale;
+        };
+        let (what, arg) = rest.split_once(':').unwrap_or((rest, ""));
+        match (self.stage, what) {
+            (_, "cancel") => return Step::Cancel,
+            (Stage::Topic, "t") => {
+                self.topic = match arg {
+                    "webinars" => Some(Topic::Webinars),
+                    "news" => Some(Topic::News),
+                    _ => return Step::Stale,
+                };
+                self.stage = Stage::Audience;
+            }
+            (Stage::Audience, "a") => match arg {
+                "all" => self.choose(Audience::All),
+                "hub" => self.stage = Stage::Hub,
+                "lang" => self.stage = Stage::Language,
+                "done" => self.stage = Stage::Lesson { completed: true },
+                "notdone" => self.stage = Stage::Lesson { completed: false },
+                _ => return Step::Stale,
+            },
+            (Stage::Hub, "h") if !arg.is_empty() => self.choose(Audience::Hub(arg.to_string())),
+            (Stage::Language, "l") if !arg.is_empty() => {
+                self.choose(Audience::Language(arg.to_string()))
+            }
+            (Stage::Lesson { completed }, "d") if !arg.is_empty() => {
+                let lesson = arg.to_string();
+                self.choose(if completed {
+                    Audience::Completed(lesson)
+                } else {
+                    Audience::NotCompleted(lesson)
+                })
+            }
+            (Stage::Preview, "send") => return Step::Send { urgent: false },
+            (Stage::Preview, "urgent") => return Step::Send { urgent: true },
+            _ => return Step::Stale,
+        }
+        Step::Show
+    }
+
+    fn choose(&mut self, audience: Audience) {
+        self.audience = Some(audience);
+        self.stage = Stage::Preview;
+    }
+}
+
+impl Default for Draft {
+    fn default() -> Draft {
+        Draft::new()
+    }
+}
+
+/// Whether a local time falls in the quiet hours `(from, to)`; they may cross midnight.
+pub fn is_quiet(t: Time, quiet: Option<(Time, Time)>) -> bool {
+    match quiet {
+        None => false,
+        Some((from, to)) if from <= to => from <= t && t < to,
+        Some((from, to)) => t >= from || t < to,
+    }
+}
+
+/// When an announcement made at local time `now` may start: at once, or
+/// when the quiet hours end.
+pub fn not_before(now: DateTime, quiet: Option<(Time, Time)>) -> DateTime {
+    let Some((from, to)) = quiet else {
+        return now;
+    };
+    if !is_quiet(now.time(), quiet) {
+        return now;
+    }
+    let today_end = now.date().to_datetime(to);
+    // Crossing midnight, an evening moment ends tomorrow morning.
+    if from > to && now.time() >= from {
+        now.date()
+            .tomorrow()
+            .map(|d| d.to_datetime(to))
+            .unwrap_or(today_end)
+    } else {
+        today_end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::{date, time};
+
+    const QUIET: Option<(Time, Time)> = Some((time(21, 0, 0, 0), time(9, 0, 0, 0)));
+
+    #[test]
+    fn quiet_hours_hold_until_the_morning() {
+        let day = date(2026, 11, 27);
+        // Daytime: at once.
+        assert_eq!(not_before(day.at(12, 0, 0, 0), QUIET), day.at(12, 0, 0, 0));
+        // Evening: tomorrow at nine.
+        assert_eq!(
+            not_before(day.at(22, 30, 0, 0), QUIET),
+            date(2026, 11, 28).at(9, 0, 0, 0)
+        );
+        // Night after midnight: this morning at nine.
+        assert_eq!(not_before(day.at(3, 0, 0, 0), QUIET), day.at(9, 0, 0, 0));
+        // The edges: 21:00 is quiet, 09:00 is not.
+        assert!(is_quiet(time(21, 0, 0, 0), QUIET));
+        assert!(!is_quiet(time(9, 0, 0, 0), QUIET));
+        assert!(!is_quiet(time(3, 0, 0, 0), None));
+        // Quiet hours within one day.
+        let lunch = Some((time(13, 0, 0, 0), time(14, 0, 0, 0)));
+        assert_eq!(not_before(day.at(13, 30, 0, 0), lunch), day.at(14, 0, 0, 0));
+    }
+
+    #[test]
+    fn a_draft_goes_through_its_stages() {
+        let mut d = Draft::new();
+        assert_eq!(d.press("b:t:news"), Step::Stale, "no topic before the text");
+        assert_eq!(
+            d.text("  ".into(), None),
+            Step::Stale,
+            "an empty text is refused"
+        );
+        assert_eq!(d.text("<b>Вебінар</b> у четвер".into(), None), Step::Show);
+        assert_eq!(d.stage, Stage::Topic);
+        assert_eq!(d.press("b:t:coffee"), Step::Stale);
+        assert_eq!(d.press("b:t:webinars"), Step::Show);
+        assert_eq!(d.press("b:a:done"), Step::Show);
+        assert_eq!(d.stage, Stage::Lesson { completed: true });
+        assert_eq!(d.press("b:d:phishing"), Step::Show);
+        assert_eq!(d.audience, Some(Audience::Completed("phishing".into())));
+        assert_eq!(d.stage, Stage::Preview);
+        assert_eq!(d.press("b:t:news"), Step::Stale, "an old button");
+        assert_eq!(d.press("b:urgent"), Step::Send { urgent: true });
+        assert_eq!(d.press("b:cancel"), Step::Cancel);
+    }
+
+    #[test]
+    fn the_audience_is_stored_as_readable_json() {
+        let json = serde_json::to_string(&Audience::Hub("branch_7".into())).expect("json");
+        assert_eq!(json, r#"{"kind":"hub","id":"branch_7"}"#);
+        assert_eq!(
+            serde_json::to_string(&Audience::All).expect("json"),
+            r#"{"kind":"all"}"#
+        );
+    }
+}

@@ -1,0 +1,446 @@
+//! Roles, the audit log, subscriptions and the durable outbox.
+//!
+//! A broadcast and one `deliveries` row per recipient are written in one
+//! transaction ([`Store::create_broadcast`]), so a confirmed announcement is
+//! never half-queued. The sender marks each row as soon as Telegram answers
+//! ([`Store::delivered`]); after a crash, rows still `pending` are sent again,
+//! so only a send that was in flight at the crash may repeat.
+
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::{writer, Store, StoreError};
+use crate::broadcast::{Audience, Topic};
+
+/// A role above a resident's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Librarian,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Librarian => "librarian",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "librarian" => Some(Role::Librarian),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub actor: i64,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// A delivery that is due.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub broadcast: i64,
+    pub user: i64,
+    /// The resident's language, for the "do not send any more" button.
+    pub lang: Option<String>,
+    pub html: String,
+    pub photo: Option<String>,
+    pub attempts: i64,
+}
+
+/// How a delivery ended, or that it is to be tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Sent {
+        message_id: i64,
+    },
+    Blocked,
+    /// The chat is gone or refuses this kind of message: not worth retrying.
+    Skipped,
+    /// Try again at this Unix second.
+    Retry {
+        at: i64,
+    },
+    /// Gave up after retries.
+    Failed,
+}
+
+/// Where a broadcast stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub id: i64,
+    pub author: i64,
+    pub created_at: i64,
+    pub not_before: i64,
+    pub finished_at: Option<i64>,
+    pub total: i64,
+    pub sent: i64,
+    pub blocked: i64,
+    pub skipped: i64,
+    pub failed: i64,
+    pub pending: i64,
+}
+
+/// The recipients of an audience, as a SQL condition on `s` (subscriptions)
+/// and `r` (residents), with its bound values pushed by the caller.
+fn push_audience(q: &mut QueryBuilder<'_, Sqlite>, topic: Topic, audience: &Audience) {
+    q.push(
+        " FROM subscriptions s JOIN residents r ON r.user_id = s.user_id WHERE r.blocked = 0 AND ",
+    );
+    q.push(match topic {
+        Topic::Webinars => "s.webinars = 1",
+        Topic::News => "s.news = 1",
+    });
+    match audience {
+        Audience::All => {}
+        Audience::Hub(hub) => {
+            q.push(" AND coalesce(s.hub, r.referring_hub) = ");
+            q.push_bind(hub.clone());
+        }
+        Audience::Language(lang) => {
+            q.push(" AND r.lang = ");
+            q.push_bind(lang.clone());
+        }
+        Audience::Completed(lesson) | Audience::NotCompleted(lesson) => {
+            q.push(if matches!(audience, Audience::Completed(_)) {
+                " AND EXISTS"
+            } else {
+                " AND NOT EXISTS"
+            });
+            q.push(
+                " (SELECT 1 FROM lesson_progress p WHERE p.user_id = s.user_id \
+                 AND p.completed_at IS NOT NULL AND p.lesson = ",
+            );
+            q.push_bind(lesson.clone());
+            q.push(")");
+        }
+    }
+}
+
+impl Store {
+    /// The roles a user holds.
+    pub async fn roles_of(&self, user: i64) -> Result<Vec<Role>, StoreError> {
+        let rows = sqlx::query("SELECT role FROM roles WHERE user_id = ? ORDER BY role")
+            .bind(user)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| r.try_get::<String, _>("role").ok())
+            .filter_map(|r| Role::parse(&r))
+            .collect())
+    }
+
+    /// Whether a user holds a role; an admin holds the librarian's too.
+    pub async fn has_role(&self, user: i64, role: Role) -> Result<bool, StoreError> {
+        let roles = self.roles_of(user).await?;
+        Ok(roles.contains(&role) || roles.contains(&Role::Admin))
+    }
+
+    /// Grants a role (and audits it); `by` is 0 from the command line.
+    /// Returns whether the user did not have it yet.
+    pub async fn grant(
+        &self,
+        user: i64,
+        role: Role,
+        by: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.change(writer::Change::Role {
+            user,
+            role: role.as_str(),
+            grant: true,
+            by,
+            now,
+        })
+        .await
+        .map(|n| n > 0)
+    }
+
+    /// Revokes a role (and audits it). Returns whether the user had it.
+    pub async fn revoke(
+        &self,
+        user: i64,
+        role: Role,
+        by: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.change(writer::Change::Role {
+            user,
+            role: role.as_str(),
+            grant: false,
+            by,
+            now,
+        })
+        .await
+        .map(|n| n > 0)
+    }
+
+    /// Writes one line of the audit log.
+    pub async fn audit(
+        &self,
+        actor: i64,
+        action: &str,
+        target: Option<&str>,
+        detail: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.change(writer::Change::Audit {
+            actor,
+            action: action.to_string(),
+            target: target.map(str::to_string),
+            detail: detail.map(str::to_string),
+            now,
+        })
+        .await
+        .map(drop)
+    }
+
+    /// The newest audit entries first.
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    target: r.try_get("target")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many residents an announcement would reach now.
+    pub async fn count_audience(
+        &self,
+        topic: Topic,
+        audience: &Audience,
+    ) -> Result<i64, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT count(*) AS n");
+        push_audience(&mut q, topic, audience);
+        let row = q.build().fetch_one(&self.read).await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Queues an announcement: the broadcast and a delivery row for every
+    /// recipient, in one transaction. Returns (broadcast id, recipients).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_broadcast(
+        &self,
+        author: i64,
+        topic: Topic,
+        audience: &Audience,
+        html: &str,
+        photo: Option<&str>,
+        not_before: i64,
+        now: i64,
+    ) -> Result<(i64, i64), StoreError> {
+        let audience_json =
+            serde_json::to_string(audience).map_err(|source| StoreError::State {
+                user: author,
+                source,
+            })?;
+        let id = self
+            .change(writer::Change::Broadcast {
+                author,
+                topic,
+                audience: audience.clone(),
+                audience_json,
+                html: html.to_string(),
+                photo: photo.map(str::to_string),
+                not_before,
+                now,
+            })
+            .await?;
+        let total = self.progress(id).await?.map_or(0, |p| p.total);
+        Ok((id, total))
+    }
+
+    /// Deliveries due at `now`, oldest broadcast first.
+    pub async fn due(&self, now: i64, limit: i64) -> Result<Vec<Due>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT d.broadcast, d.user_id, d.attempts, b.text, b.photo, r.lang
+             FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast
+             LEFT JOIN residents r ON r.user_id = d.user_id
+             WHERE d.status = 'pending' AND d.next_try <= ?1 AND b.not_before <= ?1
+             ORDER BY d.broadcast, d.user_id LIMIT ?2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Due {
+                    broadcast: r.try_get("broadcast")?,
+                    user: r.try_get("user_id")?,
+                    lang: r.try_get("lang")?,
+                    attempts: r.try_get("attempts")?,
+                    html: r.try_get("text")?,
+                    photo: r.try_get("photo")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records what happened to one delivery (and marks the resident blocked if so).
+    pub async fn delivered(
+        &self,
+        broadcast: i64,
+        user: i64,
+        outcome: Delivery,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.change(writer::Change::Delivery {
+            broadcast,
+            user,
+            outcome,
+            now,
+        })
+        .await
+        .map(drop)
+    }
+
+    /// Marks a broadcast reported to its author, once; `false` if it already was.
+    pub async fn mark_reported(&self, broadcast: i64, now: i64) -> Result<bool, StoreError> {
+        self.change(writer::Change::Reported { broadcast, now })
+            .await
+            .map(|n| n > 0)
+    }
+
+    /// A broadcast's counts.
+    pub async fn progress(&self, id: i64) -> Result<Option<Progress>, StoreError> {
+        Ok(self.progress_where("b.id = ?", id, 1).await?.pop())
+    }
+
+    /// The newest broadcasts with their counts.
+    pub async fn recent_broadcasts(&self, limit: i64) -> Result<Vec<Progress>, StoreError> {
+        self.progress_where("b.id > ?", 0, limit).await
+    }
+
+    /// Broadcasts with nothing pending whose author has not had the report yet.
+    pub async fn unreported(&self) -> Result<Vec<Progress>, StoreError> {
+        self.progress_where(
+            "b.reported = 0 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.broadcast = b.id AND x.status = 'pending') AND b.id > ?",
+            0,
+            100,
+        )
+        .await
+    }
+
+    async fn progress_where(
+        &self,
+        condition: &str,
+        value: i64,
+        limit: i64,
+    ) -> Result<Vec<Progress>, StoreError> {
+        let sql = format!(
+            "SELECT b.id, b.author, b.created_at, b.not_before, b.finished_at,
+                    count(d.user_id) AS total,
+                    count(CASE d.status WHEN 'sent' THEN 1 END) AS sent,
+                    count(CASE d.status WHEN 'blocked' THEN 1 END) AS blocked,
+                    count(CASE d.status WHEN 'skipped' THEN 1 END) AS skipped,
+                    count(CASE d.status WHEN 'failed' THEN 1 END) AS failed,
+                    count(CASE d.status WHEN 'pending' THEN 1 END) AS pending
+             FROM broadcasts b LEFT JOIN deliveries d ON d.broadcast = b.id
+             WHERE {condition}
+             GROUP BY b.id ORDER BY b.id DESC LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(value)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Progress {
+                    id: r.try_get("id")?,
+                    author: r.try_get("author")?,
+                    created_at: r.try_get("created_at")?,
+                    not_before: r.try_get("not_before")?,
+                    finished_at: r.try_get("finished_at")?,
+                    total: r.try_get("total")?,
+                    sent: r.try_get("sent")?,
+                    blocked: r.try_get("blocked")?,
+                    skipped: r.try_get("skipped")?,
+                    failed: r.try_get("failed")?,
+                    pending: r.try_get("pending")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The status of one resident's delivery of a broadcast.
+    pub async fn delivery_status(
+        &self,
+        broadcast: i64,
+        user: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT status FROM deliveries WHERE broadcast = ? AND user_id = ?")
+            .bind(broadcast)
+            .bind(user)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(|r| r.try_get("status")).transpose()?)
+    }
+}
+
+/// Writes the broadcast and its deliveries (inside the writer's transaction).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn insert_broadcast(
+    tx: &mut sqlx::SqliteConnection,
+    author: i64,
+    topic: Topic,
+    audience: &Audience,
+    audience_json: &str,
+    html: &str,
+    photo: Option<&str>,
+    not_before: i64,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let id = sqlx::query(
+        "INSERT INTO broadcasts (author, created_at, topic, text, photo, audience, not_before)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(author)
+    .bind(now)
+    .bind(topic.as_str())
+    .bind(html)
+    .bind(photo)
+    .bind(audience_json)
+    .bind(not_before)
+    .execute(&mut *tx)
+    .await?
+    .last_insert_rowid();
+    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO deliveries (broadcast, user_id) SELECT ");
+    q.push_bind(id);
+    q.push(", s.user_id");
+    push_audience(&mut q, topic, audience);
+    q.build().execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, 'announce', ?, ?)",
+    )
+    .bind(now)
+    .bind(author)
+    .bind(id.to_string())
+    .bind(audience_json)
+    .execute(&mut *tx)
+    .await?;
+    Ok(id)
+}
