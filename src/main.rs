@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 use pomichnyk::settings::{config_dir, Settings};
-use pomichnyk::{chat, check, qr, script, stats, store::Store, telegram};
+use pomichnyk::{chat, check, qr, script, stats, store, store::Store, telegram};
 
 /// Pomichnyk: a Telegram bot that teaches digital skills and cyber-safety.
 #[derive(Debug, Parser)]
@@ -54,6 +54,15 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Print usage figures: residents, lesson funnels, quiz accuracy, questions, hubs, tickets.
+    /// Grant or revoke a librarian's or admin's role, outside Telegram.
+    Role {
+        #[arg(value_enum)]
+        change: RoleChange,
+        /// The person's Telegram user id
+        user_id: i64,
+        #[arg(value_enum)]
+        role: RoleName,
+    },
     Stats {
         /// How to print them
         #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
@@ -88,6 +97,18 @@ impl From<StatsFormat> for stats::Format {
             StatsFormat::Json => stats::Format::Json,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RoleChange {
+    Grant,
+    Revoke,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RoleName {
+    Librarian,
+    Admin,
 }
 
 fn main() -> ExitCode {
@@ -158,6 +179,40 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
         }) => {
             qr_poster(&settings, &languages, &hub_id, bot_username.as_deref(), out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Role {
+            change,
+            user_id,
+            role,
+        }) => {
+            anyhow::ensure!(user_id > 0, "{user_id} is not a Telegram user id");
+            let role = match role {
+                RoleName::Librarian => store::Role::Librarian,
+                RoleName::Admin => store::Role::Admin,
+            };
+            let now = chat::unix_now();
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let changed = runtime.block_on(async {
+                let store = Store::open(&settings.database.url).await?;
+                // Actor 0: the command line, in the audit log.
+                let result = match change {
+                    RoleChange::Grant => store.grant(user_id, role, 0, now).await,
+                    RoleChange::Revoke => store.revoke(user_id, role, 0, now).await,
+                };
+                store.close().await;
+                result
+            })?;
+            let verb = match change {
+                RoleChange::Grant => "granted to",
+                RoleChange::Revoke => "revoked from",
+            };
+            if changed {
+                println!("{} {verb} {user_id}", role.as_str());
+            } else {
+                println!("nothing changed: {user_id} and {} are already so", role.as_str());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Stats { format, days }) => {
