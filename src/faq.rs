@@ -74,50 +74,50 @@ pub struct FaqIndex {
 impl FaqIndex {
     pub fn build(entries: &[FaqEntry]) -> FaqIndex {
         // Each phrasing (with its entry's keywords) is a document, and so is each answer.
-        let mut vocabulary: FxHashMap<String, u32> = FxHashMap::default();
-        // Per document: its entry, its weight, and its token ids (repeats kept).
-        let mut documents: Vec<(usize, f32, Vec<u32>)> = Vec::new();
-        let mut intern = |text: &str| {
-            let mut ids = Vec::new();
-            each_token(text, |t| {
-                let id = match vocabulary.get(t) {
-                    Some(&id) => id,
-                    None => {
-                        let id = vocabulary.len() as u32;
-                        vocabulary.insert(t.to_string(), id);
-                        id
-                    }
-                };
-                ids.push(id);
-            });
-            ids
-        };
+        let mut interner = Interner::default();
+        // All documents' token ids back to back (repeats kept), and per document:
+        // its entry, its weight and where its ids end.
+        let mut ids: Vec<u32> = Vec::new();
+        let mut documents: Vec<(usize, f32, usize)> = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
-            let keywords: Vec<&str> = entry
-                .keywords
-                .iter()
-                .flatten()
-                .map(String::as_str)
-                .collect();
-            let keywords = keywords.join(" ");
+            let keywords = entry.keywords.iter().flatten();
             for phrasing in entry.questions.iter().flatten() {
-                documents.push((i, 1.0, intern(&format!("{phrasing} {keywords}"))));
+                // The words of "{phrasing} {keywords}", without building that text.
+                interner.push_text(phrasing, &mut ids);
+                for keyword in keywords.clone() {
+                    interner.push_text(keyword, &mut ids);
+                }
+                documents.push((i, 1.0, ids.len()));
             }
             for answer in &entry.answer.0 {
-                documents.push((i, ANSWER_WEIGHT, intern(answer)));
+                interner.push_text(answer, &mut ids);
+                documents.push((i, ANSWER_WEIGHT, ids.len()));
             }
         }
-        let total: usize = documents.iter().map(|d| d.2.len()).sum();
-        let avgdl = (total as f32 / documents.len().max(1) as f32).max(1.0);
+        let Interner { vocabulary, .. } = interner;
+        let avgdl = (ids.len() as f32 / documents.len().max(1) as f32).max(1.0);
+        // Term frequencies by counting rather than sorting each document: `count`
+        // is zero again after each document, `seen` lists the ids it holds.
+        let mut count = vec![0u32; vocabulary.len()];
+        let mut seen: Vec<u32> = Vec::new();
         let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); vocabulary.len()];
         let mut owner = Vec::with_capacity(documents.len());
-        for (doc, (entry, weight, mut ids)) in documents.into_iter().enumerate() {
+        let mut start = 0;
+        for (doc, &(entry, weight, end)) in documents.iter().enumerate() {
             owner.push((entry, weight));
-            let norm = K1 * (1.0 - B + B * ids.len() as f32 / avgdl);
-            ids.sort_unstable();
-            for run in ids.chunk_by(|a, b| a == b) {
-                let tf = run.len() as f32;
-                postings[run[0] as usize].push((doc as u32, tf * (K1 + 1.0) / (tf + norm)));
+            let doc_ids = &ids[start..end];
+            start = end;
+            let norm = K1 * (1.0 - B + B * doc_ids.len() as f32 / avgdl);
+            for &id in doc_ids {
+                if count[id as usize] == 0 {
+                    seen.push(id);
+                }
+                count[id as usize] += 1;
+            }
+            // Each token's postings stay in document order, whatever the order here.
+            for id in seen.drain(..) {
+                let tf = std::mem::take(&mut count[id as usize]) as f32;
+                postings[id as usize].push((doc as u32, tf * (K1 + 1.0) / (tf + norm)));
             }
         }
         let n = owner.len() as f32;
@@ -203,11 +203,52 @@ pub fn tokens(text: &str) -> Vec<String> {
 
 /// Calls `sink` with each token of a text, in one reused buffer (no allocation per token).
 fn each_token(text: &str, mut sink: impl FnMut(&str)) {
-    let mut buf = String::with_capacity(32);
-    let mut chars: Vec<char> = Vec::with_capacity(32);
-    for word in normalize(text).split_whitespace() {
-        if STOP.contains(&word) {
-            continue;
+    let mut tokenizer = Tokenizer::default();
+    for word in words(text) {
+        tokenizer.word(word, &mut sink);
+    }
+}
+
+/// The words of a text as written (letters, digits and apostrophes), before
+/// [`normalize`]; a word of apostrophes only folds to nothing.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !is_word_char(c))
+        .filter(|w| !w.is_empty())
+}
+
+/// `c.is_alphanumeric() || is_apostrophe(c)`, with ASCII and the basic Cyrillic
+/// block answered without the Unicode tables (most of the build's characters).
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || matches!(c, '\'' | '`')
+    } else if ('\u{0400}'..='\u{045F}').contains(&c) {
+        // Ѐ…я…џ: all letters.
+        true
+    } else {
+        c.is_alphanumeric() || is_apostrophe(c)
+    }
+}
+
+/// The buffers for tokenizing word by word, reused from word to word.
+#[derive(Default)]
+struct Tokenizer {
+    /// The word, folded.
+    folded: String,
+    /// The token being built.
+    token: String,
+    /// The form being split into trigrams, padded with a space on each side.
+    chars: Vec<char>,
+}
+
+impl Tokenizer {
+    /// Calls `sink` with each token of one word as written (one of [`words`]):
+    /// its stem (`w:`) and trigrams (`g:`), then the same of its transliteration.
+    fn word(&mut self, word: &str, mut sink: impl FnMut(&str)) {
+        self.folded.clear();
+        fold(word, &mut self.folded);
+        let word = self.folded.as_str();
+        if word.is_empty() || STOP.contains(&word) {
+            return;
         }
         let latin = word.chars().all(|c| c.is_ascii_alphanumeric());
         let transliterated = if latin {
@@ -217,10 +258,12 @@ fn each_token(text: &str, mut sink: impl FnMut(&str)) {
         };
         let forms = std::iter::once(word).chain(transliterated.as_deref().filter(|t| *t != word));
         for form in forms {
+            let buf = &mut self.token;
             buf.clear();
             buf.push_str("w:");
             buf.push_str(stem(form));
-            sink(&buf);
+            sink(buf);
+            let chars = &mut self.chars;
             chars.clear();
             chars.push(' ');
             chars.extend(form.chars());
@@ -230,9 +273,58 @@ fn each_token(text: &str, mut sink: impl FnMut(&str)) {
                     buf.clear();
                     buf.push_str("g:");
                     buf.extend(tri);
-                    sink(&buf);
+                    sink(buf);
                 }
             }
+        }
+    }
+}
+
+/// Token ids for the texts of an index being built, word by word.
+#[derive(Default)]
+struct Interner<'a> {
+    /// Token → its id.
+    vocabulary: FxHashMap<String, u32>,
+    /// Each distinct word as written → its tokens' ids, a range of `word_ids`.
+    /// Texts repeat their words (and answers share most words), so each word
+    /// is folded, stemmed, cut into trigrams and looked up in `vocabulary`
+    /// once; that was most of the build, about 700k tokens for 540 entries.
+    words: FxHashMap<&'a str, (u32, u32)>,
+    word_ids: Vec<u32>,
+    tokenizer: Tokenizer,
+}
+
+impl<'a> Interner<'a> {
+    /// Appends the ids of a text's tokens to `ids`, as [`each_token`] gives them.
+    fn push_text(&mut self, text: &'a str, ids: &mut Vec<u32>) {
+        for word in words(text) {
+            let (start, end) = match self.words.get(word) {
+                Some(&range) => range,
+                None => {
+                    let start = self.word_ids.len() as u32;
+                    let Interner {
+                        vocabulary,
+                        word_ids,
+                        tokenizer,
+                        ..
+                    } = self;
+                    tokenizer.word(word, |t| {
+                        let id = match vocabulary.get(t) {
+                            Some(&id) => id,
+                            None => {
+                                let id = vocabulary.len() as u32;
+                                vocabulary.insert(t.to_string(), id);
+                                id
+                            }
+                        };
+                        word_ids.push(id);
+                    });
+                    let range = (start, self.word_ids.len() as u32);
+                    self.words.insert(word, range);
+                    range
+                }
+            };
+            ids.extend_from_slice(&self.word_ids[start as usize..end as usize]);
         }
     }
 }
@@ -240,30 +332,35 @@ fn each_token(text: &str, mut sink: impl FnMut(&str)) {
 /// Lower case, letters and digits only, with the usual confusions folded.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split(|c: char| !(c.is_alphanumeric() || is_apostrophe(c))) {
+    for word in words(text) {
         if !word.chars().any(char::is_alphanumeric) {
             continue;
         }
-        let cyrillic = word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
         if !out.is_empty() {
             out.push(' ');
         }
-        for c in word
-            .chars()
-            .filter(|c| !is_apostrophe(*c))
-            .flat_map(char::to_lowercase)
-        {
-            let c = if cyrillic { look_alike(c) } else { c };
-            out.push(match c {
-                'ё' | 'э' | 'є' => 'е',
-                'і' | 'ї' | 'ы' | 'й' => 'и',
-                'ґ' => 'г',
-                'ъ' | 'ь' => continue,
-                c => c,
-            });
-        }
+        fold(word, &mut out);
     }
     out
+}
+
+/// Appends one word as written, folded as [`normalize`] does, to `out`.
+fn fold(word: &str, out: &mut String) {
+    let cyrillic = word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+    for c in word
+        .chars()
+        .filter(|c| !is_apostrophe(*c))
+        .flat_map(char::to_lowercase)
+    {
+        let c = if cyrillic { look_alike(c) } else { c };
+        out.push(match c {
+            'ё' | 'э' | 'є' => 'е',
+            'і' | 'ї' | 'ы' | 'й' => 'и',
+            'ґ' => 'г',
+            'ъ' | 'ь' => continue,
+            c => c,
+        });
+    }
 }
 
 fn is_apostrophe(c: char) -> bool {
@@ -413,6 +510,17 @@ mod tests {
         assert_eq!(normalize("ещё"), normalize("еще"));
         // A Latin "о" and "а" inside a Cyrillic word.
         assert_eq!(normalize("пapoль"), normalize("пароль"));
+    }
+
+    #[test]
+    fn word_chars_match_unicode() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(
+                is_word_char(c),
+                c.is_alphanumeric() || is_apostrophe(c),
+                "{c:?}"
+            );
+        }
     }
 
     #[test]

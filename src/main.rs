@@ -211,7 +211,10 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             if changed {
                 println!("{} {verb} {user_id}", role.as_str());
             } else {
-                println!("nothing changed: {user_id} and {} are already so", role.as_str());
+                println!(
+                    "nothing changed: {user_id} and {} are already so",
+                    role.as_str()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -66,6 +66,12 @@ struct Inner {
     blocked: HashSet<i64>,
     /// Messages the bot sent, by id, to put under callback queries.
     sent: HashMap<i64, Value>,
+    /// Telegram's bulk limit, if enforced: at most this many sends in any second.
+    rate: Option<usize>,
+    /// When the recent sends were accepted, for the limit.
+    recent: VecDeque<Instant>,
+    /// Sends refused with 429 because of the limit.
+    pub limited: usize,
 }
 
 #[derive(Clone)]
@@ -126,6 +132,16 @@ impl FakeApi {
             .entry(method.to_string())
             .or_default()
             .push_back(fault);
+    }
+
+    /// Answers 429 (retry after 1 s) to sends beyond `per_second` in any one second.
+    pub fn limit_rate(&self, per_second: usize) {
+        self.lock().rate = Some(per_second);
+    }
+
+    /// How many sends the rate limit refused.
+    pub fn limited(&self) -> usize {
+        self.lock().limited
     }
 
     pub fn block(&self, chat: i64) {
@@ -211,7 +227,23 @@ async fn handle(
     );
     let (fault, message_id) = {
         let mut inner = api.lock();
-        let fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
+        let mut fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
+        if let (Some(limit), true, None) = (inner.rate, sends, fault) {
+            let now = Instant::now();
+            while inner
+                .recent
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+            {
+                inner.recent.pop_front();
+            }
+            if inner.recent.len() >= limit {
+                inner.limited += 1;
+                fault = Some(Fault::TooMany(1));
+            } else {
+                inner.recent.push_back(now);
+            }
+        }
         let chat = params.get("chat_id").and_then(Value::as_i64);
         let delivered = fault.is_none() && !chat.is_some_and(|c| inner.blocked.contains(&c));
         let message_id = (sends && delivered).then(|| {
