@@ -259,3 +259,248 @@ mod tests {
         );
     }
 }
+
+/// Where a webinar takes place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "at")]
+pub enum Place {
+    /// At a library hub, by id.
+    Hub(String),
+    /// Online, at this https link.
+    Online(String),
+}
+
+impl Place {
+    /// As stored: a hub id, or the link.
+    pub fn encode(&self) -> String {
+        match self {
+            Place::Hub(id) => id.clone(),
+            Place::Online(link) => link.clone(),
+        }
+    }
+
+    pub fn decode(stored: &str) -> Place {
+        if stored.starts_with("https://") {
+            Place::Online(stored.to_string())
+        } else {
+            Place::Hub(stored.to_string())
+        }
+    }
+}
+
+/// A librarian's webinar being written (`/webinar`), or a new time for one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebinarDraft {
+    pub stage: WebinarStage,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Local (Kyiv) date and time.
+    #[serde(default)]
+    pub starts: Option<DateTime>,
+    #[serde(default)]
+    pub place: Option<Place>,
+    #[serde(default)]
+    pub capacity: Option<u32>,
+    /// Moving this webinar: only a new time is asked.
+    #[serde(default)]
+    pub moving: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebinarStage {
+    Title,
+    Description,
+    When,
+    Place,
+    Link,
+    Capacity,
+    Preview,
+}
+
+impl WebinarDraft {
+    pub fn new() -> WebinarDraft {
+        WebinarDraft {
+            stage: WebinarStage::Title,
+            title: String::new(),
+            description: String::new(),
+            starts: None,
+            place: None,
+            capacity: None,
+            moving: None,
+        }
+    }
+
+    /// A new time for an existing webinar.
+    pub fn moving(id: i64) -> WebinarDraft {
+        WebinarDraft {
+            stage: WebinarStage::When,
+            moving: Some(id),
+            ..WebinarDraft::new()
+        }
+    }
+
+    /// Text typed at the current stage; `false` when it does not fit (the
+    /// stage is asked again). `now` is local time, for "in the future".
+    pub fn text(&mut self, text: &str, now: DateTime) -> bool {
+        let text = text.trim();
+        if text.is_empty() {
+            return false;
+        }
+        match self.stage {
+            WebinarStage::Title => {
+                self.title = text.chars().take(200).collect();
+                self.stage = WebinarStage::Description;
+            }
+            WebinarStage::Description => {
+                self.description = text.chars().take(2000).collect();
+                self.stage = WebinarStage::When;
+            }
+            WebinarStage::When => match parse_when(text, now) {
+                Some(when) => {
+                    self.starts = Some(when);
+                    self.stage = if self.moving.is_some() {
+                        WebinarStage::Preview
+                    } else {
+                        WebinarStage::Place
+                    };
+                }
+                None => return false,
+            },
+            WebinarStage::Link => match url::Url::parse(text) {
+                Ok(u) if u.scheme() == "https" && u.host().is_some() => {
+                    self.place = Some(Place::Online(u.to_string()));
+                    self.stage = WebinarStage::Capacity;
+                }
+                _ => return false,
+            },
+            WebinarStage::Capacity => match text.parse::<u32>() {
+                Ok(n) if n > 0 => {
+                    self.capacity = Some(n);
+                    self.stage = WebinarStage::Preview;
+                }
+                _ => return false,
+            },
+            WebinarStage::Place | WebinarStage::Preview => return false,
+        }
+        true
+    }
+
+    /// A press: `place:<hub>`, `online`, `nolimit`; `false` if it does not fit the stage.
+    pub fn press(&mut self, what: &str) -> bool {
+        match (self.stage, what) {
+            (WebinarStage::Place, "online") => self.stage = WebinarStage::Link,
+            (WebinarStage::Place, hub) if hub.starts_with("place:") => {
+                self.place = Some(Place::Hub(hub["place:".len()..].to_string()));
+                self.stage = WebinarStage::Capacity;
+            }
+            (WebinarStage::Capacity, "nolimit") => {
+                self.capacity = None;
+                self.stage = WebinarStage::Preview;
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
+impl Default for WebinarDraft {
+    fn default() -> WebinarDraft {
+        WebinarDraft::new()
+    }
+}
+
+/// "28.11.2026 15:00", "28.11 15:00" or "28.11.2026 о 15:00" (local time),
+/// if it is in the future; a date without a year is this year's, or next
+/// year's if that day has passed.
+pub fn parse_when(text: &str, now: DateTime) -> Option<DateTime> {
+    let cleaned = text.replace(" о ", " ").replace(" at ", " ");
+    let mut parts = cleaned.split_whitespace();
+    let date = parts.next()?;
+    let clock = parts.next()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    let mut d = date.split(['.', '/']);
+    let day: i8 = d.next()?.parse().ok()?;
+    let month: i8 = d.next()?.parse().ok()?;
+    let year: Option<i16> = match d.next() {
+        Some(y) => Some(y.parse().ok()?),
+        None => None,
+    };
+    let (h, m) = clock.split_once([':', '.'])?;
+    let time = Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()?;
+    let at = |y: i16| {
+        jiff::civil::Date::new(y, month, day)
+            .ok()
+            .map(|d| d.to_datetime(time))
+    };
+    let when = match year {
+        Some(y) => at(y)?,
+        None => {
+            let this = at(now.year())?;
+            if this > now {
+                this
+            } else {
+                at(now.year() + 1)?
+            }
+        }
+    };
+    (when > now).then_some(when)
+}
+
+#[cfg(test)]
+mod webinar_tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn dates_are_read_as_librarians_write_them() {
+        let now = date(2026, 11, 27).at(10, 0, 0, 0);
+        let at = |t: &str| parse_when(t, now);
+        assert_eq!(
+            at("28.11.2026 15:00"),
+            Some(date(2026, 11, 28).at(15, 0, 0, 0))
+        );
+        assert_eq!(
+            at("28.11 о 15:00"),
+            Some(date(2026, 11, 28).at(15, 0, 0, 0))
+        );
+        assert_eq!(at("2.12 9.30"), Some(date(2026, 12, 2).at(9, 30, 0, 0)));
+        // A day that has passed this year is next year's.
+        assert_eq!(at("20.01 12:00"), Some(date(2027, 1, 20).at(12, 0, 0, 0)));
+        // The past, nonsense, impossible dates.
+        assert_eq!(at("26.11.2026 15:00"), None);
+        assert_eq!(at("завтра"), None);
+        assert_eq!(at("31.02 10:00"), None);
+        assert_eq!(at("28.11 25:00"), None);
+    }
+
+    #[test]
+    fn a_webinar_draft_asks_one_thing_at_a_time() {
+        let now = date(2026, 11, 27).at(10, 0, 0, 0);
+        let mut d = WebinarDraft::new();
+        assert!(d.text("Шахраї в месенджерах", now));
+        assert!(d.text("Як розпізнати підробку", now));
+        assert!(!d.text("колись", now));
+        assert_eq!(d.stage, WebinarStage::When);
+        assert!(d.text("03.12 15:00", now));
+        assert!(!d.press("nolimit"), "not yet");
+        assert!(d.press("online"));
+        assert!(!d.text("http://insecure.example", now));
+        assert!(d.text("https://meet.example/abc", now));
+        assert!(!d.text("0", now));
+        assert!(d.text("25", now));
+        assert_eq!(d.stage, WebinarStage::Preview);
+        assert_eq!(d.capacity, Some(25));
+        assert_eq!(
+            d.place,
+            Some(Place::Online("https://meet.example/abc".into()))
+        );
+        let mut m = WebinarDraft::moving(4);
+        assert!(m.text("04.12 11:00", now));
+        assert_eq!(m.stage, WebinarStage::Preview);
+    }
+}

@@ -50,6 +50,9 @@ pub struct State {
     /// dialogue); the engine leaves it alone.
     #[serde(default)]
     pub draft: Option<crate::broadcast::Draft>,
+    /// A librarian's webinar being written or moved (`/webinar`); the engine leaves it alone.
+    #[serde(default)]
+    pub webinar_draft: Option<crate::broadcast::WebinarDraft>,
 }
 
 /// Text the bot has asked the resident to type.

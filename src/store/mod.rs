@@ -24,9 +24,11 @@ use crate::engine::{Effect, Event, Outcome, State};
 
 mod outbox;
 mod stats;
+mod webinars;
 mod writer;
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use stats::*;
+pub use webinars::{ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
 
 /// Why the store failed. Nothing here is the resident's fault.
 #[derive(Debug, thiserror::Error)]
@@ -414,7 +416,9 @@ impl Store {
                   + (SELECT count(*) FROM lesson_progress WHERE user_id = ?1)
                   + (SELECT count(*) FROM roles WHERE user_id = ?1)
                   + (SELECT count(*) FROM tickets WHERE user_id = ?1)
-                  + (SELECT count(*) FROM subscriptions WHERE user_id = ?1) AS n",
+                  + (SELECT count(*) FROM subscriptions WHERE user_id = ?1)
+                  + (SELECT count(*) FROM rsvps WHERE user_id = ?1)
+                  + (SELECT count(*) FROM reminders WHERE user_id = ?1) AS n",
         )
         .bind(user)
         .fetch_one(&self.read)

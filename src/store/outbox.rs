@@ -55,6 +55,8 @@ pub struct Due {
     pub html: String,
     pub photo: Option<String>,
     pub attempts: i64,
+    /// The webinar it announces: an "I will come" button goes under it.
+    pub webinar: Option<i64>,
 }
 
 /// How a delivery ended, or that it is to be tried again.
@@ -266,6 +268,34 @@ impl Store {
                 photo: photo.map(str::to_string),
                 not_before,
                 now,
+                webinar: None,
+            })
+            .await?;
+        let total = self.progress(id).await?.map_or(0, |p| p.total);
+        Ok((id, total))
+    }
+
+    /// Announces a webinar to every webinar subscriber, with the "I will come"
+    /// button under it. Returns (broadcast id, recipients).
+    pub async fn announce_webinar(
+        &self,
+        author: i64,
+        webinar: i64,
+        html: &str,
+        not_before: i64,
+        now: i64,
+    ) -> Result<(i64, i64), StoreError> {
+        let id = self
+            .change(writer::Change::Broadcast {
+                author,
+                topic: Topic::Webinars,
+                audience: Audience::All,
+                audience_json: r#"{"kind":"all"}"#.to_string(),
+                html: html.to_string(),
+                photo: None,
+                not_before,
+                now,
+                webinar: Some(webinar),
             })
             .await?;
         let total = self.progress(id).await?.map_or(0, |p| p.total);
@@ -275,7 +305,7 @@ impl Store {
     /// Deliveries due at `now`, oldest broadcast first.
     pub async fn due(&self, now: i64, limit: i64) -> Result<Vec<Due>, StoreError> {
         let rows = sqlx::query(
-            "SELECT d.broadcast, d.user_id, d.attempts, b.text, b.photo, r.lang
+            "SELECT d.broadcast, d.user_id, d.attempts, b.text, b.photo, b.webinar, r.lang
              FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast
              LEFT JOIN residents r ON r.user_id = d.user_id
              WHERE d.status = 'pending' AND d.next_try <= ?1 AND b.not_before <= ?1
@@ -294,6 +324,7 @@ impl Store {
                     attempts: r.try_get("attempts")?,
                     html: r.try_get("text")?,
                     photo: r.try_get("photo")?,
+                    webinar: r.try_get("webinar")?,
                 })
             })
             .collect()
@@ -413,10 +444,11 @@ pub(super) async fn insert_broadcast(
     photo: Option<&str>,
     not_before: i64,
     now: i64,
+    webinar: Option<i64>,
 ) -> Result<i64, StoreError> {
     let id = sqlx::query(
-        "INSERT INTO broadcasts (author, created_at, topic, text, photo, audience, not_before)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO broadcasts (author, created_at, topic, text, photo, audience, not_before, webinar)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(author)
     .bind(now)
@@ -425,6 +457,7 @@ pub(super) async fn insert_broadcast(
     .bind(photo)
     .bind(audience_json)
     .bind(not_before)
+    .bind(webinar)
     .execute(&mut *tx)
     .await?
     .last_insert_rowid();

@@ -46,9 +46,14 @@ pub(super) enum Request {
 /// Changes that are not a resident's step.
 pub(super) enum Change {
     /// Delete every personal row of a resident.
-    Forget { user: i64 },
+    Forget {
+        user: i64,
+    },
     /// Telegram said the resident blocked the bot (or unblocked it).
-    Blocked { user: i64, blocked: bool },
+    Blocked {
+        user: i64,
+        blocked: bool,
+    },
     /// A new ticket with the resident's first message; answers its number.
     OpenTicket {
         user: i64,
@@ -71,7 +76,11 @@ pub(super) enum Change {
         ticket: i64,
     },
     /// Closes a ticket; answers 1 if it was open, else 0.
-    CloseTicket { ticket: i64, by: i64, now: i64 },
+    CloseTicket {
+        ticket: i64,
+        by: i64,
+        now: i64,
+    },
     /// Grants or revokes a role, audited; answers 1 if anything changed.
     Role {
         user: i64,
@@ -97,6 +106,7 @@ pub(super) enum Change {
         photo: Option<String>,
         not_before: i64,
         now: i64,
+        webinar: Option<i64>,
     },
     Delivery {
         broadcast: i64,
@@ -105,7 +115,11 @@ pub(super) enum Change {
         now: i64,
     },
     /// Answers 1 the first time only.
-    Reported { broadcast: i64, now: i64 },
+    Reported {
+        broadcast: i64,
+        now: i64,
+    },
+    Webinar(super::webinars::Change),
 }
 
 /// Runs until every sender is gone or a `Close` arrives.
@@ -324,6 +338,7 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             photo,
             not_before,
             now,
+            webinar,
         } => {
             answer = insert_broadcast(
                 &mut tx,
@@ -335,6 +350,7 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
                 photo.as_deref(),
                 not_before,
                 now,
+                webinar,
             )
             .await?;
         }
@@ -382,6 +398,9 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             .bind(broadcast)
             .execute(&mut *tx)
             .await?;
+        }
+        Change::Webinar(change) => {
+            answer = super::webinars::apply(&mut tx, change).await?;
         }
         Change::Reported { broadcast, now } => {
             answer = sqlx::query(

@@ -11,6 +11,7 @@ mod handoff;
 mod outbox;
 pub mod render;
 mod staff;
+mod webinars;
 
 use std::future::{Future, IntoFuture};
 use std::num::NonZeroU32;
@@ -307,6 +308,7 @@ async fn set_commands(bot: &Bot, script: &Script) {
             ("ask", Msg::CmdAsk),
             ("librarian", Msg::CmdLibrarian),
             ("hubs", Msg::CmdHubs),
+            ("webinars", Msg::CmdWebinars),
             ("subscribe", Msg::CmdSubscribe),
             ("unsubscribe", Msg::CmdUnsubscribe),
             ("help", Msg::CmdHelp),
@@ -504,6 +506,16 @@ impl App {
             Input::Press(data) => data.starts_with(crate::broadcast::PREFIX),
             _ => state.draft.is_some(),
         };
+        if webinars::is_webinar_input(&input, &state) {
+            match self
+                .webinar_input(bot, user, chat, &mut state, &input)
+                .await
+            {
+                Ok(staff::Handled::Yes) => return Ok(()),
+                Ok(staff::Handled::No) => {}
+                Err(e) => return self.failed(bot, chat, lang_hint, e).await,
+            }
+        }
         if staff_input {
             match self
                 .staff(bot, user, chat, &mut state, &input, rich.as_ref())

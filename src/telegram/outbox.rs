@@ -67,6 +67,7 @@ async fn run(app: App, bot: Bot, per_second: u32, mut stop: watch::Receiver<bool
             return;
         }
         app.report_finished(&bot).await;
+        let reminded = app.send_reminders(&bot).await;
         let due = match app.store.due(app.now(), BATCH).await {
             Ok(due) => due,
             Err(e) => {
@@ -74,12 +75,15 @@ async fn run(app: App, bot: Bot, per_second: u32, mut stop: watch::Receiver<bool
                 Vec::new()
             }
         };
-        if due.is_empty() {
+        if due.is_empty() && reminded == 0 {
             tokio::select! {
                 _ = app.outbox_wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                 _ = stop.changed() => {}
             }
+            continue;
+        }
+        if due.is_empty() {
             continue;
         }
         let mut sends = JoinSet::new();
@@ -121,10 +125,19 @@ async fn send(app: &App, bot: &Bot, d: Due, paused: &Mutex<Option<Instant>>) {
         .strings
         .get(Msg::ButtonStopSending, lang)
         .to_string();
-    let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+    let mut rows = Vec::new();
+    if let Some(w) = d.webinar {
+        let rsvp = app.script.strings.get(Msg::ButtonRsvp, lang).to_string();
+        rows.push(vec![InlineKeyboardButton::callback(
+            rsvp,
+            format!("w:go:{w}"),
+        )]);
+    }
+    rows.push(vec![InlineKeyboardButton::callback(
         stop_label,
         Choice::Off.encode(),
-    )]]);
+    )]);
+    let keyboard = InlineKeyboardMarkup::new(rows);
     let result = match &d.photo {
         Some(file) => {
             bot.send_photo(chat, InputFile::file_id(file.clone().into()))

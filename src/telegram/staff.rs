@@ -32,7 +32,7 @@ pub struct Rich {
 /// The role a command needs, if it is a privileged one.
 pub fn required_role(command: &str) -> Option<Role> {
     match command {
-        "announce" | "broadcasts" => Some(Role::Librarian),
+        "announce" | "broadcasts" | "webinar" => Some(Role::Librarian),
         "grant" | "revoke" => Some(Role::Admin),
         _ => None,
     }
@@ -61,7 +61,7 @@ impl App {
             Input::Command { name, arg } => {
                 let Some(role) = required_role(name) else {
                     // Any other command leaves an unfinished draft behind.
-                    if state.draft.take().is_some() {
+                    if state.draft.take().is_some() | state.webinar_draft.take().is_some() {
                         self.save_state(id, state).await?;
                     }
                     return Ok(Handled::No);
@@ -81,6 +81,16 @@ impl App {
                         state.draft = Some(Draft::new());
                         self.save_state(id, state).await?;
                         self.show_draft(bot, chat, lang, &Draft::new()).await?;
+                    }
+                    "webinar" => {
+                        self.store
+                            .audit(id, "webinar_start", None, None, self.now())
+                            .await?;
+                        state.draft = None;
+                        state.webinar_draft = Some(broadcast::WebinarDraft::new());
+                        self.save_state(id, state).await?;
+                        self.show_webinar_draft(bot, chat, lang, &broadcast::WebinarDraft::new())
+                            .await?;
                     }
                     "broadcasts" => {
                         self.store
@@ -298,7 +308,7 @@ impl App {
     }
 
     /// Whether it is quiet hours now, and when they end ("09:00").
-    fn quiet_until(&self) -> (bool, String) {
+    pub(super) fn quiet_until(&self) -> (bool, String) {
         let now = crate::engine::Context::local(self.now(), &self.tz);
         let quiet = self.quiet;
         let until = broadcast::not_before(now, quiet);
@@ -454,7 +464,7 @@ impl App {
         .await
     }
 
-    fn lang_of(&self, state: &State) -> usize {
+    pub(super) fn lang_of(&self, state: &State) -> usize {
         state
             .lang
             .as_deref()
@@ -462,7 +472,11 @@ impl App {
             .unwrap_or(0)
     }
 
-    async fn save_state(&self, id: i64, state: &State) -> Result<(), crate::store::StoreError> {
+    pub(super) async fn save_state(
+        &self,
+        id: i64,
+        state: &State,
+    ) -> Result<(), crate::store::StoreError> {
         self.store
             .commit(Commit {
                 user: id,
@@ -473,7 +487,7 @@ impl App {
             .await
     }
 
-    async fn say(
+    pub(super) async fn say(
         &self,
         bot: &Bot,
         chat: ChatId,
@@ -485,7 +499,7 @@ impl App {
         self.reply(bot, chat, text, Keyboard::None).await
     }
 
-    async fn reply(
+    pub(super) async fn reply(
         &self,
         bot: &Bot,
         chat: ChatId,

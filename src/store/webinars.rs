@@ -1,0 +1,491 @@
+//! Webinars, RSVPs and their reminders.
+//!
+//! Saying "I will come" writes the RSVP and its two reminders (24 hours and
+//! 1 hour before) in one transaction; cancelling or moving a webinar rewrites
+//! the unsent reminders and adds one message to everyone who signed up, due
+//! at once. The outbox sender sends due reminders and marks each one sent as
+//! soon as Telegram accepts it, so a restart loses none, and only one in
+//! flight at a crash can repeat.
+
+use sqlx::{Row, SqliteConnection};
+
+use super::{writer, Store, StoreError};
+
+/// Seconds before the start of each reminder.
+pub const DAY_BEFORE: i64 = 24 * 3600;
+pub const HOUR_BEFORE: i64 = 3600;
+
+/// A webinar as residents and librarians see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webinar {
+    pub id: i64,
+    pub author: i64,
+    pub title: String,
+    pub description: String,
+    pub starts_at: i64,
+    /// A hub id or an https link.
+    pub place: String,
+    pub capacity: Option<i64>,
+    pub cancelled: bool,
+    /// RSVPs so far.
+    pub going: i64,
+}
+
+/// What came of an "I will come".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rsvp {
+    Added,
+    Already,
+    Full,
+    /// Cancelled, past, or unknown.
+    Gone,
+}
+
+/// A reminder that is due.
+#[derive(Debug, Clone)]
+pub struct ReminderDue {
+    pub webinar: Webinar,
+    pub user: i64,
+    pub lang: Option<String>,
+    /// `day`, `hour`, `moved` or `cancelled`.
+    pub kind: String,
+}
+
+/// The webinar changes the writer applies.
+pub(super) enum Change {
+    Create {
+        author: i64,
+        title: String,
+        description: String,
+        starts_at: i64,
+        place: String,
+        capacity: Option<i64>,
+        now: i64,
+    },
+    Rsvp {
+        webinar: i64,
+        user: i64,
+        now: i64,
+    },
+    Unrsvp {
+        webinar: i64,
+        user: i64,
+    },
+    Cancel {
+        webinar: i64,
+        by: i64,
+        now: i64,
+    },
+    Move {
+        webinar: i64,
+        starts_at: i64,
+        by: i64,
+        now: i64,
+    },
+    ReminderSent {
+        webinar: i64,
+        user: i64,
+        kind: String,
+        now: i64,
+    },
+}
+
+const RSVP_ADDED: i64 = 1;
+const RSVP_ALREADY: i64 = 2;
+const RSVP_FULL: i64 = 3;
+const RSVP_GONE: i64 = 4;
+
+/// Applies a change inside the writer's transaction; answers a row id or a code.
+pub(super) async fn apply(tx: &mut SqliteConnection, change: Change) -> Result<i64, StoreError> {
+    match change {
+        Change::Create {
+            author,
+            title,
+            description,
+            starts_at,
+            place,
+            capacity,
+            now,
+        } => {
+            let id = sqlx::query(
+                "INSERT INTO webinars (author, title, description, starts_at, place, capacity, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(author)
+            .bind(&title)
+            .bind(description)
+            .bind(starts_at)
+            .bind(place)
+            .bind(capacity)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .last_insert_rowid();
+            audit(tx, now, author, "webinar", id, &title).await?;
+            Ok(id)
+        }
+        Change::Rsvp { webinar, user, now } => {
+            let row = sqlx::query(
+                "SELECT starts_at, capacity, cancelled,
+                        (SELECT count(*) FROM rsvps WHERE webinar = w.id) AS going,
+                        (SELECT count(*) FROM rsvps WHERE webinar = w.id AND user_id = ?) AS mine
+                 FROM webinars w WHERE id = ?",
+            )
+            .bind(user)
+            .bind(webinar)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else {
+                return Ok(RSVP_GONE);
+            };
+            let starts_at: i64 = row.try_get("starts_at")?;
+            let capacity: Option<i64> = row.try_get("capacity")?;
+            let cancelled: i64 = row.try_get("cancelled")?;
+            let going: i64 = row.try_get("going")?;
+            let mine: i64 = row.try_get("mine")?;
+            if cancelled != 0 || starts_at <= now {
+                return Ok(RSVP_GONE);
+            }
+            if mine > 0 {
+                return Ok(RSVP_ALREADY);
+            }
+            if capacity.is_some_and(|c| going >= c) {
+                return Ok(RSVP_FULL);
+            }
+            sqlx::query("INSERT INTO rsvps (webinar, user_id, at) VALUES (?, ?, ?)")
+                .bind(webinar)
+                .bind(user)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            schedule(tx, webinar, Some(user), starts_at, now).await?;
+            Ok(RSVP_ADDED)
+        }
+        Change::Unrsvp { webinar, user } => {
+            sqlx::query("DELETE FROM reminders WHERE webinar = ? AND user_id = ? AND sent_at IS NULL")
+                .bind(webinar)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            Ok(sqlx::query("DELETE FROM rsvps WHERE webinar = ? AND user_id = ?")
+                .bind(webinar)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as i64)
+        }
+        Change::Cancel { webinar, by, now } => {
+            let changed = sqlx::query("UPDATE webinars SET cancelled = 1 WHERE id = ? AND cancelled = 0")
+                .bind(webinar)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as i64;
+            if changed > 0 {
+                sqlx::query(
+                    "DELETE FROM reminders WHERE webinar = ? AND sent_at IS NULL AND kind IN ('day', 'hour', 'moved')",
+                )
+                .bind(webinar)
+                .execute(&mut *tx)
+                .await?;
+                notify_all(tx, webinar, "cancelled", now).await?;
+                audit(tx, now, by, "webinar_cancel", webinar, "").await?;
+            }
+            Ok(changed)
+        }
+        Change::Move {
+            webinar,
+            starts_at,
+            by,
+            now,
+        } => {
+            let changed = sqlx::query(
+                "UPDATE webinars SET starts_at = ? WHERE id = ? AND cancelled = 0",
+            )
+            .bind(starts_at)
+            .bind(webinar)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected() as i64;
+            if changed > 0 {
+                // The old reminders go; new ones follow the new time.
+                sqlx::query(
+                    "DELETE FROM reminders WHERE webinar = ? AND kind IN ('day', 'hour')",
+                )
+                .bind(webinar)
+                .execute(&mut *tx)
+                .await?;
+                schedule(tx, webinar, None, starts_at, now).await?;
+                notify_all(tx, webinar, "moved", now).await?;
+                audit(tx, now, by, "webinar_move", webinar, &starts_at.to_string()).await?;
+            }
+            Ok(changed)
+        }
+        Change::ReminderSent {
+            webinar,
+            user,
+            kind,
+            now,
+        } => Ok(sqlx::query(
+            "UPDATE reminders SET sent_at = ? WHERE webinar = ? AND user_id = ? AND kind = ? AND sent_at IS NULL",
+        )
+        .bind(now)
+        .bind(webinar)
+        .bind(user)
+        .bind(kind)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64),
+    }
+}
+
+/// The day-before and hour-before reminders still ahead, for one resident or all who signed up.
+async fn schedule(
+    tx: &mut SqliteConnection,
+    webinar: i64,
+    user: Option<i64>,
+    starts_at: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    for (kind, before) in [("day", DAY_BEFORE), ("hour", HOUR_BEFORE)] {
+        let due = starts_at - before;
+        if due <= now {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO reminders (webinar, user_id, kind, due_at)
+             SELECT webinar, user_id, ?, ? FROM rsvps WHERE webinar = ? AND (? IS NULL OR user_id = ?)
+             ON CONFLICT (webinar, user_id, kind) DO UPDATE SET due_at = excluded.due_at, sent_at = NULL",
+        )
+        .bind(kind)
+        .bind(due)
+        .bind(webinar)
+        .bind(user)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A message due now to everyone who signed up (the webinar was moved or cancelled).
+async fn notify_all(
+    tx: &mut SqliteConnection,
+    webinar: i64,
+    kind: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO reminders (webinar, user_id, kind, due_at)
+         SELECT webinar, user_id, ?, ? FROM rsvps WHERE webinar = ?
+         ON CONFLICT (webinar, user_id, kind) DO UPDATE SET due_at = excluded.due_at, sent_at = NULL",
+    )
+    .bind(kind)
+    .bind(now)
+    .bind(webinar)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn audit(
+    tx: &mut SqliteConnection,
+    now: i64,
+    actor: i64,
+    action: &str,
+    webinar: i64,
+    detail: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
+        .bind(now)
+        .bind(actor)
+        .bind(action)
+        .bind(webinar.to_string())
+        .bind(detail)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+const WEBINAR_COLUMNS: &str =
+    "w.id, w.author, w.title, w.description, w.starts_at, w.place, w.capacity, w.cancelled,
+     (SELECT count(*) FROM rsvps r WHERE r.webinar = w.id) AS going";
+
+fn webinar(r: &sqlx::sqlite::SqliteRow) -> Result<Webinar, StoreError> {
+    Ok(Webinar {
+        id: r.try_get("id")?,
+        author: r.try_get("author")?,
+        title: r.try_get("title")?,
+        description: r.try_get("description")?,
+        starts_at: r.try_get("starts_at")?,
+        place: r.try_get("place")?,
+        capacity: r.try_get("capacity")?,
+        cancelled: r.try_get::<i64, _>("cancelled")? != 0,
+        going: r.try_get("going")?,
+    })
+}
+
+impl Store {
+    /// Records a new webinar; returns its id.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_webinar(
+        &self,
+        author: i64,
+        title: &str,
+        description: &str,
+        starts_at: i64,
+        place: &str,
+        capacity: Option<i64>,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        self.webinar_change(Change::Create {
+            author,
+            title: title.to_string(),
+            description: description.to_string(),
+            starts_at,
+            place: place.to_string(),
+            capacity,
+            now,
+        })
+        .await
+    }
+
+    pub async fn rsvp(&self, webinar: i64, user: i64, now: i64) -> Result<Rsvp, StoreError> {
+        let code = self
+            .webinar_change(Change::Rsvp { webinar, user, now })
+            .await?;
+        Ok(match code {
+            RSVP_ADDED => Rsvp::Added,
+            RSVP_ALREADY => Rsvp::Already,
+            RSVP_FULL => Rsvp::Full,
+            _ => Rsvp::Gone,
+        })
+    }
+
+    /// Withdraws an RSVP; `false` if there was none.
+    pub async fn unrsvp(&self, webinar: i64, user: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .webinar_change(Change::Unrsvp { webinar, user })
+            .await?
+            > 0)
+    }
+
+    /// Cancels a webinar and tells everyone who signed up; `false` if it was already.
+    pub async fn cancel_webinar(
+        &self,
+        webinar: i64,
+        by: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .webinar_change(Change::Cancel { webinar, by, now })
+            .await?
+            > 0)
+    }
+
+    /// Moves a webinar, reschedules reminders and tells everyone who signed up.
+    pub async fn move_webinar(
+        &self,
+        webinar: i64,
+        starts_at: i64,
+        by: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .webinar_change(Change::Move {
+                webinar,
+                starts_at,
+                by,
+                now,
+            })
+            .await?
+            > 0)
+    }
+
+    pub async fn reminder_sent(
+        &self,
+        webinar: i64,
+        user: i64,
+        kind: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.webinar_change(Change::ReminderSent {
+            webinar,
+            user,
+            kind: kind.to_string(),
+            now,
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn webinar_change(&self, change: Change) -> Result<i64, StoreError> {
+        self.change(writer::Change::Webinar(change)).await
+    }
+
+    pub async fn webinar(&self, id: i64) -> Result<Option<Webinar>, StoreError> {
+        let sql = format!("SELECT {WEBINAR_COLUMNS} FROM webinars w WHERE w.id = ?");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(webinar).transpose()
+    }
+
+    /// Webinars not cancelled that have not started, soonest first.
+    pub async fn upcoming_webinars(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<Webinar>, StoreError> {
+        let sql = format!(
+            "SELECT {WEBINAR_COLUMNS} FROM webinars w WHERE w.cancelled = 0 AND w.starts_at > ?
+             ORDER BY w.starts_at LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(webinar).collect()
+    }
+
+    /// Whether a resident signed up for a webinar.
+    pub async fn is_going(&self, webinar: i64, user: i64) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM rsvps WHERE webinar = ? AND user_id = ?")
+            .bind(webinar)
+            .bind(user)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Reminders due at `now`, oldest first.
+    pub async fn due_reminders(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<ReminderDue>, StoreError> {
+        let sql = format!(
+            "SELECT {WEBINAR_COLUMNS}, m.user_id, m.kind, res.lang
+             FROM reminders m JOIN webinars w ON w.id = m.webinar
+             LEFT JOIN residents res ON res.user_id = m.user_id
+             WHERE m.sent_at IS NULL AND m.due_at <= ? AND coalesce(res.blocked, 0) = 0
+             ORDER BY m.due_at, m.webinar, m.user_id LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ReminderDue {
+                    webinar: webinar(r)?,
+                    user: r.try_get("user_id")?,
+                    lang: r.try_get("lang")?,
+                    kind: r.try_get("kind")?,
+                })
+            })
+            .collect()
+    }
+}
