@@ -134,3 +134,84 @@ async fn a_broadcast_survives_being_killed_twice() {
     store.close().await;
     println!("repeats after {kills} kills: {repeats}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notices_to_those_signed_up_survive_a_kill_at_their_due_time() {
+    const SIGNED_UP: i64 = 300;
+    let api = FakeApi::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+
+    // A webinar tomorrow with 300 sign-ups, cancelled just now: 300 notices due at once.
+    let store = Store::open(&url).await.expect("store");
+    let state = State {
+        lang: Some("uk".into()),
+        ..State::default()
+    };
+    for user in 1..=SIGNED_UP {
+        let commit = Commit {
+            user,
+            now,
+            state: &state,
+            events: &[],
+        };
+        store.commit(commit).await.expect("commit");
+    }
+    let webinar = store
+        .create_webinar(
+            9001,
+            "Безпечні платежі",
+            "Опис",
+            now + 86_400 + 600,
+            "branch_8",
+            None,
+            now,
+        )
+        .await
+        .expect("webinar");
+    for user in 1..=SIGNED_UP {
+        store.rsvp(webinar, user, now).await.expect("rsvp");
+    }
+    assert!(store
+        .cancel_webinar(webinar, 9001, now)
+        .await
+        .expect("cancel"));
+    store.close().await;
+
+    let notices = |api: &FakeApi| {
+        let mut got = vec![0usize; SIGNED_UP as usize + 1];
+        for call in api.calls_to("sendMessage") {
+            if let Some(chat) = call.chat().filter(|c| (1..=SIGNED_UP).contains(c)) {
+                if call.delivered && call.text().contains("Безпечні платежі") {
+                    got[chat as usize] += 1;
+                }
+            }
+        }
+        got
+    };
+    let mut bot = start_bot(&api, &url);
+    wait_until("notices before the kill", 60, || {
+        notices(&api).iter().filter(|&&n| n > 0).count() >= 100
+    })
+    .await;
+    bot.kill().expect("SIGKILL");
+    bot.wait().expect("reaped");
+    let mut bot = start_bot(&api, &url);
+    wait_until("every notice", 60, || {
+        notices(&api)[1..].iter().all(|&n| n > 0)
+    })
+    .await;
+    let _ = Command::new("kill")
+        .args(["-TERM", &bot.id().to_string()])
+        .status();
+    bot.wait().expect("stopped");
+    let got = notices(&api);
+    let repeats: usize = got[1..].iter().map(|n| n - 1).sum();
+    // Notices go one at a time: at most the one in flight at the kill repeats.
+    assert!(repeats <= 1, "{repeats} repeats");
+    println!("notice repeats after 1 kill: {repeats}");
+}

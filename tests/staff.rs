@@ -53,6 +53,7 @@ async fn privileged_commands_are_refused_to_residents_allowed_to_roles_and_audit
     for command in [
         "/announce",
         "/broadcasts",
+        "/webinar",
         "/grant 5001 admin",
         "/revoke 9001 admin",
     ] {
@@ -114,6 +115,7 @@ async fn privileged_commands_are_refused_to_residents_allowed_to_roles_and_audit
             (5002, Some("grant")),
             (5001, Some("revoke")),
             (5001, Some("grant")),
+            (5001, Some("webinar")),
             (5001, Some("broadcasts")),
             (5001, Some("announce")),
         ]
