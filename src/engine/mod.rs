@@ -41,17 +41,17 @@ pub struct State {
     #[serde(default)]
     pub lessons: BTreeMap<String, LessonRecord>,
     /// What the resident's next text is for, when the bot asked for something.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awaiting: Option<Awaiting>,
     /// The announcements they want.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Subscription::is_none")]
     pub subscription: Subscription,
     /// A librarian's announcement being written (the adapter's `/announce`
     /// dialogue); the engine leaves it alone.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<crate::broadcast::Draft>,
     /// A librarian's webinar being written or moved (`/webinar`); the engine leaves it alone.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_draft: Option<crate::broadcast::WebinarDraft>,
 }
 

@@ -34,6 +34,13 @@ pub enum Choice {
     Done,
 }
 
+impl Subscription {
+    /// Nothing chosen (left out of the saved state, to keep it small).
+    pub fn is_none(&self) -> bool {
+        *self == Subscription::default()
+    }
+}
+
 impl Choice {
     pub fn encode(&self) -> String {
         match self {

@@ -379,13 +379,12 @@ async fn on_message(bot: Bot, msg: Message, app: App) -> HandlerResult {
     } else {
         Input::Other
     };
-    let rich = rich(&msg);
     let who = Who {
         user: user.id,
         chat: msg.chat.id,
         lang_hint: user.language_code.as_deref(),
     };
-    app.turn(&bot, who, input, None, Some(rich)).await
+    app.turn(&bot, who, input, None, Some(&msg)).await
 }
 
 /// A message's text as Telegram HTML, its photo, and the author of a
@@ -486,7 +485,7 @@ impl App {
         who: Who<'_>,
         input: Input,
         origin: Option<&Origin>,
-        rich: Option<staff::Rich>,
+        message: Option<&Message>,
     ) -> HandlerResult {
         let Who {
             user,
@@ -517,6 +516,8 @@ impl App {
             }
         }
         if staff_input {
+            // The message's HTML and photo are worked out only for librarians' input.
+            let rich = message.map(rich);
             match self
                 .staff(bot, user, chat, &mut state, &input, rich.as_ref())
                 .await
