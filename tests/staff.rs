@@ -326,3 +326,57 @@ async fn a_resident_subscribes_and_stops_with_one_tap() {
     assert_eq!(count, 0, "no longer in any audience");
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_announcement_goes_out_and_a_vanished_chat_is_skipped() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    subscribers(&db, 1..=5).await;
+    api.forget_chat(3);
+    let extra = [
+        ("POMICHNYK__ACCESS__ADMINS", "9001"),
+        ("POMICHNYK__TELEGRAM__PACE_BURST", "100"),
+    ];
+    let bot = spawn_bot_with(
+        &api,
+        &db,
+        &extra,
+        shipped_script(),
+        Some(clock_from(1_795_773_600)),
+    )
+    .await;
+    let mut librarian = Resident::new(&api, ADMIN, "uk");
+    librarian.says("/announce").sees("Напишіть текст").await;
+    let mut photo = support::fake_api::photo();
+    photo["caption"] = serde_json::json!("Новий графік роботи бібліотеки");
+    librarian.sends(photo).sees("Про що це оголошення?").await;
+    librarian.taps("новини бібліотек").await;
+    librarian
+        .taps("Усім підписникам")
+        .await
+        .sees("Його отримають: 5")
+        .await;
+    librarian.taps("Надіслати").await;
+    librarian
+        .sees("Надіслано: 4. Заблокували бота: 0. Чат недоступний: 1. Не вдалося: 0.")
+        .await;
+    let store = bot.stop().await;
+    let photos = api.calls_to("sendPhoto");
+    for user in [1, 2, 4, 5, ADMIN] {
+        assert!(
+            photos.iter().any(|c| c.chat() == Some(user)
+                && c.delivered
+                && c.params["photo"] == serde_json::json!("ph1")
+                && c.params["caption"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("Новий графік роботи"))),
+            "the photo with its caption to {user} (the preview to the librarian)"
+        );
+    }
+    assert_eq!(
+        store.delivery_status(1, 3).await.expect("read").as_deref(),
+        Some("skipped")
+    );
+    assert!(!store.resident(3).await.expect("read").expect("row").blocked);
+    store.close().await;
+}

@@ -64,6 +64,8 @@ struct Inner {
     calls: Vec<Call>,
     faults: HashMap<String, VecDeque<Fault>>,
     blocked: HashSet<i64>,
+    /// Chats Telegram no longer knows (400 "chat not found").
+    gone: HashSet<i64>,
     /// Messages the bot sent, by id, to put under callback queries.
     sent: HashMap<i64, Value>,
     /// Telegram's bulk limit, if enforced: at most this many sends in any second.
@@ -142,6 +144,11 @@ impl FakeApi {
     /// How many sends the rate limit refused.
     pub fn limited(&self) -> usize {
         self.lock().limited
+    }
+
+    /// Answers 400 "chat not found" to anything sent to this chat.
+    pub fn forget_chat(&self, chat: i64) {
+        self.lock().gone.insert(chat);
     }
 
     pub fn block(&self, chat: i64) {
@@ -223,7 +230,7 @@ async fn handle(
     }
     let sends = matches!(
         method.as_str(),
-        "sendMessage" | "sendVenue" | "sendLocation" | "sendContact"
+        "sendMessage" | "sendVenue" | "sendLocation" | "sendContact" | "sendPhoto"
     );
     let (fault, message_id) = {
         let mut inner = api.lock();
@@ -245,7 +252,8 @@ async fn handle(
             }
         }
         let chat = params.get("chat_id").and_then(Value::as_i64);
-        let delivered = fault.is_none() && !chat.is_some_and(|c| inner.blocked.contains(&c));
+        let delivered = fault.is_none()
+            && !chat.is_some_and(|c| inner.blocked.contains(&c) || inner.gone.contains(&c));
         let message_id = (sends && delivered).then(|| {
             let id = inner.next_message;
             inner.next_message += 1;
@@ -291,13 +299,21 @@ async fn handle(
             None,
         );
     }
+    if chat.is_some_and(|c| api.lock().gone.contains(&c)) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            400,
+            "Bad Request: chat not found",
+            None,
+        );
+    }
     let result = match method.as_str() {
         "getMe" => json!({
             "id": BOT_ID, "is_bot": true, "first_name": "Pomichnyk", "username": "pomichnyk_test_bot",
             "can_join_groups": true, "can_read_all_group_messages": false,
             "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
         }),
-        "sendMessage" | "sendVenue" | "sendLocation" | "sendContact" => {
+        "sendMessage" | "sendVenue" | "sendLocation" | "sendContact" | "sendPhoto" => {
             let id = message_id.unwrap_or(0);
             let message = bot_message(id, chat.unwrap_or(0), &params);
             api.lock().sent.insert(id, message.clone());
