@@ -14,6 +14,7 @@
 //! - [`store`]: SQLite through sqlx; the only module that speaks SQL.
 //! - [`chat`]: the terminal adapter behind `pomichnyk chat`.
 //! - [`check`]: the `pomichnyk check` command's report.
+//! - [`graph`]: the `pomichnyk graph` drawing of one dialogue, as Mermaid or Graphviz DOT.
 //! - [`qr`]: the printable QR posters behind `pomichnyk qr` (a hub's deep link and name).
 //! - [`stats`]: the `pomichnyk stats` report as text, CSV or JSON; the figures come from
 //!   [`store::Store::stats`].
@@ -28,6 +29,7 @@ pub mod chat;
 pub mod check;
 pub mod engine;
 pub mod faq;
+pub mod graph;
 pub mod hubs;
 pub mod qr;
 pub mod script;

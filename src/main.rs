@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 use pomichnyk::settings::{config_dir, Settings};
-use pomichnyk::{chat, check, qr, script, stats, store, store::Store, telegram};
+use pomichnyk::{chat, check, graph, qr, script, stats, store, store::Store, telegram};
 
 /// Pomichnyk: a Telegram bot that teaches digital skills and cyber-safety.
 #[derive(Debug, Parser)]
@@ -76,6 +76,28 @@ enum Command {
         )]
         days: u32,
     },
+    /// Draw one dialogue as a graph (Mermaid or Graphviz DOT) on standard output.
+    Graph {
+        /// The dialogue's id (for example phishing)
+        id: String,
+        /// The output format
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// Write a consistent copy of the database to a new file, even while the bot runs.
+    Backup {
+        /// Where to write the copy; must not exist yet
+        path: PathBuf,
+    },
+}
+
+/// `pomichnyk graph --format`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// A Mermaid flowchart (GitHub, GitLab and many wikis draw it)
+    Mermaid,
+    /// Graphviz DOT (render with `dot -Tsvg`)
+    Dot,
 }
 
 /// `pomichnyk stats --format`.
@@ -234,6 +256,58 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 .write_all(stats::render(&figures, format.into()).as_bytes())
                 .and_then(|()| stdout.flush())
                 .context("cannot write the report")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Graph { id, format }) => {
+            // Like `chat`: the content's warnings are for `pomichnyk check`.
+            let report = script::load_dir(&settings.dialogues.dir, &languages);
+            let Some(script) = report.script else {
+                for d in &report.diagnostics {
+                    eprintln!("{d}");
+                }
+                anyhow::bail!(
+                    "the dialogues in {} have errors; fix them (see `pomichnyk check`) and try again",
+                    settings.dialogues.dir.display()
+                );
+            };
+            let Some(dialogue) = script.dialogue(&id) else {
+                let mut known: Vec<&str> = script.dialogues.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                anyhow::bail!(
+                    "no dialogue {id:?}; known dialogue ids: {}",
+                    known.join(", ")
+                );
+            };
+            // The drawing is for admins, who write the content in the first language.
+            let text = match format {
+                GraphFormat::Mermaid => graph::mermaid(dialogue, 0),
+                GraphFormat::Dot => graph::dot(dialogue, 0),
+            };
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .context("cannot write the graph")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Backup { path }) => {
+            anyhow::ensure!(
+                !path.exists(),
+                "{} already exists; the backup goes to a new file only",
+                path.display()
+            );
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            runtime.block_on(async {
+                let store = Store::open(&settings.database.url).await?;
+                let result = store.backup(&path).await;
+                store.close().await;
+                result
+            })?;
+            let bytes = std::fs::metadata(&path)
+                .with_context(|| format!("cannot read the size of {}", path.display()))?
+                .len();
+            println!("backup written: {} ({bytes} bytes)", path.display());
             Ok(ExitCode::SUCCESS)
         }
         None | Some(Command::Run) => {

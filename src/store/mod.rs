@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::engine::{Effect, Event, Outcome, State};
 
+mod backup;
 mod outbox;
 mod stats;
 mod webinars;
