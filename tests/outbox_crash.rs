@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pomichnyk::broadcast::{Audience, Topic};
-use pomichnyk::engine::{Event, State};
+use pomichnyk::engine::State;
 use pomichnyk::store::{Commit, Store};
 use support::fake_api::{strip_tags, FakeApi, TOKEN};
 
@@ -63,24 +63,7 @@ async fn a_broadcast_survives_being_killed_twice() {
 
     // Subscribers and a confirmed broadcast, as a librarian would have left them.
     let store = Store::open(&url).await.expect("store");
-    let state = State {
-        lang: Some("uk".into()),
-        ..State::default()
-    };
-    let events = [Event::SubscriptionChanged {
-        webinars: true,
-        news: false,
-        hub: None,
-    }];
-    for user in 1..=RECIPIENTS {
-        let commit = Commit {
-            user,
-            now: 1,
-            state: &state,
-            events: &events,
-        };
-        store.commit(commit).await.expect("commit");
-    }
+    support::subscribe(&store, 1..=RECIPIENTS, Topic::Webinars).await;
     let (id, count) = store
         .create_broadcast(9001, Topic::Webinars, &Audience::All, TEXT, None, 0, 1)
         .await

@@ -4,43 +4,13 @@
 
 mod support;
 
-use std::path::Path;
-
-use pomichnyk::engine::{Event, State};
-use pomichnyk::store::{Commit, Role, Store};
+use pomichnyk::broadcast::Topic;
+use pomichnyk::store::Role;
 use support::fake_api::{strip_tags, FakeApi, Fault};
-use support::shipped_script;
 use support::tg::*;
+use support::{shipped_script, subscribers};
 
 const ADMIN: i64 = 9001;
-
-/// Residents who subscribed to library news, written as the bot itself would.
-async fn subscribers(db: &Path, users: std::ops::RangeInclusive<i64>) {
-    let store = Store::open(&format!("sqlite://{}", db.display()))
-        .await
-        .expect("store");
-    let state = State {
-        lang: Some("uk".into()),
-        ..State::default()
-    };
-    for user in users {
-        let events = [Event::SubscriptionChanged {
-            webinars: false,
-            news: true,
-            hub: None,
-        }];
-        store
-            .commit(Commit {
-                user,
-                now: 1_795_766_400,
-                state: &state,
-                events: &events,
-            })
-            .await
-            .expect("commit");
-    }
-    store.close().await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn privileged_commands_are_refused_to_residents_allowed_to_roles_and_audited() {
@@ -144,7 +114,7 @@ async fn privileged_commands_are_refused_to_residents_allowed_to_roles_and_audit
 async fn an_announcement_reaches_every_reachable_subscriber_once() {
     let api = FakeApi::start().await;
     let (_dir, db) = temp_db();
-    subscribers(&db, 1..=1000).await;
+    subscribers(&db, 1..=1000, Topic::News).await;
     // 5 % have blocked the bot.
     for user in (20..=1000).step_by(20) {
         api.block(user);
@@ -234,7 +204,7 @@ async fn an_announcement_reaches_every_reachable_subscriber_once() {
 async fn quiet_hours_hold_an_announcement_unless_it_is_urgent() {
     let api = FakeApi::start().await;
     let (_dir, db) = temp_db();
-    subscribers(&db, 1..=3).await;
+    subscribers(&db, 1..=3, Topic::News).await;
     let extra = [
         ("POMICHNYK__ACCESS__ADMINS", "9001"),
         ("POMICHNYK__TELEGRAM__PACE_BURST", "100"),
@@ -331,7 +301,7 @@ async fn a_resident_subscribes_and_stops_with_one_tap() {
 async fn a_photo_announcement_goes_out_and_a_vanished_chat_is_skipped() {
     let api = FakeApi::start().await;
     let (_dir, db) = temp_db();
-    subscribers(&db, 1..=5).await;
+    subscribers(&db, 1..=5, Topic::News).await;
     api.forget_chat(3);
     let extra = [
         ("POMICHNYK__ACCESS__ADMINS", "9001"),

@@ -5,46 +5,19 @@
 
 mod support;
 
-use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use pomichnyk::engine::{Event, State};
-use pomichnyk::store::{Commit, Store};
+use pomichnyk::broadcast::Topic;
 use pomichnyk::telegram;
 use support::fake_api::{strip_tags, Call, FakeApi};
-use support::shipped_script;
 use support::tg::*;
+use support::{shipped_script, subscribers};
 
 const LIBRARIAN: i64 = 9001;
 /// Friday 27 November 2026, 10:00 in Kyiv.
 const FRIDAY_TEN: i64 = 1_795_766_400;
 const HOUR: i64 = 3600;
-
-async fn subscribers(db: &Path, users: &[i64]) {
-    let store = Store::open(&format!("sqlite://{}", db.display()))
-        .await
-        .expect("store");
-    let state = State {
-        lang: Some("uk".into()),
-        ..State::default()
-    };
-    let events = [Event::SubscriptionChanged {
-        webinars: true,
-        news: false,
-        hub: None,
-    }];
-    for &user in users {
-        let commit = Commit {
-            user,
-            now: FRIDAY_TEN,
-            state: &state,
-            events: &events,
-        };
-        store.commit(commit).await.expect("commit");
-    }
-    store.close().await;
-}
 
 /// How many messages containing `text` a resident got.
 fn count(calls: &[Call], user: i64, text: &str) -> usize {
@@ -74,7 +47,7 @@ async fn wait_got(api: &FakeApi, user: i64, text: &str, n: usize) {
 async fn a_webinar_from_publishing_to_reminders_moving_and_cancelling() {
     let api = FakeApi::start().await;
     let (_dir, db) = temp_db();
-    subscribers(&db, &[1, 2, 3]).await;
+    subscribers(&db, [1, 2, 3], Topic::Webinars).await;
     let now = Arc::new(AtomicI64::new(FRIDAY_TEN));
     let clock: telegram::Clock = {
         let now = now.clone();

@@ -157,15 +157,7 @@ impl Store {
         by: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        self.change(writer::Change::Role {
-            user,
-            role: role.as_str(),
-            grant: true,
-            by,
-            now,
-        })
-        .await
-        .map(|n| n > 0)
+        self.set_role(user, role, true, by, now).await
     }
 
     /// Revokes a role (and audits it). Returns whether the user had it.
@@ -176,15 +168,25 @@ impl Store {
         by: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        self.change(writer::Change::Role {
+        self.set_role(user, role, false, by, now).await
+    }
+
+    async fn set_role(
+        &self,
+        user: i64,
+        role: Role,
+        grant: bool,
+        by: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let change = writer::Change::Role {
             user,
             role: role.as_str(),
-            grant: false,
+            grant,
             by,
             now,
-        })
-        .await
-        .map(|n| n > 0)
+        };
+        self.change(change).await.map(|n| n > 0)
     }
 
     /// Writes one line of the audit log.

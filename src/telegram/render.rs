@@ -53,14 +53,9 @@ where
     for reply in replies {
         match reply {
             Reply::Message { text, keyboard } => {
-                let chunks = split(text, MAX_MESSAGE);
+                let chunks = html_pieces(text);
                 let last = chunks.len().saturating_sub(1);
-                for (i, chunk) in chunks.iter().enumerate() {
-                    let html = if markup::problem(chunk).is_none() {
-                        markup::to_html(chunk)
-                    } else {
-                        markup::to_html(&markup::to_plain(chunk))
-                    };
+                for (i, html) in chunks.iter().enumerate() {
                     let markup = if i == last {
                         reply_markup(keyboard)
                     } else {
@@ -145,15 +140,10 @@ pub async fn send(
     keyboard: &Keyboard,
     reply_to: Option<MessageId>,
 ) -> Result<Vec<Message>, DeliveryError> {
-    let chunks = split(text, MAX_MESSAGE);
+    let chunks = html_pieces(text);
     let last = chunks.len().saturating_sub(1);
     let mut sent = Vec::with_capacity(chunks.len());
-    for (i, chunk) in chunks.iter().enumerate() {
-        let html = if markup::problem(chunk).is_none() {
-            markup::to_html(chunk)
-        } else {
-            markup::to_html(&markup::to_plain(chunk))
-        };
+    for (i, html) in chunks.iter().enumerate() {
         let markup = if i == last {
             reply_markup(keyboard)
         } else {
@@ -261,6 +251,18 @@ fn reply_markup(keyboard: &Keyboard) -> Option<ReplyMarkup> {
             .one_time_keyboard(),
         )),
     }
+}
+
+/// A text with markup as Telegram HTML, in pieces that each fit one message;
+/// a piece whose `**` would not close is sent plain.
+fn html_pieces(text: &str) -> Vec<String> {
+    split(text, MAX_MESSAGE)
+        .iter()
+        .map(|chunk| match markup::problem(chunk) {
+            None => markup::to_html(chunk),
+            Some(_) => markup::to_html(&markup::to_plain(chunk)),
+        })
+        .collect()
 }
 
 /// Splits a text into pieces of at most `max` characters, at line breaks where it can.

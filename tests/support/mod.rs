@@ -283,3 +283,44 @@ pub fn script_with_test_hubs() -> Script {
         .script
         .unwrap_or_else(|| panic!("test hubs have errors: {errors:#?}"))
 }
+
+/// Ukrainian-speaking residents subscribed to a topic, written through the
+/// store as the bot itself would write them.
+pub async fn subscribe(
+    store: &pomichnyk::store::Store,
+    users: impl IntoIterator<Item = i64>,
+    topic: pomichnyk::broadcast::Topic,
+) {
+    use pomichnyk::broadcast::Topic;
+    let state = State {
+        lang: Some("uk".into()),
+        ..State::default()
+    };
+    let events = [Event::SubscriptionChanged {
+        webinars: topic == Topic::Webinars,
+        news: topic == Topic::News,
+        hub: None,
+    }];
+    for user in users {
+        let commit = pomichnyk::store::Commit {
+            user,
+            now: 1_795_766_400,
+            state: &state,
+            events: &events,
+        };
+        store.commit(commit).await.expect("commit");
+    }
+}
+
+/// [`subscribe`] into the database file of a bot that is not running yet.
+pub async fn subscribers(
+    db: &Path,
+    users: impl IntoIterator<Item = i64>,
+    topic: pomichnyk::broadcast::Topic,
+) {
+    let store = pomichnyk::store::Store::open(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("store");
+    subscribe(&store, users, topic).await;
+    store.close().await;
+}
