@@ -350,3 +350,96 @@ async fn a_photo_announcement_goes_out_and_a_vanished_chat_is_skipped() {
     assert!(!store.resident(3).await.expect("read").expect("row").blocked);
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_grants_a_role_by_replying_to_a_forwarded_message() {
+    let extra = [
+        ("POMICHNYK__ACCESS__ADMINS", "9001"),
+        ("POMICHNYK__TELEGRAM__PACE_BURST", "100"),
+    ];
+    let (api, _dir, _db, bot) = start(&extra).await;
+    let mut admin = Resident::new(&api, ADMIN, "uk");
+    // A message of the librarian-to-be, forwarded by the admin to the bot.
+    let forwarded = serde_json::json!({
+        "message_id": 77,
+        "date": 1_795_766_400,
+        "chat": { "id": ADMIN, "type": "private", "first_name": "Admin" },
+        "from": { "id": ADMIN, "is_bot": false, "first_name": "Admin" },
+        "forward_origin": {
+            "type": "user",
+            "date": 1_795_766_000,
+            "sender_user": { "id": 7007, "is_bot": false, "first_name": "Оксана" }
+        },
+        "text": "Добрий день, я бібліотекарка філії № 8"
+    });
+    admin.sends(serde_json::json!({
+        "text": "/grant librarian",
+        "entities": [{ "type": "bot_command", "offset": 0, "length": 6 }],
+        "reply_to_message": forwarded,
+    }));
+    admin.sees("7007 тепер має роль «librarian»").await;
+    let store = bot.stop().await;
+    assert_eq!(
+        store.roles_of(7007).await.expect("roles"),
+        vec![Role::Librarian]
+    );
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_is_answered_at_once_while_a_broadcast_is_going_out() {
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    subscribers(&db, 1..=600, Topic::News).await;
+    // Telegram's own pace: the broadcast takes about 20 seconds.
+    let extra = [
+        ("POMICHNYK__ACCESS__ADMINS", "9001"),
+        ("POMICHNYK__BROADCAST__PER_SECOND", "30"),
+    ];
+    let bot = spawn_bot_with(
+        &api,
+        &db,
+        &extra,
+        shipped_script(),
+        Some(clock_from(1_795_773_600)),
+    )
+    .await;
+    let mut librarian = Resident::new(&api, ADMIN, "uk");
+    librarian.says("/announce").sees("Напишіть текст").await;
+    librarian
+        .says("Завтра день відкритих дверей")
+        .sees("Про що")
+        .await;
+    librarian.taps("новини бібліотек").await;
+    librarian.taps("Усім підписникам").await.sees("600").await;
+    librarian
+        .taps("Надіслати")
+        .await
+        .sees("Розсилка 1 почалася")
+        .await;
+    api.wait_for(10, "the broadcast under way", |calls| {
+        (calls
+            .iter()
+            .filter(|c| c.text().contains("день відкритих дверей") && c.delivered)
+            .count()
+            >= 60)
+            .then_some(())
+    })
+    .await;
+    // A resident who writes now does not queue behind 500 announcements.
+    let mut resident = Resident::new(&api, 7001, "uk");
+    let asked = std::time::Instant::now();
+    resident.says("/help").sees("Що я вмію").await;
+    let waited = asked.elapsed();
+    let store = bot.stop().await;
+    let progress = store.progress(1).await.expect("read").expect("row");
+    assert!(
+        progress.pending > 0,
+        "the broadcast was still going: {progress:?}"
+    );
+    assert!(
+        waited < std::time::Duration::from_secs(1),
+        "the resident waited {waited:?}"
+    );
+    store.close().await;
+}
