@@ -149,10 +149,12 @@ async fn an_announcement_reaches_every_reachable_subscriber_once() {
         .await
         .sees("Його отримають: 1000")
         .await;
-    // 1 % of the sends meet a transient error.
+    // 1 % of the sends meet a transient error, and Telegram asks twice to wait.
     for _ in 0..10 {
         api.fail_next("sendMessage", Fault::Garbage);
     }
+    api.fail_next("sendMessage", Fault::TooMany(1));
+    api.fail_next("sendMessage", Fault::TooMany(1));
     librarian.taps("Надіслати").await;
     librarian
         .sees("Розсилка 1 почалася: 1000 отримувачів")
@@ -441,5 +443,105 @@ async fn a_resident_is_answered_at_once_while_a_broadcast_is_going_out() {
         waited < std::time::Duration::from_secs(1),
         "the resident waited {waited:?}"
     );
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_audience_picks_the_right_subscribers() {
+    use pomichnyk::broadcast::Audience;
+    use pomichnyk::engine::{Event, State};
+    use pomichnyk::store::{Commit, Store};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("a.db").display()))
+        .await
+        .expect("store");
+    // 1: uk, news, hub branch_8, finished phishing. 2: en, news, came from branch_7's poster.
+    // 3: uk, webinars only. 4: uk, news, blocked the bot.
+    let residents: [(i64, &str, bool, bool, Option<&str>); 4] = [
+        (1, "uk", true, false, Some("branch_8")),
+        (2, "en", true, false, None),
+        (3, "uk", false, true, None),
+        (4, "uk", true, false, None),
+    ];
+    for (user, lang, news, webinars, hub) in residents {
+        let state = State {
+            lang: Some(lang.into()),
+            ..State::default()
+        };
+        let mut events = vec![Event::SubscriptionChanged {
+            webinars,
+            news,
+            hub: hub.map(str::to_string),
+        }];
+        if user == 1 {
+            events.push(Event::LessonStarted {
+                lesson: "phishing".into(),
+            });
+            events.push(Event::LessonCompleted {
+                lesson: "phishing".into(),
+                correct: 3,
+                total: 3,
+            });
+        }
+        if user == 2 {
+            events.push(Event::Referred {
+                hub: "branch_7".into(),
+            });
+        }
+        let commit = Commit {
+            user,
+            now: 1,
+            state: &state,
+            events: &events,
+        };
+        store.commit(commit).await.expect("commit");
+    }
+    store.set_blocked(4, true).await.expect("block");
+    let count = |topic, audience: Audience| {
+        let store = store.clone();
+        async move { store.count_audience(topic, &audience).await.expect("count") }
+    };
+    assert_eq!(
+        count(Topic::News, Audience::All).await,
+        2,
+        "the blocked one is skipped"
+    );
+    assert_eq!(count(Topic::Webinars, Audience::All).await, 1);
+    assert_eq!(
+        count(Topic::News, Audience::Hub("branch_8".into())).await,
+        1
+    );
+    assert_eq!(
+        count(Topic::News, Audience::Hub("branch_7".into())).await,
+        1,
+        "the poster's hub counts"
+    );
+    assert_eq!(count(Topic::News, Audience::Language("en".into())).await, 1);
+    assert_eq!(
+        count(Topic::News, Audience::Completed("phishing".into())).await,
+        1
+    );
+    assert_eq!(
+        count(Topic::News, Audience::NotCompleted("phishing".into())).await,
+        1
+    );
+    let (id, queued) = store
+        .create_broadcast(
+            9001,
+            Topic::News,
+            &Audience::NotCompleted("phishing".into()),
+            "x",
+            None,
+            0,
+            1,
+        )
+        .await
+        .expect("queue");
+    assert_eq!(queued, 1);
+    assert_eq!(
+        store.delivery_status(id, 2).await.expect("read").as_deref(),
+        Some("pending")
+    );
+    assert_eq!(store.delivery_status(id, 1).await.expect("read"), None);
     store.close().await;
 }
