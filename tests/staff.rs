@@ -210,6 +210,7 @@ async fn quiet_hours_hold_an_announcement_unless_it_is_urgent() {
     let extra = [
         ("POMICHNYK__ACCESS__ADMINS", "9001"),
         ("POMICHNYK__TELEGRAM__PACE_BURST", "100"),
+        ("POMICHNYK__TELEGRAM__FLOOD_BURST", "100"),
     ];
     // Friday 22:00 in Kyiv.
     let bot = spawn_bot_with(
@@ -250,7 +251,32 @@ async fn quiet_hours_hold_an_announcement_unless_it_is_urgent() {
         .await;
     librarian.taps("Терміново").await;
     librarian.sees("Розсилку 2 завершено").await;
+    librarian
+        .says("/broadcasts")
+        .sees("№2: надіслано 3 з 3, заблокували 0, не вдалося 0, у черзі 0")
+        .await
+        .sees("№1: надіслано 0 з 3, заблокували 0, не вдалося 0, у черзі 3")
+        .await;
+    // A draft can be dropped at its last step.
+    librarian.says("/announce").sees("Напишіть текст").await;
+    librarian.says("Чернетка").sees("Про що").await;
+    librarian.taps("новини бібліотек").await;
+    librarian
+        .taps("Усім підписникам")
+        .await
+        .sees("тихі години")
+        .await;
+    librarian
+        .taps("Скасувати")
+        .await
+        .sees("Оголошення скасовано")
+        .await;
     let store = bot.stop().await;
+    assert_eq!(
+        store.recent_broadcasts(10).await.expect("list").len(),
+        2,
+        "the dropped draft queued nothing"
+    );
     let one = store.progress(1).await.expect("read").expect("row");
     assert_eq!((one.pending, one.sent), (3, 0), "held until the morning");
     let two = store.progress(2).await.expect("read").expect("row");
