@@ -150,7 +150,21 @@ async fn a_webinar_from_publishing_to_reminders_moving_and_cancelling() {
     residents[2]
         .sees("Ця кнопка з давнішого повідомлення")
         .await;
-    librarian.says("/webinars").sees("Записалися: 2").await;
+    // The second resident withdraws: a seat frees up, and no more messages come to them.
+    residents[1]
+        .says("/webinars")
+        .sees("Шахраї в месенджерах")
+        .await;
+    residents[1]
+        .taps("Скасувати мій запис")
+        .await
+        .sees("ваш запис скасовано")
+        .await;
+    residents[2]
+        .says("/webinars")
+        .sees("Вільних місць: 1")
+        .await;
+    librarian.says("/webinars").sees("Записалися: 1").await;
     librarian
         .taps("Скасувати вебінар")
         .await
@@ -163,9 +177,12 @@ async fn a_webinar_from_publishing_to_reminders_moving_and_cancelling() {
         1,
     )
     .await;
-    wait_got(&api, 2, "скасовано", 1).await;
-
     let store = bot.stop().await;
+    assert_eq!(
+        got(&api, 2, "(29.11.2026 о 15:00) скасовано"),
+        0,
+        "withdrawn before the cancellation"
+    );
     // Each reminder exactly once; nothing for the one who did not get a seat.
     assert_eq!(
         got(&api, 1, "завтра вебінар"),
