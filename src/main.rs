@@ -171,16 +171,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     languages.join(", ")
                 );
             }
-            let report = script::load_dir(&settings.dialogues.dir, &languages);
-            let Some(script) = report.script else {
-                for d in &report.diagnostics {
-                    eprintln!("{d}");
-                }
-                anyhow::bail!(
-                    "the dialogues in {} have errors; fix them and try again",
-                    settings.dialogues.dir.display()
-                );
-            };
+            let script = load_content(&settings, &languages, false)?;
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             runtime.block_on(async {
@@ -259,17 +250,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Graph { id, format }) => {
-            // Like `chat`: the content's warnings are for `pomichnyk check`.
-            let report = script::load_dir(&settings.dialogues.dir, &languages);
-            let Some(script) = report.script else {
-                for d in &report.diagnostics {
-                    eprintln!("{d}");
-                }
-                anyhow::bail!(
-                    "the dialogues in {} have errors; fix them (see `pomichnyk check`) and try again",
-                    settings.dialogues.dir.display()
-                );
-            };
+            let script = load_content(&settings, &languages, false)?;
             let Some(dialogue) = script.dialogue(&id) else {
                 let mut known: Vec<&str> = script.dialogues.keys().map(String::as_str).collect();
                 known.sort_unstable();
@@ -313,7 +294,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
         None | Some(Command::Run) => {
             // Check the token first: without it nothing else is worth starting.
             let bot = telegram::bot(&settings)?;
-            let script = load_or_explain(&settings, &languages)?;
+            let script = load_content(&settings, &languages, true)?;
             tracing::info!(dialogues = script.dialogues.len(), "dialogues loaded");
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -350,18 +331,7 @@ fn qr_poster(
          or set POMICHNYK_BOT_USERNAME",
     )?;
     let bot = qr::bot_username(bot)?;
-    // Like `chat`: the content's warnings are for `pomichnyk check`; print them only
-    // when they stop the poster.
-    let report = script::load_dir(&settings.dialogues.dir, languages);
-    let Some(script) = report.script else {
-        for d in &report.diagnostics {
-            eprintln!("{d}");
-        }
-        anyhow::bail!(
-            "the dialogues in {} have errors; fix them (see `pomichnyk check`) and try again",
-            settings.dialogues.dir.display()
-        );
-    };
+    let script = load_content(settings, languages, false)?;
     let Some(hub) = script.hubs.iter().find(|h| h.id == hub_id) else {
         let hubs_file = settings.dialogues.dir.join(script::load::HUBS_FILE);
         if script.hubs.is_empty() {
@@ -387,11 +357,19 @@ fn qr_poster(
     Ok(())
 }
 
-/// Loads the dialogues; on errors prints them and refuses to go on.
-fn load_or_explain(settings: &Settings, languages: &[String]) -> anyhow::Result<script::Script> {
+/// Loads the dialogues; on errors prints every problem and refuses to go on.
+/// `warnings`: also print the warnings of valid content (the bot does, at
+/// start; the tools leave them to `pomichnyk check`).
+fn load_content(
+    settings: &Settings,
+    languages: &[String],
+    warnings: bool,
+) -> anyhow::Result<script::Script> {
     let report = script::load_dir(&settings.dialogues.dir, languages);
-    for d in &report.diagnostics {
-        eprintln!("{d}");
+    if warnings || report.script.is_none() {
+        for d in &report.diagnostics {
+            eprintln!("{d}");
+        }
     }
     report.script.ok_or_else(|| {
         anyhow::anyhow!(

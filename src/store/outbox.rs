@@ -468,14 +468,35 @@ pub(super) async fn insert_broadcast(
     q.push(", s.user_id");
     push_audience(&mut q, topic, audience);
     q.build().execute(&mut *tx).await?;
-    sqlx::query(
-        "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, 'announce', ?, ?)",
+    write_audit(
+        tx,
+        now,
+        author,
+        "announce",
+        Some(&id.to_string()),
+        Some(audience_json),
     )
-    .bind(now)
-    .bind(author)
-    .bind(id.to_string())
-    .bind(audience_json)
-    .execute(&mut *tx)
     .await?;
     Ok(id)
+}
+
+/// One line of the audit log, inside the writer's transaction: every
+/// privileged change writes it in the same transaction as the change.
+pub(super) async fn write_audit(
+    tx: &mut sqlx::SqliteConnection,
+    now: i64,
+    actor: i64,
+    action: &str,
+    target: Option<&str>,
+    detail: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
+        .bind(now)
+        .bind(actor)
+        .bind(action)
+        .bind(target)
+        .bind(detail)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }

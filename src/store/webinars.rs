@@ -9,6 +9,7 @@
 
 use sqlx::{Row, SqliteConnection};
 
+use super::outbox::write_audit;
 use super::{writer, Store, StoreError};
 
 /// Seconds before the start of each reminder.
@@ -248,21 +249,9 @@ async fn schedule(
 ) -> Result<(), StoreError> {
     for (kind, before) in [("day", DAY_BEFORE), ("hour", HOUR_BEFORE)] {
         let due = starts_at - before;
-        if due <= now {
-            continue;
+        if due > now {
+            remind(tx, webinar, user, kind, due).await?;
         }
-        sqlx::query(
-            "INSERT INTO reminders (webinar, user_id, kind, due_at)
-             SELECT webinar, user_id, ?, ? FROM rsvps WHERE webinar = ? AND (? IS NULL OR user_id = ?)
-             ON CONFLICT (webinar, user_id, kind) DO UPDATE SET due_at = excluded.due_at, sent_at = NULL",
-        )
-        .bind(kind)
-        .bind(due)
-        .bind(webinar)
-        .bind(user)
-        .bind(user)
-        .execute(&mut *tx)
-        .await?;
     }
     Ok(())
 }
@@ -274,19 +263,34 @@ async fn notify_all(
     kind: &str,
     now: i64,
 ) -> Result<(), StoreError> {
+    remind(tx, webinar, None, kind, now).await
+}
+
+/// A reminder of `kind` due at `due` for one who signed up (or all of them);
+/// one already there is due again, unsent.
+async fn remind(
+    tx: &mut SqliteConnection,
+    webinar: i64,
+    user: Option<i64>,
+    kind: &str,
+    due: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO reminders (webinar, user_id, kind, due_at)
-         SELECT webinar, user_id, ?, ? FROM rsvps WHERE webinar = ?
+         SELECT webinar, user_id, ?, ? FROM rsvps WHERE webinar = ? AND (? IS NULL OR user_id = ?)
          ON CONFLICT (webinar, user_id, kind) DO UPDATE SET due_at = excluded.due_at, sent_at = NULL",
     )
     .bind(kind)
-    .bind(now)
+    .bind(due)
     .bind(webinar)
+    .bind(user)
+    .bind(user)
     .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
+/// An audit line about a webinar.
 async fn audit(
     tx: &mut SqliteConnection,
     now: i64,
@@ -295,15 +299,8 @@ async fn audit(
     webinar: i64,
     detail: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
-        .bind(now)
-        .bind(actor)
-        .bind(action)
-        .bind(webinar.to_string())
-        .bind(detail)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
+    let target = webinar.to_string();
+    write_audit(tx, now, actor, action, Some(&target), Some(detail)).await
 }
 
 const WEBINAR_COLUMNS: &str =

@@ -15,7 +15,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::outbox::{insert_broadcast, Delivery};
+use super::outbox::{insert_broadcast, write_audit, Delivery};
 use super::{event_columns, StoreError};
 use crate::broadcast::{Audience, Topic};
 use crate::engine::Event;
@@ -299,16 +299,9 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             .rows_affected() as i64;
             // Only a real change is an action worth the log.
             if answer > 0 {
-                sqlx::query(
-                    "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(now)
-                .bind(by)
-                .bind(if grant { "grant" } else { "revoke" })
-                .bind(user.to_string())
-                .bind(role)
-                .execute(&mut *tx)
-                .await?;
+                let action = if grant { "grant" } else { "revoke" };
+                let target = user.to_string();
+                write_audit(&mut tx, now, by, action, Some(&target), Some(role)).await?;
             }
         }
         Change::Audit {
@@ -318,15 +311,14 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             detail,
             now,
         } => {
-            sqlx::query(
-                "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+            write_audit(
+                &mut tx,
+                now,
+                actor,
+                &action,
+                target.as_deref(),
+                detail.as_deref(),
             )
-            .bind(now)
-            .bind(actor)
-            .bind(action)
-            .bind(target)
-            .bind(detail)
-            .execute(&mut *tx)
             .await?;
         }
         Change::Broadcast {

@@ -20,7 +20,7 @@ use teloxide::types::MessageId;
 
 use super::render::{self, DeliveryError};
 use super::{user_key, App, HandlerResult};
-use crate::engine::{InlineButton, Input, Keyboard, Press, Reply};
+use crate::engine::{InlineButton, Input, Keyboard, Press};
 use crate::script::{markup, Msg};
 
 /// The librarians' chat reads the bot's sentences in the first configured language.
@@ -37,7 +37,7 @@ impl App {
         text: &str,
     ) -> HandlerResult {
         let Some(group) = self.librarians else {
-            return self.tell(bot, chat, lang, Msg::LibrarianNone, &[]).await;
+            return self.say(bot, chat, lang, Msg::LibrarianNone, &[]).await;
         };
         let strings = &self.script.strings;
         let code = self.script.languages[lang].as_str();
@@ -63,14 +63,14 @@ impl App {
                         .await?;
                 }
                 tracing::info!(ticket, user = user.0, "ticket opened");
-                self.tell(bot, chat, lang, Msg::TicketOpened, &[("ticket", &number)])
+                self.say(bot, chat, lang, Msg::TicketOpened, &[("ticket", &number)])
                     .await
             }
             Err(e) => {
                 // The question stays in the store; the resident is told to try later.
                 tracing::error!(ticket, error = %e, "could not post a ticket to the librarians' chat");
                 self.store.close_ticket(ticket, 0, self.now()).await?;
-                self.tell(bot, chat, lang, Msg::HandoffFailed, &[]).await
+                self.say(bot, chat, lang, Msg::HandoffFailed, &[]).await
             }
         }
     }
@@ -93,7 +93,7 @@ impl App {
             .filter(|t| t.user == user_key(user) && !t.closed);
         let (Some(group), Some(_)) = (self.librarians, open) else {
             return self
-                .tell(bot, chat, lang, Msg::TicketNotOpen, &[("ticket", &number)])
+                .say(bot, chat, lang, Msg::TicketNotOpen, &[("ticket", &number)])
                 .await;
         };
         self.store
@@ -113,12 +113,12 @@ impl App {
                         .map_post(group.0, message.id.0.into(), ticket)
                         .await?;
                 }
-                self.tell(bot, chat, lang, Msg::TicketSent, &[("ticket", &number)])
+                self.say(bot, chat, lang, Msg::TicketSent, &[("ticket", &number)])
                     .await
             }
             Err(e) => {
                 tracing::error!(ticket, error = %e, "could not post to the librarians' chat");
-                self.tell(bot, chat, lang, Msg::HandoffFailed, &[]).await
+                self.say(bot, chat, lang, Msg::HandoffFailed, &[]).await
             }
         }
     }
@@ -251,7 +251,7 @@ impl App {
         if let Some(t) = self.store.ticket(ticket).await? {
             let lang = self.script.lang_index(&t.lang).unwrap_or(0);
             if let Err(e) = self
-                .tell(
+                .say(
                     bot,
                     ChatId(t.chat),
                     lang,
@@ -291,33 +291,6 @@ impl App {
                 .to_string(),
             data: Press::Close(ticket as u64).encode(),
         }]])
-    }
-
-    /// One of the bot's sentences to a resident.
-    async fn tell(
-        &self,
-        bot: &Bot,
-        chat: ChatId,
-        lang: usize,
-        msg: Msg,
-        values: &[(&str, &str)],
-    ) -> HandlerResult {
-        let text = self.script.strings.fill(msg, lang, values);
-        let replies = [Reply::Message {
-            text,
-            keyboard: Keyboard::None,
-        }];
-        let pace = || async move {
-            self.pace.until_key_ready(&chat).await;
-        };
-        match render::deliver(bot, chat, &replies, None, pace).await {
-            Err(DeliveryError::Blocked(e)) => {
-                tracing::info!(error = %e, "resident blocked the bot");
-                self.store.set_blocked(chat.0, true).await?;
-                Ok(())
-            }
-            other => other.map_err(Into::into),
-        }
     }
 
     /// One of the bot's sentences in the librarians' chat, as a reply; a

@@ -574,6 +574,44 @@ impl App {
         Ok(())
     }
 
+    /// One of the bot's sentences, outside an engine step.
+    async fn say(
+        &self,
+        bot: &Bot,
+        chat: ChatId,
+        lang: usize,
+        msg: Msg,
+        values: &[(&str, &str)],
+    ) -> HandlerResult {
+        let text = self.script.strings.fill(msg, lang, values);
+        self.reply(bot, chat, text, engine::Keyboard::None).await
+    }
+
+    /// A message outside an engine step, paced like every reply; a resident
+    /// who blocked the bot is marked so.
+    async fn reply(
+        &self,
+        bot: &Bot,
+        chat: ChatId,
+        text: String,
+        keyboard: engine::Keyboard,
+    ) -> HandlerResult {
+        let replies = [engine::Reply::Message { text, keyboard }];
+        let pace = || async move {
+            let _ = self.global.check();
+            self.pace.until_key_ready(&chat).await;
+        };
+        match render::deliver(bot, chat, &replies, None, pace).await {
+            Ok(()) => Ok(()),
+            Err(DeliveryError::Blocked(e)) => {
+                tracing::info!(error = %e, "resident blocked the bot");
+                self.store.set_blocked(chat.0, true).await?;
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The language a resident reads: their saved choice, else their app's.
     async fn resident_lang(&self, user: &teloxide::types::User) -> usize {
         let saved = match self.store.load_state(user_key(user.id)).await {

@@ -15,7 +15,7 @@ use teloxide::types::{InputFile, ParseMode};
 use super::render::{self, DeliveryError};
 use super::{user_key, App, HandlerResult};
 use crate::broadcast::{self, Audience, Draft, Stage, Step};
-use crate::engine::{InlineButton, Input, Keyboard, Reply, State};
+use crate::engine::{InlineButton, Input, Keyboard, State};
 use crate::script::{Kind, Msg};
 use crate::store::{Commit, Role};
 
@@ -485,35 +485,6 @@ impl App {
                 events: &[],
             })
             .await
-    }
-
-    pub(super) async fn say(
-        &self,
-        bot: &Bot,
-        chat: ChatId,
-        lang: usize,
-        msg: Msg,
-        values: &[(&str, &str)],
-    ) -> HandlerResult {
-        let text = self.script.strings.fill(msg, lang, values);
-        self.reply(bot, chat, text, Keyboard::None).await
-    }
-
-    pub(super) async fn reply(
-        &self,
-        bot: &Bot,
-        chat: ChatId,
-        text: String,
-        keyboard: Keyboard,
-    ) -> HandlerResult {
-        let replies = [Reply::Message { text, keyboard }];
-        let pace = || async move {
-            self.pace.until_key_ready(&chat).await;
-        };
-        match render::deliver(bot, chat, &replies, None, pace).await {
-            Ok(()) | Err(DeliveryError::Blocked(_)) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
     }
 
     /// An announcement's own HTML (or photo with it as caption), as residents get it.
