@@ -3,17 +3,42 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::script::{self, LoadReport};
+use crate::content::{self, Place};
+use crate::script::{self, Diagnostic, LoadReport, Severity};
 
 /// Loads `dir` exactly as `run` and `chat` do and writes one line per problem
 /// (`path:line:col: error|warning: message`), then a summary. Returns the report;
 /// the caller exits with 1 when it has errors.
+///
+/// `places`: where residents stand now, from the database, when there is one;
+/// a step these files remove while residents stand on it is a warning.
 pub fn check(
     dir: &Path,
     languages: &[String],
+    places: Option<&[Place]>,
     out: &mut impl Write,
 ) -> std::io::Result<LoadReport> {
-    let report = script::load_dir(dir, languages);
+    let mut report = script::load_dir(dir, languages);
+    if let (Some(script), Some(places)) = (&report.script, places) {
+        let (count, gone) = content::stranded(script, places);
+        if count > 0 {
+            let steps: Vec<String> = gone
+                .iter()
+                .map(|p| format!("{}/{} ({})", p.dialogue, p.step, p.residents))
+                .collect();
+            report.diagnostics.push(Diagnostic {
+                path: dir.to_path_buf(),
+                line: 1,
+                col: 1,
+                severity: Severity::Warning,
+                message: format!(
+                    "{count} resident(s) in the database stand on steps these files remove: {}; \
+                     when they next write, the bot takes them to the lesson's start or the menu",
+                    steps.join(", ")
+                ),
+            });
+        }
+    }
     for d in &report.diagnostics {
         writeln!(out, "{d}")?;
     }

@@ -8,10 +8,12 @@
 //!   `POMICHNYK__SECTION__KEY`), loaded once at start-up.
 //! - [`script`]: the dialogue file format, its loader and every check `pomichnyk check` runs.
 //!   Pure, apart from reading the content folder.
+//! - [`content`]: the content being served, swapped whole by a live reload when it is valid.
 //! - [`engine`]: one pure function, [`engine::step`], from (script, state, input) to
 //!   (state, replies, events). No I/O, no clock, no Telegram.
 //! - [`broadcast`]: announcements, the pure part: audiences, quiet hours, the librarian's draft.
 //! - [`store`]: SQLite through sqlx; the only module that speaks SQL.
+//! - [`chart`]: the PNG chart of weekly figures that `/stats` sends admins (plotters).
 //! - [`chat`]: the terminal adapter behind `pomichnyk chat`.
 //! - [`check`]: the `pomichnyk check` command's report.
 //! - [`graph`]: the `pomichnyk graph` drawing of one dialogue, as Mermaid or Graphviz DOT.
@@ -25,8 +27,10 @@
 //! calls into this library. See `ARCHITECTURE.md` for how an input flows through.
 
 pub mod broadcast;
+pub mod chart;
 pub mod chat;
 pub mod check;
+pub mod content;
 pub mod engine;
 pub mod faq;
 pub mod graph;

@@ -53,7 +53,6 @@ enum Command {
         #[arg(long, value_name = "FILE.png")]
         out: Option<PathBuf>,
     },
-    /// Print usage figures: residents, lesson funnels, quiz accuracy, questions, hubs, tickets.
     /// Grant or revoke a librarian's or admin's role, outside Telegram.
     Role {
         #[arg(value_enum)]
@@ -63,11 +62,14 @@ enum Command {
         #[arg(value_enum)]
         role: RoleName,
     },
+    /// Print usage figures: residents, lesson and step funnels, quizzes, questions, hubs,
+    /// tickets, announcements, webinars and the last 12 weeks.
     Stats {
         /// How to print them
         #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
         format: StatsFormat,
-        /// The window, in days, for active and new residents, questions and tickets
+        /// The window, in days, for active and new residents, questions, FAQ answers,
+        /// tickets, announcements and webinars
         #[arg(
             long,
             value_name = "N",
@@ -75,6 +77,15 @@ enum Command {
             value_parser = clap::value_parser!(u32).range(1..=36_500)
         )]
         days: u32,
+        /// Instead of --days: the window runs from midnight of this local date
+        /// (locale.timezone) to now
+        #[arg(
+            long,
+            value_name = "YYYY-MM-DD",
+            conflicts_with = "days",
+            value_parser = stats::parse_date
+        )]
+        since: Option<jiff::civil::Date>,
     },
     /// Draw one dialogue as a graph (Mermaid or Graphviz DOT) on standard output.
     Graph {
@@ -156,7 +167,20 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Check { dir }) => {
             let dir = dir.unwrap_or_else(|| settings.dialogues.dir.clone());
-            let report = check::check(&dir, &languages, &mut std::io::stdout().lock())?;
+            // Where residents stand, if the database exists; it is only read.
+            let places = tokio::runtime::Runtime::new()
+                .context("cannot start the async runtime")?
+                .block_on(store::places_in(&settings.database.url));
+            let places = places.unwrap_or_else(|e| {
+                eprintln!("note: cannot read residents' places from the database: {e}");
+                None
+            });
+            let report = check::check(
+                &dir,
+                &languages,
+                places.as_deref(),
+                &mut std::io::stdout().lock(),
+            )?;
             Ok(if report.errors() > 0 {
                 ExitCode::FAILURE
             } else {
@@ -231,14 +255,33 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Stats { format, days }) => {
+        Some(Command::Stats {
+            format,
+            days,
+            since,
+        }) => {
             // The clock is read once, here; the store and the report only get `now`.
             let now = chat::unix_now();
+            let zone = settings.time_zone();
+            let window = match since {
+                Some(date) => store::Window::since_date(now, date, zone)
+                    .map_err(|e| anyhow::anyhow!("--since {date}: {e}"))?,
+                None => store::Window::last_days(now, days, zone),
+            };
+            // The order of each lesson's steps is only in the content; without
+            // it the funnels go by residents reached, and the report says so.
+            let order = match load_content(&settings, &languages, false) {
+                Ok(script) => store::LessonOrder::from_script(&script),
+                Err(e) => {
+                    eprintln!("warning: {e:#}; lesson steps are ordered by residents reached");
+                    store::LessonOrder::unknown()
+                }
+            };
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             let figures = runtime.block_on(async {
                 let store = Store::open(&settings.database.url).await?;
-                let result = store.stats(now, days).await;
+                let result = store.stats(&window, &order).await;
                 store.close().await;
                 result
             })?;

@@ -11,7 +11,7 @@ use image::{Rgb, RgbImage};
 use qrcode::{Color, EcLevel, QrCode};
 
 /// DejaVu Sans 2.37 (Bitstream Vera licence with the Arev and public-domain notices).
-static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+pub(crate) static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 
 /// Telegram's limit on the `start` payload of a deep link.
 pub const MAX_START_PAYLOAD: usize = 64;

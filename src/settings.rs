@@ -39,6 +39,21 @@ pub struct DatabaseSettings {
 pub struct DialogueSettings {
     /// The folder with dialogue, string, FAQ and hub files.
     pub dir: PathBuf,
+    /// Reload the content by itself when a file in `dir` changes.
+    #[serde(default = "yes")]
+    pub watch: bool,
+    /// How long the files must stay unchanged before a reload, in milliseconds
+    /// (an editor saving several files counts as one change).
+    #[serde(default = "default_debounce_ms")]
+    pub debounce_ms: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_debounce_ms() -> u64 {
+    1000
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -278,6 +293,7 @@ impl Settings {
             ("telegram.flood_period_ms", self.telegram.flood_period_ms),
             ("telegram.pace_burst", self.telegram.pace_burst as u64),
             ("telegram.pace_period_ms", self.telegram.pace_period_ms),
+            ("dialogues.debounce_ms", self.dialogues.debounce_ms),
         ] {
             if value == 0 {
                 return Err(invalid(key, "must be at least 1".into()));

@@ -4,7 +4,15 @@
 
 use std::fmt::Write as _;
 
-use crate::store::{Stats, TOP_UNANSWERED};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use crate::store::{zone_label, Stats, StepOrder, TOP_UNANSWERED, WEEKS};
+
+/// How many of the most confusing quiz questions the text report lists (CSV and JSON have all).
+pub const TOP_CONFUSING: usize = 10;
+/// How many FAQ entries the text report lists (CSV and JSON have all).
+pub const TOP_FAQ: usize = 10;
 
 /// The output formats of `pomichnyk stats --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,10 +39,31 @@ pub fn json(stats: &Stats) -> String {
     out
 }
 
+/// `pomichnyk stats --since`: a date written `YYYY-MM-DD`, and nothing else.
+pub fn parse_date(text: &str) -> Result<Date, String> {
+    let shape = text.len() == 10
+        && text.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return Err(format!(
+            "{text:?} is not a date written YYYY-MM-DD (for example 2026-11-20)"
+        ));
+    }
+    text.parse::<Date>()
+        .map_err(|e| format!("{text:?} is not a date: {e}"))
+}
+
 /// One table, `section,key,metric,value`, in the order of the text report.
 /// `key` is `all` for figures of a whole section (empty for residents without a
-/// language); an empty value is "not counted". Unanswered questions are keyed
-/// by their text, [defused](defuse) for spreadsheets.
+/// language); an empty value is "not counted". Steps and quiz questions are
+/// keyed `lesson/step`, broadcasts and webinars by id, weeks by their Monday's
+/// local date. Unanswered questions are keyed by their text and webinars'
+/// titles are values, both [defused](defuse) for spreadsheets.
 pub fn csv(stats: &Stats) -> String {
     let mut rows: Vec<[String; 4]> = Vec::new();
     let mut row = |section: &str, key: &str, metric: &str, value: String| {
@@ -44,6 +73,13 @@ pub fn csv(stats: &Stats) -> String {
     row("window", "all", "now", w.now.to_string());
     row("window", "all", "days", w.days.to_string());
     row("window", "all", "since", w.since.to_string());
+    row(
+        "window",
+        "all",
+        "since_date",
+        w.since_date.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    row("window", "all", "time_zone", zone_label(&w.time_zone));
     let r = &stats.residents;
     row("residents", "all", "total", r.total.to_string());
     row("residents", "all", "active", r.active.to_string());
@@ -68,6 +104,23 @@ pub fn csv(stats: &Stats) -> String {
         );
         row("lessons", &l.lesson, "avg_score_pct", opt(l.avg_score_pct));
     }
+    for l in &stats.lessons {
+        let lesson = &l.lesson;
+        row("funnel", lesson, "step_order", l.step_order.as_str().into());
+        row("funnel", lesson, "started", l.started.to_string());
+        for s in &l.steps {
+            let key = format!("{lesson}/{}", s.step);
+            row("funnel", &key, "reached", s.reached.to_string());
+            row("funnel", &key, "left", s.left.to_string());
+        }
+        row("funnel", lesson, "completed", l.completed.to_string());
+        let (step, left) = match &l.most_left {
+            Some(m) => (m.step.clone(), m.left.to_string()),
+            None => (String::new(), String::new()),
+        };
+        row("funnel", lesson, "most_left_step", step);
+        row("funnel", lesson, "most_left_count", left);
+    }
     for q in &stats.quizzes {
         row("quizzes", &q.dialogue, "answers", q.answers.to_string());
         row("quizzes", &q.dialogue, "first_try", q.first_try.to_string());
@@ -84,6 +137,17 @@ pub fn csv(stats: &Stats) -> String {
             opt(q.first_try_correct_pct),
         );
     }
+    for c in &stats.confusing {
+        let key = format!("{}/{}", c.dialogue, c.step);
+        row(
+            "confusing",
+            &key,
+            "first_answers",
+            c.first_answers.to_string(),
+        );
+        row("confusing", &key, "wrong", c.wrong.to_string());
+        row("confusing", &key, "wrong_pct", opt(c.wrong_pct));
+    }
     let q = &stats.questions;
     row("questions", "all", "asked", q.asked.to_string());
     row("questions", "all", "answered", q.answered.to_string());
@@ -91,6 +155,11 @@ pub fn csv(stats: &Stats) -> String {
     row("questions", "all", "nothing", q.nothing.to_string());
     row("questions", "all", "helpful", q.helpful.to_string());
     row("questions", "all", "unhelpful", q.unhelpful.to_string());
+    for f in &stats.faq {
+        row("faq", &f.entry, "answered", f.answered.to_string());
+        row("faq", &f.entry, "helpful", f.helpful.to_string());
+        row("faq", &f.entry, "unhelpful", f.unhelpful.to_string());
+    }
     for u in &stats.unanswered {
         let text = defuse(&u.text);
         row("unanswered", &text, "count", u.count.to_string());
@@ -108,6 +177,57 @@ pub fn csv(stats: &Stats) -> String {
     row("tickets", "all", "opened", t.opened.to_string());
     row("tickets", "all", "closed", t.closed.to_string());
     row("tickets", "all", "open_now", t.open_now.to_string());
+    let a = &stats.announcements;
+    row(
+        "announcements",
+        "all",
+        "broadcasts",
+        a.broadcasts.to_string(),
+    );
+    let deliveries = |d: &crate::store::DeliveryCounts| {
+        [
+            ("sent", d.sent),
+            ("blocked", d.blocked),
+            ("skipped", d.skipped),
+            ("failed", d.failed),
+            ("pending", d.pending),
+        ]
+    };
+    for (metric, n) in deliveries(&a.deliveries) {
+        row("announcements", "all", metric, n.to_string());
+    }
+    for b in &a.list {
+        let id = b.id.to_string();
+        row("broadcast", &id, "topic", b.topic.clone());
+        row("broadcast", &id, "created_at", b.created_at.to_string());
+        for (metric, n) in deliveries(&b.deliveries) {
+            row("broadcast", &id, metric, n.to_string());
+        }
+    }
+    for wb in &stats.webinars {
+        let id = wb.id.to_string();
+        row("webinars", &id, "title", defuse(&wb.title));
+        row("webinars", &id, "starts_at", wb.starts_at.to_string());
+        row(
+            "webinars",
+            &id,
+            "cancelled",
+            u8::from(wb.cancelled).to_string(),
+        );
+        row(
+            "webinars",
+            &id,
+            "capacity",
+            wb.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        );
+        row("webinars", &id, "signups", wb.signups.to_string());
+    }
+    for week in &stats.weekly {
+        let key = local_date(week.start, &w.time_zone);
+        row("weekly", &key, "start", week.start.to_string());
+        row("weekly", &key, "active", week.active.to_string());
+        row("weekly", &key, "completions", week.completions.to_string());
+    }
 
     let mut out = String::from("section,key,metric,value\n");
     for cells in &rows {
@@ -143,13 +263,35 @@ pub fn defuse(text: &str) -> String {
 pub fn text(stats: &Stats) -> String {
     let mut out = String::new();
     let w = &stats.window;
-    let days = w.days;
-    let _ = writeln!(
-        out,
-        "Pomichnyk usage as of {} UTC; window: the last {days} days (since {} UTC)",
-        datetime(w.now),
-        datetime(w.since)
-    );
+    let zone = zone_label(&w.time_zone);
+    // "last 30 days" or "since 2026-11-20", for titles; "in the last 30 days" or the same, in sentences.
+    let (period, in_period) = match w.since_date {
+        Some(d) => (format!("since {d}"), format!("since {d}")),
+        None => (
+            format!("last {} days", w.days),
+            format!("in the last {} days", w.days),
+        ),
+    };
+    match w.since_date {
+        Some(d) => {
+            let _ = writeln!(
+                out,
+                "Pomichnyk usage as of {} UTC; window: since {d} 00:00 {zone} ({} UTC, {} days)",
+                datetime(w.now),
+                datetime(w.since),
+                w.days
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "Pomichnyk usage as of {} UTC; window: the last {} days (since {} UTC)",
+                datetime(w.now),
+                w.days,
+                datetime(w.since)
+            );
+        }
+    }
 
     section(&mut out, "Residents");
     let r = &stats.residents;
@@ -161,12 +303,12 @@ pub fn text(stats: &Stats) -> String {
             vec![
                 "active".into(),
                 r.active.to_string(),
-                format!("(seen in the last {days} days)"),
+                format!("(seen {in_period})"),
             ],
             vec![
                 "new".into(),
                 r.new.to_string(),
-                format!("(first seen in the last {days} days)"),
+                format!("(first seen {in_period})"),
             ],
             vec!["blocked".into(), r.blocked.to_string()],
         ],
@@ -211,6 +353,7 @@ pub fn text(stats: &Stats) -> String {
         &rows,
         &[Left, Right, Right, Right, Right],
     );
+    steps(&mut out, stats);
 
     section(&mut out, "Quiz accuracy");
     let rows: Vec<Vec<String>> = stats
@@ -241,8 +384,38 @@ pub fn text(stats: &Stats) -> String {
 
     section(
         &mut out,
-        &format!("Questions to the FAQ (last {days} days)"),
+        &format!(
+            "Most confusing quiz questions (wrong first answers, all time; top {TOP_CONFUSING})"
+        ),
     );
+    let rows: Vec<Vec<String>> = stats
+        .confusing
+        .iter()
+        .take(TOP_CONFUSING)
+        .map(|c| {
+            vec![
+                c.dialogue.clone(),
+                c.step.clone(),
+                c.first_answers.to_string(),
+                c.wrong.to_string(),
+                percent(c.wrong_pct),
+            ]
+        })
+        .collect();
+    table(
+        &mut out,
+        Some(&[
+            "dialogue",
+            "question",
+            "first answers",
+            "wrong",
+            "wrong share",
+        ]),
+        &rows,
+        &[Left, Left, Right, Right, Right],
+    );
+
+    section(&mut out, &format!("Questions to the FAQ ({period})"));
     let q = &stats.questions;
     table(
         &mut out,
@@ -260,8 +433,32 @@ pub fn text(stats: &Stats) -> String {
 
     section(
         &mut out,
+        &format!("FAQ answers given (at once or chosen; top {TOP_FAQ}, {period})"),
+    );
+    let rows: Vec<Vec<String>> = stats
+        .faq
+        .iter()
+        .take(TOP_FAQ)
+        .map(|f| {
+            vec![
+                f.entry.clone(),
+                f.answered.to_string(),
+                f.helpful.to_string(),
+                f.unhelpful.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        &mut out,
+        Some(&["entry", "answered", "👍", "👎"]),
+        &rows,
+        &[Left, Right, Right, Right],
+    );
+
+    section(
+        &mut out,
         &format!(
-            "Unanswered questions (nothing found or voted unhelpful; top {TOP_UNANSWERED}, last {days} days)"
+            "Unanswered questions (nothing found or voted unhelpful; top {TOP_UNANSWERED}, {period})"
         ),
     );
     let rows: Vec<Vec<String>> = stats
@@ -290,10 +487,7 @@ pub fn text(stats: &Stats) -> String {
         .collect();
     table(&mut out, Some(&["hub", "residents"]), &rows, &[Left, Right]);
 
-    section(
-        &mut out,
-        &format!("Tickets to librarians (last {days} days)"),
-    );
+    section(&mut out, &format!("Tickets to librarians ({period})"));
     let t = &stats.tickets;
     table(
         &mut out,
@@ -309,7 +503,181 @@ pub fn text(stats: &Stats) -> String {
         ],
         &[Left, Right, Left],
     );
+    announcements(&mut out, stats, &period);
+    webinars(&mut out, stats, &zone);
+    weekly(&mut out, stats, &zone);
     out
+}
+
+/// Each lesson's steps in order, how many reached each, and where most leave.
+fn steps(out: &mut String, stats: &Stats) {
+    section(
+        out,
+        "Step funnels (all time; distinct residents who ever reached each step)",
+    );
+    if stats.lessons.is_empty() {
+        out.push_str("  (none)\n");
+        return;
+    }
+    if stats
+        .lessons
+        .iter()
+        .any(|l| l.step_order == StepOrder::ReachedNoContent)
+    {
+        out.push_str(
+            "  The content could not be loaded, so steps are ordered by residents reached, most first.\n",
+        );
+    }
+    for (i, l) in stats.lessons.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let how = match l.step_order {
+            StepOrder::File => "steps in file order",
+            StepOrder::ReachedNoContent => {
+                "steps by residents reached: the content could not be loaded"
+            }
+            StepOrder::ReachedNotInContent => {
+                "steps by residents reached: the lesson is not in the content"
+            }
+        };
+        let _ = writeln!(out, "  {} ({how}; started {})", l.lesson, l.started);
+        let mut rows: Vec<Vec<String>> = l
+            .steps
+            .iter()
+            .map(|s| vec![s.step.clone(), s.reached.to_string(), s.left.to_string()])
+            .collect();
+        rows.push(vec!["(completed)".into(), l.completed.to_string()]);
+        table(
+            out,
+            Some(&["step", "reached", "left"]),
+            &rows,
+            &[Left, Right, Right],
+        );
+        match &l.most_left {
+            Some(m) => {
+                let _ = writeln!(out, "  most leave at: {} ({} left)", m.step, m.left);
+            }
+            None => out.push_str("  most leave at: (no step loses anyone)\n"),
+        }
+    }
+}
+
+fn announcements(out: &mut String, stats: &Stats, period: &str) {
+    section(out, &format!("Announcements ({period})"));
+    let a = &stats.announcements;
+    let d = &a.deliveries;
+    table(
+        out,
+        None,
+        &[
+            vec!["broadcasts".into(), a.broadcasts.to_string()],
+            vec!["sent".into(), d.sent.to_string()],
+            vec![
+                "blocked".into(),
+                d.blocked.to_string(),
+                "(the resident had blocked the bot)".into(),
+            ],
+            vec![
+                "skipped".into(),
+                d.skipped.to_string(),
+                "(chat gone or refused)".into(),
+            ],
+            vec![
+                "failed".into(),
+                d.failed.to_string(),
+                "(gave up after retries)".into(),
+            ],
+            vec!["pending".into(), d.pending.to_string()],
+        ],
+        &[Left, Right, Left],
+    );
+    if a.list.is_empty() {
+        return;
+    }
+    out.push('\n');
+    let rows: Vec<Vec<String>> = a
+        .list
+        .iter()
+        .map(|b| {
+            let d = &b.deliveries;
+            vec![
+                b.id.to_string(),
+                b.topic.clone(),
+                date(b.created_at),
+                d.sent.to_string(),
+                d.blocked.to_string(),
+                d.skipped.to_string(),
+                d.failed.to_string(),
+                d.pending.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        Some(&[
+            "id", "topic", "created", "sent", "blocked", "skipped", "failed", "pending",
+        ]),
+        &rows,
+        &[Left, Left, Left, Right, Right, Right, Right, Right],
+    );
+}
+
+fn webinars(out: &mut String, stats: &Stats, zone: &str) {
+    let w = &stats.window;
+    let from = match w.since_date {
+        Some(d) => d.to_string(),
+        None => format!("{} UTC", datetime(w.since)),
+    };
+    section(
+        out,
+        &format!("Webinars (starting since {from} or later; times in {zone})"),
+    );
+    let rows: Vec<Vec<String>> = stats
+        .webinars
+        .iter()
+        .map(|wb| {
+            vec![
+                wb.id.to_string(),
+                local_datetime(wb.starts_at, &w.time_zone),
+                wb.capacity
+                    .map_or_else(|| "no limit".into(), |c| c.to_string()),
+                wb.signups.to_string(),
+                if wb.cancelled { "cancelled" } else { "" }.into(),
+                one_line(&wb.title, 60),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        Some(&["id", "starts", "capacity", "sign-ups", "status", "title"]),
+        &rows,
+        &[Left, Left, Right, Right, Left, Left],
+    );
+}
+
+fn weekly(out: &mut String, stats: &Stats, zone: &str) {
+    section(
+        out,
+        &format!("Weekly activity (the last {WEEKS} weeks, the current one last; weeks start Monday 00:00 {zone})"),
+    );
+    let rows: Vec<Vec<String>> = stats
+        .weekly
+        .iter()
+        .map(|week| {
+            vec![
+                local_date(week.start, &stats.window.time_zone),
+                week.active.to_string(),
+                week.completions.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        Some(&["week of", "active residents", "lessons completed"]),
+        &rows,
+        &[Left, Right, Right],
+    );
 }
 
 #[derive(Clone, Copy)]
@@ -403,6 +771,24 @@ fn date(unix: i64) -> String {
     }
 }
 
+/// The local date of a time in `tz`.
+fn local_date(unix: i64, tz: &TimeZone) -> String {
+    match jiff::Timestamp::from_second(unix) {
+        Ok(t) => t.to_zoned(tz.clone()).strftime("%Y-%m-%d").to_string(),
+        Err(_) => unix.to_string(),
+    }
+}
+
+fn local_datetime(unix: i64, tz: &TimeZone) -> String {
+    match jiff::Timestamp::from_second(unix) {
+        Ok(t) => t
+            .to_zoned(tz.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => unix.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,6 +807,27 @@ mod tests {
         assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(defuse("-1+2"), "'-1+2");
         assert_eq!(defuse("як справи?"), "як справи?");
+    }
+
+    #[test]
+    fn since_dates_are_written_year_month_day() {
+        assert_eq!(
+            parse_date("2026-11-20"),
+            Ok(jiff::civil::date(2026, 11, 20))
+        );
+        for bad in [
+            "20.11.2026",
+            "2026-1-20",
+            "2026-11-20T10:00",
+            "20261120",
+            "",
+            "yesterday",
+        ] {
+            let e = parse_date(bad).expect_err(bad);
+            assert!(e.contains("YYYY-MM-DD"), "{e}");
+        }
+        let e = parse_date("2026-02-30").expect_err("no such day");
+        assert!(e.contains("not a date"), "{e}");
     }
 
     #[test]

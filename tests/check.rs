@@ -630,3 +630,69 @@ fn a_link_button_needs_an_https_address() {
         );
     }
 }
+
+#[tokio::test]
+async fn residents_on_a_step_the_files_remove_are_counted_from_the_database() {
+    use pomichnyk::engine::{Position, State};
+    use pomichnyk::store::{Commit, Store};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("bot.db");
+    let url = format!("sqlite://{}", db.display());
+    let store = Store::open(&url).await.expect("store");
+    // Two residents stand on a step an older version of the lesson had, one on a step it still has.
+    let at = |step: &str| State {
+        at: Some(Position {
+            dialogue: "phishing".into(),
+            step: step.into(),
+            wrong: 0,
+        }),
+        ..State::default()
+    };
+    for (user, step) in [(1, "old_step"), (2, "old_step"), (3, "intro")] {
+        let state = at(step);
+        store
+            .commit(Commit {
+                user,
+                now: 1_780_000_000,
+                state: &state,
+                events: &[],
+            })
+            .await
+            .expect("commit");
+    }
+    store.close().await;
+
+    let out = Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
+        .arg("check")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "warn")
+        .env("POMICHNYK__DATABASE__URL", &url)
+        .output()
+        .expect("run pomichnyk");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "dialogues:1:1: warning: 2 resident(s) in the database stand on steps these files \
+             remove: phishing/old_step (2)"
+        ),
+        "{stdout}"
+    );
+
+    // Without a database, nothing is created and there is no such warning.
+    let missing = dir.path().join("none.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
+        .arg("check")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "warn")
+        .env(
+            "POMICHNYK__DATABASE__URL",
+            format!("sqlite://{}", missing.display()),
+        )
+        .output()
+        .expect("run pomichnyk");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(!stdout.contains("resident(s)"), "{stdout}");
+    assert!(!missing.exists(), "check must not create a database");
+}

@@ -4,100 +4,155 @@
 //! (`Spanned`), so that `check` can point at the line an admin must fix. They
 //! are converted once, in [`super::load`], into the validated types of
 //! [`super`]; nothing else reads them.
+//!
+//! They also describe the files to editors: [`super::schema`] turns them into
+//! the JSON Schemas in `dialogues/schema/`, and every `///` comment on a field
+//! becomes the help an admin sees on hover, so those comments are written for
+//! admins. `#[schemars(with = ...)]` gives the schema of a field as written in
+//! the file (`Spanned` only records where a value was).
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
+
+use super::schema::{
+    ActionName, Id, Interval, KindName, Localized, ServiceName, WebAddress, Weekday,
+};
 
 /// A text in every language, side by side: `text.uk = "..."`, `text.en = "..."`.
 pub type LocalizedFile = Spanned<BTreeMap<String, Spanned<String>>>;
 
 /// One dialogue file: a lesson, a menu or a flow.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DialogueFile {
+    /// The dialogue's name, used by buttons that open it (`dialogue = "..."`); unique.
+    #[schemars(with = "Id")]
     pub id: Spanned<String>,
+    /// What the dialogue is: `lesson` (counts in progress; reaching an `end` step completes it),
+    /// `menu` (its buttons become the big keyboard at the bottom of the screen) or `flow`
+    /// (any other conversation).
+    #[schemars(with = "KindName")]
     pub kind: Spanned<String>,
+    /// The title in each language, as in lists of lessons and in messages about the dialogue.
+    #[schemars(with = "Localized")]
     pub title: LocalizedFile,
-    /// DigComp 2.2 competence, such as "4.2".
+    /// The DigComp 2.2 competence a lesson teaches, such as "4.2".
     #[serde(default)]
+    #[schemars(with = "String")]
     pub digcomp: Option<Spanned<String>>,
     /// Where the facts come from, by title (lessons).
     #[serde(default)]
     pub sources: Vec<String>,
-    /// The step to begin with; the first step when absent.
+    /// The id of the step to begin with; the first step when absent.
     #[serde(default)]
+    #[schemars(with = "Id")]
     pub start: Option<Spanned<String>>,
+    /// The steps, in order: each `[[steps]]` table is one message of the bot.
     #[serde(default)]
+    #[schemars(with = "Vec<StepFile>")]
     pub steps: Vec<Spanned<StepFile>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One message of the bot and the ways on from it: `next`, `buttons`, a quiz question
+/// (`options`), `input` or `end`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepFile {
+    /// The step's name, used by `next`, `goto` and `start`; unique in the dialogue.
+    #[schemars(with = "Id")]
     pub id: Spanned<String>,
+    /// The message in each language; `**bold**` is allowed; at most 4,096 characters.
+    #[schemars(with = "Localized")]
     pub text: LocalizedFile,
-    /// A single "Next" button to this step.
+    /// The id of the step that follows: a single "Next" button, or where a quiz question goes
+    /// on after the answer.
     #[serde(default)]
+    #[schemars(with = "Id")]
     pub next: Option<Spanned<String>>,
+    /// Buttons under the message, in order.
     #[serde(default)]
+    #[schemars(with = "Vec<ButtonFile>")]
     pub buttons: Vec<Spanned<ButtonFile>>,
     /// Buttons side by side in one row (1 to 8); one per row when absent.
     #[serde(default)]
+    #[schemars(with = "i64", range(min = 1, max = super::load::MAX_COLUMNS))]
     pub columns: Option<Spanned<i64>>,
-    /// Answer options: present on a quiz question.
+    /// Answer options: present on a quiz question, which also needs `next`.
     #[serde(default)]
+    #[schemars(with = "Vec<OptionFile>")]
     pub options: Vec<Spanned<OptionFile>>,
     /// After a wrong answer, may the resident try again? Default: yes.
     #[serde(default)]
+    #[schemars(with = "bool")]
     pub retry: Option<bool>,
     /// Several options may be correct (otherwise exactly one must be).
     #[serde(default)]
+    #[schemars(with = "bool")]
     pub several_correct: Option<bool>,
-    /// Wait for free text.
+    /// Wait for the resident to type something, then go on: `input = { next = "step_id" }`.
     #[serde(default)]
+    #[schemars(with = "InputFile")]
     pub input: Option<Spanned<InputFile>>,
-    /// The last step: reaching it completes a lesson.
+    /// The last step: reaching it completes a lesson and shows the score.
     #[serde(default)]
+    #[schemars(with = "bool")]
     pub end: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A button: a `label` in each language and exactly one of `goto`, `dialogue`, `action` or
+/// `url`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ButtonFile {
+    /// The text on the button in each language; about 40 characters fit on a phone.
+    #[schemars(with = "Localized")]
     pub label: LocalizedFile,
-    /// A step of this dialogue.
+    /// The id of a step of this dialogue to go to.
     #[serde(default)]
+    #[schemars(with = "Id")]
     pub goto: Option<Spanned<String>>,
-    /// Another dialogue (lesson, menu or flow).
+    /// The id of another dialogue (lesson, menu or flow) to open.
     #[serde(default)]
+    #[schemars(with = "Id")]
     pub dialogue: Option<Spanned<String>>,
     /// A named action of the bot, such as "progress".
     #[serde(default)]
+    #[schemars(with = "ActionName")]
     pub action: Option<Spanned<String>>,
-    /// A web page (https) the button opens.
+    /// A web page the button opens: an address starting with https://.
     #[serde(default)]
+    #[schemars(with = "WebAddress")]
     pub url: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One answer to a quiz question.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OptionFile {
+    /// The answer in each language, as shown on its button.
+    #[schemars(with = "Localized")]
     pub text: LocalizedFile,
+    /// `true` on the right answer (on every right answer with `several_correct`).
     #[serde(default)]
     pub correct: bool,
     /// Why this answer is right or wrong; shown after it is chosen.
+    #[schemars(with = "Localized")]
     pub explain: LocalizedFile,
 }
 
-#[derive(Debug, Deserialize)]
+/// Waiting for the resident to type something.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InputFile {
-    /// Where to go once the text arrives.
+    /// The id of the step to go to once the text arrives.
+    #[schemars(with = "Id")]
     pub next: Spanned<String>,
     /// An action that receives the text (none: the text is not kept).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub action: Option<Spanned<String>>,
 }
 
@@ -106,89 +161,123 @@ pub struct InputFile {
 pub type StringsFile = BTreeMap<Spanned<String>, LocalizedFile>;
 
 /// A FAQ file under `faq/`: many entries.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaqFile {
+    /// The questions, one `[[entries]]` table each.
     #[serde(default)]
+    #[schemars(with = "Vec<FaqEntryFile>")]
     pub entries: Vec<Spanned<FaqEntryFile>>,
 }
 
 /// One question residents ask, in their own words, and its answer.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaqEntryFile {
+    /// The entry's name; unique among all FAQ files.
+    #[schemars(with = "Id")]
     pub id: Spanned<String>,
-    /// A short topic name, such as "cards" or "diia".
+    /// A short topic name, such as "cards" or "diia", for statistics.
+    #[schemars(with = "String")]
     pub topic: Spanned<String>,
-    /// Several ways residents put the question, per language.
+    /// Several ways residents put the question, per language: at least three each, the way
+    /// residents really type them.
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
     pub questions: Spanned<BTreeMap<String, Vec<Spanned<String>>>>,
     /// Words that point to this entry, per language.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
     pub keywords: BTreeMap<String, Vec<Spanned<String>>>,
     /// The answer per language; may be left out when `lesson` answers it.
     #[serde(default)]
+    #[schemars(with = "Localized")]
     pub answer: Option<LocalizedFile>,
-    /// A lesson that explains more; shown as a button under the answer.
+    /// The id of a lesson that explains more; shown as a button under the answer.
     #[serde(default)]
+    #[schemars(with = "Id")]
     pub lesson: Option<Spanned<String>>,
-    /// More buttons under the answer (a dialogue or an action).
+    /// More buttons under the answer (a dialogue, an action or a web page).
     #[serde(default)]
+    #[schemars(with = "Vec<ButtonFile>")]
     pub buttons: Vec<Spanned<ButtonFile>>,
 }
 
 /// `hubs.toml`: the library hubs.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HubsFile {
     /// What each service is called, and the words residents use for it.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<ServiceName, ServiceFile>")]
     pub services: BTreeMap<String, Spanned<ServiceFile>>,
+    /// The hubs, one `[[hubs]]` table each.
     #[serde(default)]
+    #[schemars(with = "Vec<HubFile>")]
     pub hubs: Vec<Spanned<HubFile>>,
 }
 
 /// `[services.<name>]` in `hubs.toml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceFile {
     /// Shown in a hub's description.
+    #[schemars(with = "Localized")]
     pub name: LocalizedFile,
-    /// Words that ask for this service ("дія", "друк"), per language.
+    /// Words that ask for this service ("дія", "друк"), per language; matched by the start of
+    /// a word.
     #[serde(default)]
     pub words: BTreeMap<String, Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One library hub. Leave out what no source gives: `check` lists each gap.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HubFile {
+    /// The hub's short name, used in the link of its QR poster (`pomichnyk qr <id>`); unique.
+    #[schemars(with = "Id")]
     pub id: Spanned<String>,
+    /// The hub's name in each language.
+    #[schemars(with = "Localized")]
     pub name: LocalizedFile,
     /// Street and house; absent when unknown.
     #[serde(default)]
+    #[schemars(with = "Localized")]
     pub address: Option<LocalizedFile>,
     /// The village or city district.
+    #[schemars(with = "Localized")]
     pub settlement: LocalizedFile,
+    /// Degrees north, such as 49.42; give it together with `longitude`.
     #[serde(default)]
+    #[schemars(with = "f64")]
     pub latitude: Option<Spanned<f64>>,
+    /// Degrees east, such as 26.98; give it together with `latitude`.
     #[serde(default)]
+    #[schemars(with = "f64")]
     pub longitude: Option<Spanned<f64>>,
     /// The coordinates were estimated from the street address, not measured.
     #[serde(default)]
     pub approximate: bool,
+    /// The phone number, as residents should dial it.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub phone: Option<Spanned<String>>,
     /// Opening hours per weekday (`mon` ... `sun`), each a list of "HH:MM-HH:MM";
     /// an empty list is a day off. Absent: not known.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<Weekday, Vec<Interval>>")]
     pub hours: Option<Spanned<BTreeMap<String, Vec<Spanned<String>>>>>,
+    /// What the hub offers.
     #[serde(default)]
+    #[schemars(with = "Vec<ServiceName>")]
     pub services: Vec<Spanned<String>>,
     /// Checked against the source by an admin.
     #[serde(default)]
     pub verified: bool,
     /// Where the facts come from.
+    #[schemars(with = "String")]
     pub source: Spanned<String>,
     /// Anything admins should know (never shown to residents).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub note: Option<String>,
 }

@@ -12,6 +12,7 @@
 pub mod file;
 pub mod load;
 pub mod markup;
+pub mod schema;
 pub mod strings;
 
 use std::collections::HashMap;

@@ -188,6 +188,16 @@ messages! {
     ButtonWebinarCancel => "button_webinar_cancel" [] "for librarians: cancel a webinar";
     WebinarAnnouncement => "webinar_announcement" ["title", "when", "place", "description"] "the announcement of a new webinar";
     FaqSeeLesson => "faq_see_lesson" ["title"] "the answer of an FAQ entry that points to a lesson instead of answering";
+    ReloadDone => "reload_done" ["dialogues", "faq", "warnings"] "for admins: the new content is being served";
+    ReloadStranded => "reload_stranded" ["count", "steps"] "for admins: residents stood on steps the new files removed";
+    ReloadFailed => "reload_failed" ["count", "errors"] "for admins: the files have errors, the old content stays";
+    ReloadMore => "reload_more" ["count"] "for admins: after the first errors, how many more there are";
+    StatsCaption => "stats_caption" [] "for admins: the caption of the /stats chart";
+    StatsLegendActive => "stats_legend_active" [] "for admins: the chart's line of active residents";
+    StatsLegendCompleted => "stats_legend_completed" [] "for admins: the chart's line of lessons completed";
+    StatsFailed => "stats_failed" [] "for admins: /stats could not read the figures";
+    StatsSummary => "stats_summary" ["total", "new", "active_week", "active_month", "blocked", "completed"] "for admins: the figures at the top of /stats";
+    StatsDocument => "stats_document" ["days"] "for admins: the caption of the full /stats report file";
     HubsAsk => "hubs_ask" [] "the answer to /hubs: share a location or name a settlement";
     ButtonShareLocation => "button_share_location" [] "the big button that shares the resident's location";
     HubsPick => "hubs_pick" [] "above the buttons with the settlements that have hubs";

@@ -24,10 +24,12 @@ use crate::engine::{Effect, Event, Outcome, State};
 
 mod backup;
 mod outbox;
+mod places;
 mod stats;
 mod webinars;
 mod writer;
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
+pub use places::places_in;
 pub use stats::*;
 pub use webinars::{ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
 
@@ -408,20 +410,30 @@ impl Store {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// How many rows of any table are keyed to a resident (0 after [`Store::forget`]).
+    /// How many rows of any table hold a user's id, anywhere: as a resident,
+    /// a recipient, a librarian or an actor in the audit (0 after [`Store::forget`]).
     pub async fn rows_about(&self, user: i64) -> Result<i64, StoreError> {
         let row = sqlx::query(
             "SELECT (SELECT count(*) FROM residents WHERE user_id = ?1)
                   + (SELECT count(*) FROM dialogue_state WHERE user_id = ?1)
                   + (SELECT count(*) FROM events WHERE user_id = ?1)
                   + (SELECT count(*) FROM lesson_progress WHERE user_id = ?1)
-                  + (SELECT count(*) FROM roles WHERE user_id = ?1)
-                  + (SELECT count(*) FROM tickets WHERE user_id = ?1)
+                  + (SELECT count(*) FROM roles WHERE user_id = ?1 OR granted_by = ?1)
+                  + (SELECT count(*) FROM tickets
+                     WHERE user_id = ?1 OR chat_id = ?1 OR closed_by = ?1)
+                  + (SELECT count(*) FROM ticket_messages WHERE librarian = ?1)
+                  + (SELECT count(*) FROM ticket_posts WHERE chat_id = ?1)
                   + (SELECT count(*) FROM subscriptions WHERE user_id = ?1)
                   + (SELECT count(*) FROM rsvps WHERE user_id = ?1)
-                  + (SELECT count(*) FROM reminders WHERE user_id = ?1) AS n",
+                  + (SELECT count(*) FROM reminders WHERE user_id = ?1)
+                  + (SELECT count(*) FROM deliveries WHERE user_id = ?1)
+                  + (SELECT count(*) FROM broadcasts WHERE author = ?1)
+                  + (SELECT count(*) FROM webinars WHERE author = ?1)
+                  + (SELECT count(*) FROM audit
+                     WHERE actor = ?1 OR (target = ?2 AND action IN ('grant', 'revoke'))) AS n",
         )
         .bind(user)
+        .bind(user.to_string())
         .fetch_one(&self.read)
         .await?;
         Ok(row.try_get("n")?)

@@ -367,10 +367,11 @@ impl Store {
         self.progress_where("b.id > ?", 0, limit).await
     }
 
-    /// Broadcasts with nothing pending whose author has not had the report yet.
+    /// Broadcasts with nothing pending whose author has not had the report yet
+    /// (an author who asked to be forgotten is -1: nobody to report to).
     pub async fn unreported(&self) -> Result<Vec<Progress>, StoreError> {
         self.progress_where(
-            "b.reported = 0 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.broadcast = b.id AND x.status = 'pending') AND b.id > ?",
+            "b.reported = 0 AND b.author > 0 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.broadcast = b.id AND x.status = 'pending') AND b.id > ?",
             0,
             100,
         )

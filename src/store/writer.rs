@@ -179,15 +179,45 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
     let mut answer = 0;
     match change {
         Change::Forget { user } => {
-            // State, events and lesson progress go with the resident (ON DELETE CASCADE).
-            sqlx::query("DELETE FROM residents WHERE user_id = ?")
-                .bind(user)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM roles WHERE user_id = ?")
-                .bind(user)
-                .execute(&mut *tx)
-                .await?;
+            // Every place the id is written, in this one transaction (`Store::rows_about`
+            // counts the same places). What someone did stays only as an anonymous
+            // count: a staff id becomes -1 ("someone forgotten"; 0 is the command
+            // line) or NULL where the column allows it.
+            let statements = [
+                // Events lose their id and stay for statistics; their JSON carries
+                // neither the id nor free text (see `engine::Event`).
+                "UPDATE events SET user_id = NULL WHERE user_id = ?1",
+                // State, lesson progress, subscriptions, RSVPs, reminders and tickets
+                // (with their messages and posts, those in the resident's private chat
+                // too) go with the resident: ON DELETE CASCADE.
+                "DELETE FROM residents WHERE user_id = ?1",
+                // Only a resident's private chat has the user's id as chat id.
+                "DELETE FROM tickets WHERE chat_id = ?1",
+                "DELETE FROM ticket_posts WHERE chat_id = ?1",
+                // No foreign key here: a pending delivery would still be sent.
+                "DELETE FROM deliveries WHERE user_id = ?1",
+                "DELETE FROM roles WHERE user_id = ?1",
+                "UPDATE roles SET granted_by = -1 WHERE granted_by = ?1",
+                // The audit keeps the row (that something happened), not who.
+                "UPDATE audit SET actor = -1 WHERE actor = ?1",
+                // A librarian's work outlives them, without their id; the outbox
+                // reports a broadcast only to an author above 0.
+                "UPDATE broadcasts SET author = -1 WHERE author = ?1",
+                "UPDATE webinars SET author = -1 WHERE author = ?1",
+                "UPDATE tickets SET closed_by = NULL WHERE closed_by = ?1",
+                "UPDATE ticket_messages SET librarian = NULL WHERE librarian = ?1",
+            ];
+            for sql in statements {
+                sqlx::query(sql).bind(user).execute(&mut *tx).await?;
+            }
+            // Only grants and revokes name a user as their target, as text (others
+            // name a command, a broadcast or a webinar, whose number may equal an id).
+            sqlx::query(
+                "UPDATE audit SET target = NULL WHERE target = ? AND action IN ('grant', 'revoke')",
+            )
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await?;
         }
         Change::Blocked { user, blocked } => {
             sqlx::query("UPDATE residents SET blocked = ? WHERE user_id = ?")

@@ -22,6 +22,7 @@ use teloxide::stop::StopToken;
 use teloxide::types::AllowedUpdate;
 use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
 
+use crate::content::Content;
 use crate::script::{Msg, Script};
 
 /// Decides which updates get in, and tells a flooding resident once.
@@ -31,7 +32,7 @@ pub struct Gate {
     /// Residents already told to slow down, until they calm down.
     warned: Arc<Mutex<HashSet<UserId>>>,
     bot: Bot,
-    script: Arc<Script>,
+    content: Arc<Content>,
     /// Updates let in whose handling has not finished. The stream waits for a
     /// permit before yielding an update, so a backlog stays at Telegram (or in
     /// the webhook's caller) instead of in this process's memory.
@@ -57,7 +58,7 @@ impl Gate {
     }
 
     /// `burst` updates at once, then one more every `period`.
-    pub fn new(bot: Bot, script: Arc<Script>, burst: u32, period: Duration) -> Gate {
+    pub fn new(bot: Bot, content: Arc<Content>, burst: u32, period: Duration) -> Gate {
         let quota = Quota::with_period(period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
@@ -65,9 +66,13 @@ impl Gate {
             limiter: Arc::new(RateLimiter::keyed(quota)),
             warned: Arc::default(),
             bot,
-            script,
+            content,
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
         }
+    }
+
+    fn script(&self) -> Arc<Script> {
+        self.content.get()
     }
 
     /// Whether an update may go on to the handlers.
@@ -85,9 +90,9 @@ impl Gate {
             let lang = user
                 .language_code
                 .as_deref()
-                .and_then(|l| self.script.lang_index(l))
+                .and_then(|l| self.script().lang_index(l))
                 .unwrap_or(0);
-            let text = self.script.strings.get(Msg::SlowDown, lang).to_string();
+            let text = self.script().strings.get(Msg::SlowDown, lang).to_string();
             let bot = self.bot.clone();
             let chat = ChatId(user.id.0 as i64);
             tokio::spawn(async move {

@@ -39,8 +39,9 @@ impl App {
         let Some(group) = self.librarians else {
             return self.say(bot, chat, lang, Msg::LibrarianNone, &[]).await;
         };
-        let strings = &self.script.strings;
-        let code = self.script.languages[lang].as_str();
+        let script = self.script();
+        let strings = &script.strings;
+        let code = script.languages[lang].as_str();
         let ticket = self
             .store
             .open_ticket(user_key(user), chat.0, code, text, self.now())
@@ -99,7 +100,7 @@ impl App {
         self.store
             .add_ticket_message(ticket, None, text, self.now())
             .await?;
-        let post = self.script.strings.fill(
+        let post = self.script().strings.fill(
             Msg::TicketFollowUp,
             GROUP_LANG,
             &[("ticket", &number), ("text", &markup::literal(text))],
@@ -173,15 +174,19 @@ impl App {
         self.store
             .map_post(group.0, msg.id.0.into(), ticket)
             .await?;
-        let lang = self.script.lang_index(&t.lang).unwrap_or(0);
-        let answer = self.script.strings.fill(
+        let lang = self.script().lang_index(&t.lang).unwrap_or(0);
+        let answer = self.script().strings.fill(
             Msg::LibrarianSays,
             lang,
             &[("ticket", &number), ("text", &markup::literal(text))],
         );
         let keyboard = Keyboard::Inline(vec![vec![InlineButton {
             url: None,
-            label: self.script.strings.get(Msg::ButtonReply, lang).to_string(),
+            label: self
+                .script()
+                .strings
+                .get(Msg::ButtonReply, lang)
+                .to_string(),
             data: Press::Reply(ticket as u64).encode(),
         }]]);
         let resident = ChatId(t.chat);
@@ -249,7 +254,7 @@ impl App {
         )
         .await;
         if let Some(t) = self.store.ticket(ticket).await? {
-            let lang = self.script.lang_index(&t.lang).unwrap_or(0);
+            let lang = self.script().lang_index(&t.lang).unwrap_or(0);
             if let Err(e) = self
                 .say(
                     bot,
@@ -285,7 +290,7 @@ impl App {
         Keyboard::Inline(vec![vec![InlineButton {
             url: None,
             label: self
-                .script
+                .script()
                 .strings
                 .get(Msg::ButtonCloseTicket, GROUP_LANG)
                 .to_string(),
@@ -303,7 +308,7 @@ impl App {
         msg: Msg,
         values: &[(&str, &str)],
     ) {
-        let text = self.script.strings.fill(msg, GROUP_LANG, values);
+        let text = self.script().strings.fill(msg, GROUP_LANG, values);
         if let Err(e) = render::send(bot, group, &text, &Keyboard::None, Some(reply_to)).await {
             tracing::warn!(error = %e, "could not write to the librarians' chat");
         }

@@ -9,7 +9,9 @@
 pub mod flood;
 mod handoff;
 mod outbox;
+mod reload;
 pub mod render;
+mod report;
 mod staff;
 mod webinars;
 
@@ -28,6 +30,7 @@ use teloxide::types::{BotCommand, ChatMemberUpdated};
 use teloxide::update_listeners::{webhooks, Polling};
 use url::Url;
 
+use crate::content::Content;
 use crate::engine::{self, Input};
 use crate::script::{Msg, Script};
 use crate::settings::{Settings, TelegramMode};
@@ -51,7 +54,8 @@ pub enum StartError {
 /// Everything a handler needs, shared by all of them.
 #[derive(Clone)]
 pub struct App {
-    script: Arc<Script>,
+    /// The content being served; a live reload swaps it.
+    content: Arc<Content>,
     store: Store,
     /// Spaces out replies to one chat.
     pace: Arc<DefaultKeyedRateLimiter<ChatId>>,
@@ -73,7 +77,7 @@ pub struct App {
 
 impl App {
     pub fn new(
-        script: Arc<Script>,
+        content: Arc<Content>,
         store: Store,
         settings: &Settings,
         gate: flood::Gate,
@@ -86,7 +90,7 @@ impl App {
         };
         let t = &settings.telegram;
         App {
-            script,
+            content,
             store,
             pace: Arc::new(RateLimiter::keyed(quota(t.pace_burst, t.pace_period_ms))),
             gate,
@@ -105,6 +109,19 @@ impl App {
                 .unwrap_or(NonZeroU32::MIN),
             ))),
         }
+    }
+
+    /// The content being served now. One update takes it once where it
+    /// matters (the engine step), so a reload never splits a step.
+    fn script(&self) -> Arc<Script> {
+        self.content.get()
+    }
+
+    /// Waits for this chat's turn; a reply takes from Telegram's overall
+    /// budget first, without waiting for it (the outbox waits instead).
+    async fn global_pace(&self, chat: ChatId) {
+        let _ = self.global.check();
+        self.pace.until_key_ready(&chat).await;
     }
 
     /// Unix seconds now.
@@ -171,14 +188,19 @@ pub async fn run_with_clock(
         .context("cannot reach the Telegram Bot API (is the token right?)")?;
     tracing::info!(bot = %me.username(), "connected to Telegram");
     set_commands(&bot, &script).await;
+    let content = Arc::new(Content::new(
+        script,
+        &settings.dialogues.dir,
+        settings.language_codes(),
+    ));
 
     let gate = flood::Gate::new(
         bot.clone(),
-        script.clone(),
+        content.clone(),
         settings.telegram.flood_burst,
         Duration::from_millis(settings.telegram.flood_period_ms),
     );
-    let app = App::new(script, store, settings, gate.clone(), clock);
+    let app = App::new(content, store, settings, gate.clone(), clock);
     // The first admins come from the settings; granting again changes nothing.
     for &admin in &settings.access.admins {
         if let Err(e) = app
@@ -199,6 +221,17 @@ pub async fn run_with_clock(
         );
     }
     let (stop_outbox, outbox_stopped) = tokio::sync::watch::channel(false);
+    let watcher = if settings.dialogues.watch {
+        reload::spawn_watcher(
+            app.clone(),
+            bot.clone(),
+            &settings.dialogues.dir,
+            Duration::from_millis(settings.dialogues.debounce_ms),
+            outbox_stopped.clone(),
+        )
+    } else {
+        None
+    };
     let sender = outbox::spawn(
         app.clone(),
         bot.clone(),
@@ -290,6 +323,10 @@ pub async fn run_with_clock(
         .is_err()
     {
         tracing::warn!("the outbox did not stop in time; unrecorded sends will repeat");
+    }
+    if let Some(watcher) = watcher {
+        // A reload in progress only reads files; nothing is lost by not waiting long.
+        let _ = tokio::time::timeout(Duration::from_secs(2), watcher).await;
     }
     tracing::info!("stopped");
     Ok(())
@@ -533,7 +570,8 @@ impl App {
             now: engine::Context::local(now, &self.tz),
             handoff: self.librarians.is_some(),
         };
-        let outcome = engine::step(&self.script, state, &input, &cx);
+        let script = self.script();
+        let outcome = engine::step(&script, state, &input, &cx);
         if let Err(e) = self.store.save(id, now, &outcome).await {
             // Nothing was saved, so nothing is shown as done: the resident tries again.
             return self.failed(bot, chat, lang_hint, e.into()).await;
@@ -556,7 +594,7 @@ impl App {
             .state
             .lang
             .as_deref()
-            .and_then(|l| self.script.lang_index(l))
+            .and_then(|l| self.script().lang_index(l))
             .unwrap_or(0);
         for effect in &outcome.effects {
             match effect {
@@ -583,7 +621,7 @@ impl App {
         msg: Msg,
         values: &[(&str, &str)],
     ) -> HandlerResult {
-        let text = self.script.strings.fill(msg, lang, values);
+        let text = self.script().strings.fill(msg, lang, values);
         self.reply(bot, chat, text, engine::Keyboard::None).await
     }
 
@@ -597,10 +635,7 @@ impl App {
         keyboard: engine::Keyboard,
     ) -> HandlerResult {
         let replies = [engine::Reply::Message { text, keyboard }];
-        let pace = || async move {
-            let _ = self.global.check();
-            self.pace.until_key_ready(&chat).await;
-        };
+        let pace = || self.global_pace(chat);
         match render::deliver(bot, chat, &replies, None, pace).await {
             Ok(()) => Ok(()),
             Err(DeliveryError::Blocked(e)) => {
@@ -624,7 +659,7 @@ impl App {
         saved
             .as_deref()
             .or(user.language_code.as_deref())
-            .and_then(|l| self.script.lang_index(l))
+            .and_then(|l| self.script().lang_index(l))
             .unwrap_or(0)
     }
 
@@ -636,9 +671,9 @@ impl App {
         error: Box<dyn std::error::Error + Send + Sync>,
     ) -> HandlerResult {
         let lang = lang_hint
-            .and_then(|l| self.script.lang_index(l))
+            .and_then(|l| self.script().lang_index(l))
             .unwrap_or(0);
-        let text = self.script.strings.get(Msg::Failure, lang).to_string();
+        let text = self.script().strings.get(Msg::Failure, lang).to_string();
         let _ = render::call(|| bot.send_message(chat, text.clone()).into_future()).await;
         Err(error)
     }

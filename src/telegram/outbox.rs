@@ -118,16 +118,16 @@ async fn send(app: &App, bot: &Bot, d: Due, paused: &Mutex<Option<Instant>>) {
     let lang = d
         .lang
         .as_deref()
-        .and_then(|l| app.script.lang_index(l))
+        .and_then(|l| app.script().lang_index(l))
         .unwrap_or(0);
     let stop_label = app
-        .script
+        .script()
         .strings
         .get(Msg::ButtonStopSending, lang)
         .to_string();
     let mut rows = Vec::new();
     if let Some(w) = d.webinar {
-        let rsvp = app.script.strings.get(Msg::ButtonRsvp, lang).to_string();
+        let rsvp = app.script().strings.get(Msg::ButtonRsvp, lang).to_string();
         rows.push(vec![InlineKeyboardButton::callback(
             rsvp,
             format!("w:go:{w}"),
@@ -216,14 +216,14 @@ impl App {
                 Ok(Some(state)) => state
                     .lang
                     .as_deref()
-                    .and_then(|l| self.script.lang_index(l))
+                    .and_then(|l| self.script().lang_index(l))
                     .unwrap_or(0),
                 _ => 0,
             };
             let end = p.finished_at.unwrap_or_else(|| self.now());
             let took = (end - p.created_at.max(p.not_before)).max(0);
             let minutes = format!("{:.1}", took as f64 / 60.0);
-            let text = self.script.strings.fill(
+            let text = self.script().strings.fill(
                 Msg::BroadcastReport,
                 lang,
                 &[

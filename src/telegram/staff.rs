@@ -1,6 +1,6 @@
 //! Librarians' and admins' commands in a private chat with the bot:
 //! `/announce` (a short dialogue: text, topic, audience, preview, send),
-//! `/broadcasts`, `/grant` and `/revoke`.
+//! `/broadcasts`, `/grant` and `/revoke`; `/reload` lives in `reload.rs`, `/stats` in `report.rs`.
 //!
 //! The role is checked on every use, including every step of a draft. A
 //! resident who tries one of these commands gets the same answer as for any
@@ -33,7 +33,7 @@ pub struct Rich {
 pub fn required_role(command: &str) -> Option<Role> {
     match command {
         "announce" | "broadcasts" | "webinar" => Some(Role::Librarian),
-        "grant" | "revoke" => Some(Role::Admin),
+        "grant" | "revoke" | "reload" | "stats" => Some(Role::Admin),
         _ => None,
     }
 }
@@ -91,6 +91,18 @@ impl App {
                         self.save_state(id, state).await?;
                         self.show_webinar_draft(bot, chat, lang, &broadcast::WebinarDraft::new())
                             .await?;
+                    }
+                    "reload" => {
+                        self.store
+                            .audit(id, "reload", None, None, self.now())
+                            .await?;
+                        self.reload_and_tell(bot, &[chat.0]).await;
+                    }
+                    "stats" => {
+                        self.store
+                            .audit(id, "stats", None, None, self.now())
+                            .await?;
+                        self.send_stats(bot, chat, lang).await?;
                     }
                     "broadcasts" => {
                         self.store
@@ -173,10 +185,10 @@ impl App {
     fn audience_exists(&self, draft: &Draft) -> bool {
         match &draft.audience {
             None | Some(Audience::All) => true,
-            Some(Audience::Hub(h)) => self.script.hub(h).is_some(),
-            Some(Audience::Language(l)) => self.script.lang_index(l).is_some(),
+            Some(Audience::Hub(h)) => self.script().hub(h).is_some(),
+            Some(Audience::Language(l)) => self.script().lang_index(l).is_some(),
             Some(Audience::Completed(d)) | Some(Audience::NotCompleted(d)) => self
-                .script
+                .script()
                 .dialogue(d)
                 .is_some_and(|d| d.kind == Kind::Lesson),
         }
@@ -190,7 +202,7 @@ impl App {
         lang: usize,
         draft: &Draft,
     ) -> HandlerResult {
-        let s = &self.script.strings;
+        let s = &self.script().strings;
         let button = |msg: Msg, data: String| InlineButton {
             label: s.get(msg, lang).to_string(),
             data,
@@ -221,7 +233,7 @@ impl App {
             ),
             Stage::Hub => (
                 Msg::AnnounceChooseHub,
-                self.script
+                self.script()
                     .hubs
                     .iter()
                     .map(|h| {
@@ -235,7 +247,7 @@ impl App {
             ),
             Stage::Language => (
                 Msg::AnnounceChooseLanguage,
-                self.script
+                self.script()
                     .languages
                     .iter()
                     .enumerate()
@@ -250,7 +262,7 @@ impl App {
             ),
             Stage::Lesson { .. } => (
                 Msg::AnnounceChooseLesson,
-                self.script
+                self.script()
                     .lessons()
                     .map(|d| {
                         vec![InlineButton {
@@ -276,7 +288,7 @@ impl App {
     /// The announcement as residents will see it, the number of recipients,
     /// and the buttons to send or cancel.
     async fn preview(&self, bot: &Bot, chat: ChatId, lang: usize, draft: &Draft) -> HandlerResult {
-        let s = &self.script.strings;
+        let s = &self.script().strings;
         let (Some(topic), Some(audience)) = (draft.topic, draft.audience.as_ref()) else {
             return Ok(());
         };
@@ -385,7 +397,7 @@ impl App {
     }
 
     async fn list_broadcasts(&self, bot: &Bot, chat: ChatId, lang: usize) -> HandlerResult {
-        let s = &self.script.strings;
+        let s = &self.script().strings;
         let recent = self.store.recent_broadcasts(10).await?;
         let text = if recent.is_empty() {
             s.get(Msg::BroadcastsNone, lang).to_string()
@@ -468,7 +480,7 @@ impl App {
         state
             .lang
             .as_deref()
-            .and_then(|l| self.script.lang_index(l))
+            .and_then(|l| self.script().lang_index(l))
             .unwrap_or(0)
     }
 

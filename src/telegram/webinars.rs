@@ -87,7 +87,7 @@ impl App {
                         }
                         _ => {
                             let valid = !what.starts_with("place:")
-                                || self.script.hub(&what["place:".len()..]).is_some();
+                                || self.script().hub(&what["place:".len()..]).is_some();
                             if valid && draft.press(what) {
                                 state.webinar_draft = Some(draft.clone());
                                 self.save_state(id, state).await?;
@@ -131,7 +131,7 @@ impl App {
         lang: usize,
         draft: &WebinarDraft,
     ) -> HandlerResult {
-        let s = &self.script.strings;
+        let s = &self.script().strings;
         let button = |label: &str, data: String| InlineButton {
             label: label.to_string(),
             data,
@@ -146,7 +146,7 @@ impl App {
             WebinarStage::When => (s.get(Msg::WebinarAskWhen, lang).to_string(), vec![]),
             WebinarStage::Place => {
                 let mut rows: Vec<Vec<InlineButton>> = self
-                    .script
+                    .script()
                     .hubs
                     .iter()
                     .map(|h| vec![button(h.name.get(lang), format!("wb:place:{}", h.id))])
@@ -274,7 +274,7 @@ impl App {
             )
             .await?;
         // The announcement is in the community's first language, like the librarians' own.
-        let text = self.script.strings.fill(
+        let text = self.script().strings.fill(
             Msg::WebinarAnnouncement,
             0,
             &[
@@ -372,7 +372,7 @@ impl App {
         lang: usize,
         user: i64,
     ) -> HandlerResult {
-        let s = &self.script.strings;
+        let s = &self.script().strings;
         let upcoming = self.store.upcoming_webinars(self.now(), 10).await?;
         if upcoming.is_empty() {
             return self.say(bot, chat, lang, Msg::WebinarsNone, &[]).await;
@@ -414,7 +414,7 @@ impl App {
     }
 
     fn card(&self, w: &Webinar, lang: usize) -> String {
-        self.script.strings.fill(
+        self.script().strings.fill(
             Msg::WebinarCard,
             lang,
             &[
@@ -434,20 +434,19 @@ impl App {
     fn when_local(&self, t: jiff::civil::DateTime, lang: usize) -> String {
         let date = format!("{:02}.{:02}.{}", t.day(), t.month(), t.year());
         let time = format!("{:02}:{:02}", t.hour(), t.minute());
-        self.script
+        self.script()
             .strings
             .fill(Msg::WebinarWhen, lang, &[("date", &date), ("time", &time)])
     }
 
     /// A hub's name and address, or the online link.
     fn place_text(&self, stored: &str, lang: usize) -> String {
+        let script = self.script();
         match Place::decode(stored) {
-            Place::Online(link) => {
-                self.script
-                    .strings
-                    .fill(Msg::PlaceOnline, lang, &[("link", &link)])
-            }
-            Place::Hub(id) => match self.script.hub(&id).map(|i| &self.script.hubs[i]) {
+            Place::Online(link) => script
+                .strings
+                .fill(Msg::PlaceOnline, lang, &[("link", &link)]),
+            Place::Hub(id) => match script.hub(&id).map(|i| &script.hubs[i]) {
                 Some(h) => match &h.address {
                     Some(a) => format!("{}, {}", h.name.get(lang), a.get(lang)),
                     None => format!("{}, {}", h.name.get(lang), h.settlement.get(lang)),
@@ -482,7 +481,7 @@ impl App {
         let lang = r
             .lang
             .as_deref()
-            .and_then(|l| self.script.lang_index(l))
+            .and_then(|l| self.script().lang_index(l))
             .unwrap_or(0);
         let w = &r.webinar;
         let msg = match r.kind.as_str() {
@@ -491,7 +490,7 @@ impl App {
             "moved" => Msg::WebinarMovedNote,
             _ => Msg::WebinarCancelledNote,
         };
-        let text = self.script.strings.fill(
+        let text = self.script().strings.fill(
             msg,
             lang,
             &[

@@ -29,6 +29,17 @@ pub struct Call {
     pub message_id: Option<i64>,
     /// Whether the call succeeded (no injected fault, not to a blocked chat).
     pub delivered: bool,
+    /// Files uploaded with the call (a photo or document sent from memory).
+    pub files: Vec<Upload>,
+}
+
+/// A file a call uploaded, as multipart/form-data carried it.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The form field, such as `photo` or `document`.
+    pub field: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Call {
@@ -211,8 +222,10 @@ impl FakeApi {
 async fn handle(
     State(api): State<FakeApi>,
     Path((bot, method)): Path<(String, String)>,
-    body: String,
+    raw: axum::body::Bytes,
 ) -> Response {
+    let body = String::from_utf8_lossy(&raw).into_owned();
+    let files = uploads(&raw);
     if bot != format!("bot{TOKEN}") {
         return error(StatusCode::UNAUTHORIZED, 401, "Unauthorized", None);
     }
@@ -225,12 +238,23 @@ async fn handle(
         .chain(chars)
         .collect();
     let params: Value = serde_json::from_str(&body).unwrap_or_else(|_| multipart_fields(&body));
+    // teloxide sends a file as its own part and names it in the field: "photo": "attach://<part>".
+    let mut files = files;
+    for file in &mut files {
+        let attach = format!("attach://{}", file.field);
+        if let Some((name, _)) = params
+            .as_object()
+            .and_then(|o| o.iter().find(|(_, v)| v.as_str() == Some(attach.as_str())))
+        {
+            file.field = name.clone();
+        }
+    }
     if method == "getUpdates" {
         return get_updates(&api, &params).await;
     }
     let sends = matches!(
         method.as_str(),
-        "sendMessage" | "sendVenue" | "sendLocation" | "sendContact" | "sendPhoto"
+        "sendMessage" | "sendVenue" | "sendLocation" | "sendContact" | "sendPhoto" | "sendDocument"
     );
     let (fault, message_id) = {
         let mut inner = api.lock();
@@ -265,6 +289,7 @@ async fn handle(
             at: Instant::now(),
             message_id,
             delivered,
+            files,
         });
         (fault, message_id)
     };
@@ -313,7 +338,8 @@ async fn handle(
             "can_join_groups": true, "can_read_all_group_messages": false,
             "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
         }),
-        "sendMessage" | "sendVenue" | "sendLocation" | "sendContact" | "sendPhoto" => {
+        "sendMessage" | "sendVenue" | "sendLocation" | "sendContact" | "sendPhoto"
+        | "sendDocument" => {
             let id = message_id.unwrap_or(0);
             let message = bot_message(id, chat.unwrap_or(0), &params);
             api.lock().sent.insert(id, message.clone());
@@ -358,6 +384,51 @@ async fn get_updates(api: &FakeApi, params: &Value) -> Response {
         }
         let _ = tokio::time::timeout(deadline - Instant::now(), notified).await;
     }
+}
+
+/// The file parts of a multipart/form-data body; none for a JSON body.
+fn uploads(body: &[u8]) -> Vec<Upload> {
+    fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+        hay.windows(needle.len()).position(|w| w == needle)
+    }
+    fn quoted(head: &str, key: &str) -> Option<String> {
+        let start = head.find(key)? + key.len();
+        let end = head[start..].find('"')?;
+        Some(head[start..start + end].to_string())
+    }
+    // The body starts with "--boundary\r\n".
+    let Some(first) = find(body, b"\r\n") else {
+        return Vec::new();
+    };
+    if !body.starts_with(b"--") {
+        return Vec::new();
+    }
+    let mut delimiter = b"\r\n".to_vec();
+    delimiter.extend_from_slice(&body[..first]);
+    let mut out = Vec::new();
+    let mut rest = &body[first + 2..];
+    while let Some(head_end) = find(rest, b"\r\n\r\n") {
+        let head = String::from_utf8_lossy(&rest[..head_end]).into_owned();
+        let content = &rest[head_end + 4..];
+        let Some(stop) = find(content, &delimiter) else {
+            break;
+        };
+        if let (Some(field), Some(file_name)) =
+            (quoted(&head, " name=\""), quoted(&head, "filename=\""))
+        {
+            out.push(Upload {
+                field,
+                file_name,
+                bytes: content[..stop].to_vec(),
+            });
+        }
+        rest = &content[stop + delimiter.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        rest = rest.strip_prefix(b"\r\n").unwrap_or(rest);
+    }
+    out
 }
 
 /// The text fields of a multipart/form-data body (teloxide sends `setWebhook` so).

@@ -31,6 +31,9 @@ pub fn settings(api: &FakeApi, db: &Path, extra: &[(&str, &str)]) -> Settings {
             "POMICHNYK__DATABASE__URL".into(),
             format!("sqlite://{}", db.display()),
         ),
+        // Tests that want the content watched say so; the others must not
+        // pick up an edit of the shipped files made while they run.
+        ("POMICHNYK__DIALOGUES__WATCH".into(), "false".into()),
     ]);
     for (k, v) in extra {
         env.insert(k.to_string(), v.to_string());

@@ -1,0 +1,83 @@
+//! Where residents are in the dialogues, for admins changing the content:
+//! a reload or `pomichnyk check` says how many stand on steps the new files
+//! remove.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, Row, SqliteConnection};
+
+use super::{Role, Store, StoreError};
+use crate::content::Place;
+
+/// Residents per (dialogue, step) they are at, most first.
+const PLACES: &str = "SELECT json_extract(state, '$.at.dialogue') AS dialogue,
+                             json_extract(state, '$.at.step') AS step,
+                             count(*) AS residents
+                      FROM dialogue_state
+                      WHERE json_extract(state, '$.at.dialogue') IS NOT NULL
+                      GROUP BY 1, 2
+                      ORDER BY residents DESC, dialogue, step";
+
+fn place(row: &sqlx::sqlite::SqliteRow) -> Result<Place, StoreError> {
+    Ok(Place {
+        dialogue: row.try_get("dialogue")?,
+        step: row
+            .try_get::<Option<String>, _>("step")?
+            .unwrap_or_default(),
+        residents: row.try_get("residents")?,
+    })
+}
+
+impl Store {
+    /// How many residents are at each step.
+    pub async fn places(&self) -> Result<Vec<Place>, StoreError> {
+        let rows = sqlx::query(PLACES).fetch_all(&self.read).await?;
+        rows.iter().map(place).collect()
+    }
+
+    /// The user ids holding `role` (admins only for [`Role::Admin`]).
+    pub async fn holders(&self, role: Role) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query("SELECT user_id FROM roles WHERE role = ? ORDER BY user_id")
+            .bind(role.as_str())
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get("user_id").map_err(StoreError::from))
+            .collect()
+    }
+}
+
+/// [`Store::places`] from the database at `url`, read-only, without creating
+/// or migrating anything: `None` when there is no such database yet (a fresh
+/// machine, an in-memory URL) or it has no residents' table.
+pub async fn places_in(url: &str) -> Result<Option<Vec<Place>>, StoreError> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(None);
+    }
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|source| StoreError::Url {
+            url: url.to_string(),
+            source,
+        })?
+        .read_only(true)
+        .create_if_missing(false);
+    if !Path::new(options.get_filename()).exists() {
+        return Ok(None);
+    }
+    let mut conn = SqliteConnection::connect_with(&options).await?;
+    let has_table: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'dialogue_state'",
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    let places = if has_table == 0 {
+        None
+    } else {
+        let rows = sqlx::query(PLACES).fetch_all(&mut conn).await?;
+        Some(rows.iter().map(place).collect::<Result<Vec<_>, _>>()?)
+    };
+    conn.close().await?;
+    Ok(places)
+}
