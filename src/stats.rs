@@ -85,6 +85,9 @@ pub fn csv(stats: &Stats) -> String {
     row("residents", "all", "active", r.active.to_string());
     row("residents", "all", "new", r.new.to_string());
     row("residents", "all", "blocked", r.blocked.to_string());
+    row("residents", "all", "new_7d", r.new_7d.to_string());
+    row("residents", "all", "active_7d", r.active_7d.to_string());
+    row("residents", "all", "active_30d", r.active_30d.to_string());
     for l in &stats.languages {
         row(
             "languages",
@@ -311,6 +314,21 @@ pub fn text(stats: &Stats) -> String {
                 format!("(first seen {in_period})"),
             ],
             vec!["blocked".into(), r.blocked.to_string()],
+            vec![
+                "new this week".into(),
+                r.new_7d.to_string(),
+                "(first seen in the last 7 days)".into(),
+            ],
+            vec![
+                "active, 7 days".into(),
+                r.active_7d.to_string(),
+                "(seen in the last 7 days)".into(),
+            ],
+            vec![
+                "active, 30 days".into(),
+                r.active_30d.to_string(),
+                "(seen in the last 30 days)".into(),
+            ],
         ],
         &[Left, Right, Left],
     );

@@ -296,6 +296,10 @@ async fn figures_match_what_the_bot_wrote() {
             active: 3,
             blocked: 1,
             new: 2,
+            // Bohdan and Halyna came this week; Anna, Bohdan and Halyna wrote in it.
+            new_7d: 2,
+            active_7d: 3,
+            active_30d: 3,
         }
     );
     let lang = |l: Option<&str>, n| LanguageCount {
@@ -517,6 +521,9 @@ async fn an_empty_database_gives_zeros() {
             active: 0,
             blocked: 0,
             new: 0,
+            new_7d: 0,
+            active_7d: 0,
+            active_30d: 0,
         }
     );
     assert!(s.languages.is_empty() && s.lessons.is_empty() && s.quizzes.is_empty());

@@ -217,6 +217,11 @@ pub struct ResidentCounts {
     pub blocked: i64,
     /// First seen in the window.
     pub new: i64,
+    /// Whatever the window: first seen in the last 7 days, last seen in the
+    /// last 7 and 30 days (the figures the municipality reports).
+    pub new_7d: i64,
+    pub active_7d: i64,
+    pub active_30d: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -441,7 +446,7 @@ impl Store {
         let conn: &mut SqliteConnection = &mut tx;
         let stats = Stats {
             window: window.clone(),
-            residents: residents(conn, since).await?,
+            residents: residents(conn, since, window.now).await?,
             languages: languages(conn).await?,
             lessons: lessons(conn, order).await?,
             quizzes: quizzes(conn).await?,
@@ -460,15 +465,24 @@ impl Store {
     }
 }
 
-async fn residents(conn: &mut SqliteConnection, since: i64) -> Result<ResidentCounts, StoreError> {
+async fn residents(
+    conn: &mut SqliteConnection,
+    since: i64,
+    now: i64,
+) -> Result<ResidentCounts, StoreError> {
     let r = sqlx::query(
         "SELECT count(*) AS total,
                 coalesce(sum(last_seen >= ?1), 0) AS active,
                 coalesce(sum(blocked != 0), 0) AS blocked,
-                coalesce(sum(first_seen >= ?1), 0) AS new_residents
+                coalesce(sum(first_seen >= ?1), 0) AS new_residents,
+                coalesce(sum(first_seen >= ?2), 0) AS new_7d,
+                coalesce(sum(last_seen >= ?2), 0) AS active_7d,
+                coalesce(sum(last_seen >= ?3), 0) AS active_30d
          FROM residents",
     )
     .bind(since)
+    .bind(now - 7 * DAY)
+    .bind(now - 30 * DAY)
     .fetch_one(&mut *conn)
     .await?;
     Ok(ResidentCounts {
@@ -476,6 +490,9 @@ async fn residents(conn: &mut SqliteConnection, since: i64) -> Result<ResidentCo
         active: r.try_get("active")?,
         blocked: r.try_get("blocked")?,
         new: r.try_get("new_residents")?,
+        new_7d: r.try_get("new_7d")?,
+        active_7d: r.try_get("active_7d")?,
+        active_30d: r.try_get("active_30d")?,
     })
 }
 

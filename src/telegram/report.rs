@@ -22,13 +22,8 @@ impl App {
         let now = self.now();
         let script = self.script();
         let order = LessonOrder::from_script(&script);
-        let week = Window::last_days(now, 7, self.tz.clone());
         let month = Window::last_days(now, REPORT_DAYS, self.tz.clone());
-        let figures = match self.store.stats(&week, &order).await {
-            Ok(w) => self.store.stats(&month, &order).await.map(|m| (w, m)),
-            Err(e) => Err(e),
-        };
-        let (week, month) = match figures {
+        let month = match self.store.stats(&month, &order).await {
             Ok(f) => f,
             Err(e) => {
                 tracing::warn!(error = %e, "/stats: cannot read the figures");
@@ -42,9 +37,9 @@ impl App {
             lang,
             &[
                 ("total", &month.residents.total.to_string()),
-                ("new", &week.residents.new.to_string()),
-                ("active_week", &week.residents.active.to_string()),
-                ("active_month", &month.residents.active.to_string()),
+                ("new", &month.residents.new_7d.to_string()),
+                ("active_week", &month.residents.active_7d.to_string()),
+                ("active_month", &month.residents.active_30d.to_string()),
                 ("blocked", &month.residents.blocked.to_string()),
                 ("completed", &completed.to_string()),
             ],
