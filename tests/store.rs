@@ -126,3 +126,37 @@ async fn a_bad_database_url_is_a_clear_error() {
     let text = err.to_string();
     assert!(text.contains("/proc/no/such/place"), "{text}");
 }
+
+#[tokio::test]
+async fn a_state_read_back_is_the_committed_one_from_memory_or_from_the_file() {
+    use pomichnyk::engine::State;
+    use pomichnyk::store::Commit;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("state.db").display());
+    let bot = Store::open(&url).await.expect("open");
+    // A second handle has its own memory, so it reads what the file holds.
+    let file = Store::open(&url).await.expect("open again");
+    let state = |lang: &str| State {
+        lang: Some(lang.into()),
+        ..State::default()
+    };
+    assert_eq!(bot.load_state(USER).await.expect("load"), None);
+    for lang in ["uk", "en", "uk"] {
+        let s = state(lang);
+        bot.commit(Commit {
+            user: USER,
+            now: 100,
+            state: &s,
+            events: &[],
+        })
+        .await
+        .expect("commit");
+        assert_eq!(bot.load_state(USER).await.expect("load"), Some(s.clone()));
+        assert_eq!(file.load_state(USER).await.expect("load"), Some(s));
+    }
+    bot.forget(USER).await.expect("forget");
+    assert_eq!(bot.load_state(USER).await.expect("load"), None);
+    assert_eq!(file.load_state(USER).await.expect("load"), None);
+    file.close().await;
+    bot.close().await;
+}

@@ -11,6 +11,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -23,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::engine::{Effect, Event, Outcome, State};
 
 mod backup;
+mod cache;
 mod outbox;
 mod places;
 mod stats;
@@ -65,6 +67,8 @@ pub struct Store {
     write: SqlitePool,
     /// Readers; WAL lets them run while a write is in progress.
     read: SqlitePool,
+    /// Residents' states as last committed by this process.
+    states: Arc<cache::StateCache>,
 }
 
 /// One resident's step, committed as a whole.
@@ -186,6 +190,7 @@ impl Store {
             writer,
             write,
             read,
+            states: Arc::default(),
         })
     }
 
@@ -202,6 +207,11 @@ impl Store {
 
     /// The saved state of a resident; `None` for someone new.
     pub async fn load_state(&self, user: i64) -> Result<Option<State>, StoreError> {
+        if let Some(json) = self.states.get(user) {
+            return serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|source| StoreError::State { user, source });
+        }
         let row = sqlx::query("SELECT state FROM dialogue_state WHERE user_id = ?")
             .bind(user)
             .fetch_optional(&self.read)
@@ -225,7 +235,10 @@ impl Store {
             user: c.user,
             source,
         })?;
+        // Readers go to the database until the commit is known to have landed.
+        self.states.remove(c.user);
         let (done, answer) = oneshot::channel();
+        let json: Box<str> = state.as_str().into();
         let job = writer::Job {
             user: c.user,
             now: c.now,
@@ -238,7 +251,9 @@ impl Store {
             .send(writer::Request::Write(job))
             .await
             .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        answer.await.map_err(|_| StoreError::Closed)??;
+        self.states.put(c.user, json);
+        Ok(())
     }
 
     /// Saves what one engine step produced: the state and events, or, when the
@@ -259,6 +274,7 @@ impl Store {
 
     /// Deletes every row keyed to a resident, in one transaction.
     pub async fn forget(&self, user: i64) -> Result<(), StoreError> {
+        self.states.remove(user);
         self.change(writer::Change::Forget { user }).await.map(drop)
     }
 

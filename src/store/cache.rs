@@ -1,0 +1,88 @@
+//! The residents' states this process last committed, kept in memory so a
+//! resident's next update does not have to read the database first.
+//!
+//! Correct because every write of `dialogue_state` goes through this
+//! process's [`Store`](super::Store): a state is dropped from the cache before
+//! its commit is sent and put back only once the commit succeeded, so a read
+//! meanwhile goes to the database and sees what is committed — exactly as
+//! without the cache. (Several bot processes writing one database would each
+//! need to drop the others' writes; there is one writer process today.)
+//!
+//! Kept as the JSON that was committed (a few hundred bytes a resident; the
+//! parsed `State` takes several times more), so a hit still parses, but
+//! skips the database round trip. Bounded: when full it is emptied and fills
+//! again as residents write, which keeps memory flat.
+
+use std::sync::Mutex;
+
+use rustc_hash::FxHashMap;
+
+/// How many residents' states are kept.
+pub const CAPACITY: usize = 20_000;
+
+#[derive(Debug, Default)]
+pub struct StateCache {
+    states: Mutex<FxHashMap<i64, Box<str>>>,
+}
+
+impl StateCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<i64, Box<str>>> {
+        // A panic while holding the lock cannot leave a half-written entry
+        // (each operation is one map call), so the map is still good.
+        self.states.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The committed state of `user` as JSON, if this process knows it.
+    pub fn get(&self, user: i64) -> Option<Box<str>> {
+        self.lock().get(&user).cloned()
+    }
+
+    /// Forgets `user`'s state (before a commit, or when they are deleted).
+    pub fn remove(&self, user: i64) {
+        self.lock().remove(&user);
+    }
+
+    /// Remembers `user`'s committed state (its JSON).
+    pub fn put(&self, user: i64, state: Box<str>) {
+        let mut states = self.lock();
+        if states.len() >= CAPACITY && !states.contains_key(&user) {
+            states.clear();
+        }
+        states.insert(user, state);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(lang: &str) -> Box<str> {
+        format!("{{\"lang\":\"{lang}\"}}").into()
+    }
+
+    #[test]
+    fn keeps_removes_and_stays_bounded() {
+        let cache = StateCache::default();
+        cache.put(1, state("uk"));
+        assert_eq!(cache.get(1), Some(state("uk")));
+        cache.put(1, state("en"));
+        assert_eq!(cache.get(1), Some(state("en")));
+        cache.remove(1);
+        assert_eq!(cache.get(1), None);
+        for user in 0..CAPACITY as i64 {
+            cache.put(user, state("uk"));
+        }
+        assert_eq!(cache.len(), CAPACITY);
+        // Updating someone known does not empty it; a newcomer beyond the bound does.
+        cache.put(5, state("en"));
+        assert_eq!(cache.len(), CAPACITY);
+        cache.put(-1, state("en"));
+        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.get(-1), Some(state("en")));
+    }
+}
