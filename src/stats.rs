@@ -776,33 +776,27 @@ fn one_line(text: &str, max: usize) -> String {
 }
 
 fn datetime(unix: i64) -> String {
-    match jiff::Timestamp::from_second(unix) {
-        Ok(t) => t.strftime("%Y-%m-%d %H:%M").to_string(),
-        Err(_) => unix.to_string(),
-    }
+    local(unix, &TimeZone::UTC, "%Y-%m-%d %H:%M")
 }
 
 fn date(unix: i64) -> String {
-    match jiff::Timestamp::from_second(unix) {
-        Ok(t) => t.strftime("%Y-%m-%d").to_string(),
-        Err(_) => unix.to_string(),
-    }
+    local(unix, &TimeZone::UTC, "%Y-%m-%d")
 }
 
 /// The local date of a time in `tz`.
 fn local_date(unix: i64, tz: &TimeZone) -> String {
-    match jiff::Timestamp::from_second(unix) {
-        Ok(t) => t.to_zoned(tz.clone()).strftime("%Y-%m-%d").to_string(),
-        Err(_) => unix.to_string(),
-    }
+    local(unix, tz, "%Y-%m-%d")
 }
 
 fn local_datetime(unix: i64, tz: &TimeZone) -> String {
+    local(unix, tz, "%Y-%m-%d %H:%M")
+}
+
+/// A Unix time as local time in `tz`, written with a `strftime` pattern; the
+/// number itself if it is out of range.
+pub fn local(unix: i64, tz: &TimeZone, pattern: &str) -> String {
     match jiff::Timestamp::from_second(unix) {
-        Ok(t) => t
-            .to_zoned(tz.clone())
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string(),
+        Ok(t) => t.to_zoned(tz.clone()).strftime(pattern).to_string(),
         Err(_) => unix.to_string(),
     }
 }

@@ -124,6 +124,15 @@ impl App {
         self.pace.until_key_ready(&chat).await;
     }
 
+    /// The language index of someone outside an engine step (an admin, the
+    /// author of a broadcast): their saved choice, else the first language.
+    async fn lang_of_user(&self, user: i64) -> usize {
+        match self.store.load_state(user).await {
+            Ok(Some(state)) => self.lang_of(&state),
+            _ => 0,
+        }
+    }
+
     /// Unix seconds now.
     fn now(&self) -> i64 {
         (self.clock)()
@@ -576,11 +585,7 @@ impl App {
             // Nothing was saved, so nothing is shown as done: the resident tries again.
             return self.failed(bot, chat, lang_hint, e.into()).await;
         }
-        let pace = || async move {
-            // Replies take from Telegram's overall budget first; the outbox waits.
-            let _ = self.global.check();
-            self.pace.until_key_ready(&chat).await;
-        };
+        let pace = || self.global_pace(chat);
         match render::deliver(bot, chat, &outcome.replies, origin, pace).await {
             Ok(()) => {}
             Err(DeliveryError::Blocked(e)) => {
@@ -594,7 +599,7 @@ impl App {
             .state
             .lang
             .as_deref()
-            .and_then(|l| self.script().lang_index(l))
+            .and_then(|l| script.lang_index(l))
             .unwrap_or(0);
         for effect in &outcome.effects {
             match effect {

@@ -212,14 +212,7 @@ impl App {
                     continue;
                 }
             }
-            let lang = match self.store.load_state(p.author).await {
-                Ok(Some(state)) => state
-                    .lang
-                    .as_deref()
-                    .and_then(|l| self.script().lang_index(l))
-                    .unwrap_or(0),
-                _ => 0,
-            };
+            let lang = self.lang_of_user(p.author).await;
             let end = p.finished_at.unwrap_or_else(|| self.now());
             let took = (end - p.created_at.max(p.not_before)).max(0);
             let minutes = format!("{:.1}", took as f64 / 60.0);

@@ -125,14 +125,6 @@ impl App {
             }
         }
     }
-
-    /// The language index of someone outside an engine step (an admin).
-    async fn lang_of_user(&self, user: i64) -> usize {
-        match self.store.load_state(user).await {
-            Ok(Some(state)) => self.lang_of(&state),
-            _ => 0,
-        }
-    }
 }
 
 /// Watches `dir` and reloads once its files have been quiet for `debounce`

@@ -50,9 +50,7 @@ impl App {
             .weekly
             .iter()
             .map(|w| chart::Point {
-                label: jiff::Timestamp::from_second(w.start)
-                    .map(|t| t.to_zoned(self.tz.clone()).strftime("%d.%m").to_string())
-                    .unwrap_or_default(),
+                label: stats::local(w.start, &self.tz, "%d.%m"),
                 active: w.active,
                 completed: w.completions,
             })
@@ -78,9 +76,7 @@ impl App {
         }
 
         let csv = stats::csv(&month);
-        let date = jiff::Timestamp::from_second(now)
-            .map(|t| t.to_zoned(self.tz.clone()).strftime("%Y-%m-%d").to_string())
-            .unwrap_or_default();
+        let date = stats::local(now, &self.tz, "%Y-%m-%d");
         let caption = markup::to_html(&s.fill(
             Msg::StatsDocument,
             lang,
