@@ -695,4 +695,27 @@ async fn residents_on_a_step_the_files_remove_are_counted_from_the_database() {
     assert!(out.status.success(), "{stdout}");
     assert!(!stdout.contains("resident(s)"), "{stdout}");
     assert!(!missing.exists(), "check must not create a database");
+
+    // A file that is not a database: the files are still checked, and a note says why
+    // residents' places are missing.
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, "not a database").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
+        .arg("check")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "warn")
+        .env(
+            "POMICHNYK__DATABASE__URL",
+            format!("sqlite://{}", garbage.display()),
+        )
+        .output()
+        .expect("run pomichnyk");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("errors: 0,"), "{stdout}");
+    assert!(
+        stderr.contains("note: cannot read residents' places from the database"),
+        "{stderr}"
+    );
 }
