@@ -26,10 +26,13 @@
 //! `src/main.rs` only parses the command line, starts tracing, loads settings and
 //! calls into this library. See `ARCHITECTURE.md` for how an input flows through.
 
+pub mod app;
 pub mod broadcast;
 pub mod chart;
 pub mod chat;
 pub mod check;
+pub mod clock;
+pub mod commands;
 pub mod content;
 pub mod engine;
 pub mod faq;

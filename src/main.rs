@@ -202,8 +202,18 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 let store = Store::open(&settings.database.url).await?;
                 let echo = !std::io::IsTerminal::is_terminal(&std::io::stdin());
                 let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-                let session = chat::Session::new(&script, store.clone(), user, lang)
-                    .with_time_zone(settings.time_zone());
+                let content = std::sync::Arc::new(pomichnyk::content::Content::new(
+                    std::sync::Arc::new(script),
+                    &settings.dialogues.dir,
+                    languages.clone(),
+                ));
+                let app = pomichnyk::app::App::new(
+                    content,
+                    store.clone(),
+                    &settings,
+                    pomichnyk::clock::system(),
+                );
+                let session = chat::Session::new(app, user, lang);
                 let result = chat::run(session, stdin, std::io::stdout(), echo).await;
                 store.close().await;
                 result
@@ -228,7 +238,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 RoleName::Librarian => store::Role::Librarian,
                 RoleName::Admin => store::Role::Admin,
             };
-            let now = chat::unix_now();
+            let now = pomichnyk::clock::unix_now();
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             let changed = runtime.block_on(async {
@@ -261,7 +271,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             since,
         }) => {
             // The clock is read once, here; the store and the report only get `now`.
-            let now = chat::unix_now();
+            let now = pomichnyk::clock::unix_now();
             let zone = settings.time_zone();
             let window = match since {
                 Some(date) => store::Window::since_date(now, date, zone)

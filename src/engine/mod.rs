@@ -85,9 +85,7 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// The civil time in `tz` at a Unix second (the epoch if it is out of range).
     pub fn local(unix: i64, tz: &jiff::tz::TimeZone) -> jiff::civil::DateTime {
-        jiff::Timestamp::from_second(unix)
-            .map(|t| tz.to_datetime(t))
-            .unwrap_or_default()
+        crate::clock::local(unix, tz)
     }
 
     /// A context at a given local time, with no language hint and no librarians' chat.
@@ -140,6 +138,9 @@ pub enum Input {
     Location { latitude: f64, longitude: f64 },
     /// A sticker, photo, voice message, document, contact ...
     Other,
+    /// The bot stopped before this resident's last replies went out: show
+    /// them where they stand (a finished lesson with its score).
+    Resume,
 }
 
 impl Input {
@@ -341,13 +342,7 @@ struct Turn<'s> {
 
 impl<'s> Turn<'s> {
     fn new(script: &'s Script, mut state: State, cx: &Context<'_>) -> Turn<'s> {
-        let lang_hint = cx.lang_hint;
-        let lang = state
-            .lang
-            .as_deref()
-            .and_then(|l| script.lang_index(l))
-            .or_else(|| lang_hint.and_then(|h| script.lang_index(&h.to_lowercase())))
-            .unwrap_or(0);
+        let lang = script.resolve_lang(state.lang.as_deref(), cx.lang_hint);
         if state.lang.as_deref() != script.languages.get(lang).map(String::as_str) {
             state.lang = script.languages.get(lang).cloned();
         }
@@ -402,6 +397,13 @@ impl<'s> Turn<'s> {
                 self.state.awaiting = None;
                 self.nearest_hubs(*latitude, *longitude);
             }
+            Input::Resume => {
+                if self.recover_vanished() {
+                    return;
+                }
+                self.say(Msg::Resumed);
+                self.resume();
+            }
             Input::Other => {
                 if self.recover_vanished() {
                     return;
@@ -420,19 +422,28 @@ impl<'s> Turn<'s> {
     // ----- commands -------------------------------------------------------
 
     fn command(&mut self, name: &str, arg: &str) {
-        match name {
-            "start" => self.start(arg),
-            "menu" => self.main_menu(),
-            "lessons" => self.open(LESSONS_MENU),
-            "progress" => self.progress(),
-            "language" => self.choose_language(),
-            "help" => self.help(),
-            "privacy" => {
+        use crate::commands::Cmd;
+        // Librarians' and admins' commands that reach the engine were refused
+        // by the application layer: to the engine they are unknown.
+        let known = crate::commands::parse(name)
+            .filter(|c| c.access() == crate::commands::Access::Everyone);
+        let Some(cmd) = known else {
+            self.say(Msg::UnknownCommand);
+            return self.main_menu();
+        };
+        match cmd {
+            Cmd::Start => self.start(arg),
+            Cmd::Menu => self.main_menu(),
+            Cmd::Lessons => self.open(LESSONS_MENU),
+            Cmd::Progress => self.progress(),
+            Cmd::Language => self.choose_language(),
+            Cmd::Help => self.help(),
+            Cmd::Privacy => {
                 let text = self.text_of(Msg::Privacy).to_string();
                 let keyboard = self.back_buttons();
                 self.replies.push(Reply::Message { text, keyboard });
             }
-            "delete_me" => {
+            Cmd::DeleteMe => {
                 let strings = &self.script.strings;
                 let keyboard = Keyboard::Inline(vec![vec![
                     InlineButton {
@@ -449,16 +460,17 @@ impl<'s> Turn<'s> {
                 let text = self.text_of(Msg::DeleteConfirm).to_string();
                 self.replies.push(Reply::Message { text, keyboard });
             }
-            "ask" => self.ask(),
-            "hubs" => self.hubs(),
-            "subscribe" => self.subscribe(),
-            "unsubscribe" => self.unsubscribe(),
-            "librarian" => self.librarian(),
-            "cancel" => {
+            Cmd::Ask => self.ask(),
+            Cmd::Hubs => self.hubs(),
+            Cmd::Subscribe => self.subscribe(),
+            Cmd::Unsubscribe => self.unsubscribe(),
+            Cmd::Librarian => self.librarian(),
+            Cmd::Cancel => {
                 self.state.at = None;
                 self.say(Msg::Cancelled);
                 self.main_menu();
             }
+            // The application layer lists webinars; anything else is unknown here.
             _ => {
                 self.say(Msg::UnknownCommand);
                 self.main_menu();
@@ -490,7 +502,12 @@ impl<'s> Turn<'s> {
     }
 
     fn help(&mut self) {
-        let text = self.text_of(Msg::Help).to_string();
+        let text = format!(
+            "{}\n\n{}\n{}",
+            self.text_of(Msg::Help),
+            self.text_of(Msg::HelpCommands),
+            crate::commands::list(self.script, self.lang, crate::commands::Access::Everyone)
+        );
         let keyboard = self.back_buttons();
         self.replies.push(Reply::Message { text, keyboard });
     }
@@ -604,8 +621,14 @@ impl<'s> Turn<'s> {
             Press::Reply(ticket) => self.reply_to_ticket(ticket),
             Press::Place(hub) => self.hubs_in_settlement_of(&hub),
             Press::Subscribe(choice) => self.choose(choice),
-            // Closing a ticket is for the librarians' chat; the adapter handles it there.
-            Press::Close(_) => self.stale(),
+            // Closing a ticket is for the librarians' chat, drafts and webinars
+            // for the application layer: here they are stale.
+            Press::Close(_)
+            | Press::Draft(_)
+            | Press::Rsvp { .. }
+            | Press::WebinarDraft(_)
+            | Press::WebinarMove(_)
+            | Press::WebinarCancel(_) => self.stale(),
             Press::Forget => {
                 // Nothing of the old state is kept; the adapter deletes the stored rows.
                 self.state = State {
@@ -1027,6 +1050,41 @@ impl<'s> Turn<'s> {
             }
             None => self.main_menu(),
         }
+    }
+
+    /// Shows where the resident stands without moving them: a lesson they
+    /// just finished (its last words and the score), else the current step
+    /// or the main menu.
+    fn resume(&mut self) {
+        let finished = self
+            .current()
+            .filter(|(d, s)| d.kind == Kind::Lesson && s.end);
+        if let Some((lesson, end)) = finished {
+            let score = self.state.lessons.get(&lesson.id).and_then(|r| r.score);
+            if let Some((correct, total)) = score {
+                self.replies.push(Reply::Message {
+                    text: end.text.get(self.lang).to_string(),
+                    keyboard: Keyboard::None,
+                });
+                let text = self.script.strings.fill(
+                    Msg::LessonDone,
+                    self.lang,
+                    &[
+                        ("title", lesson.title.get(self.lang)),
+                        ("correct", &correct.to_string()),
+                        ("total", &total.to_string()),
+                    ],
+                );
+                let keyboard = if end.buttons.is_empty() {
+                    self.back_buttons()
+                } else {
+                    self.inline(lesson, end)
+                };
+                self.replies.push(Reply::Message { text, keyboard });
+                return;
+            }
+        }
+        self.show_current_or_menu();
     }
 
     fn stale(&mut self) {

@@ -1,4 +1,7 @@
-//! What a button press carries: compact, stable callback data.
+//! What a button press carries: compact, stable callback data. This is the
+//! one registry of callback data: every button the bot makes, the engine's
+//! and the application layer's (drafts, webinars), is a [`Press`], and
+//! [`TAGS`] lists the prefixes (a test checks they are distinct).
 //!
 //! Data names dialogues and steps by id, not by position, so a press from an
 //! old message still means the same thing after admins reload the files. Ids
@@ -40,7 +43,39 @@ pub enum Press {
     Place(String),
     /// A choice in `/subscribe`: `s:...`.
     Subscribe(super::Choice),
+    /// A choice in a librarian's announcement draft: `b:<what>` (the whole
+    /// data goes to [`crate::broadcast::Draft::press`]).
+    Draft(String),
+    /// "I will come" (`w:go:<webinar>`) or "I will not" (`w:no:<webinar>`).
+    Rsvp { webinar: i64, going: bool },
+    /// A choice in a librarian's webinar draft: `wb:<what>`.
+    WebinarDraft(String),
+    /// Move a webinar (librarians): `wm:<webinar>`.
+    WebinarMove(i64),
+    /// Cancel a webinar (librarians): `wx:<webinar>`.
+    WebinarCancel(i64),
 }
+
+/// Every prefix of callback data, before its first `:`, with what it is.
+pub const TAGS: &[(&str, &str)] = &[
+    ("o", "open a dialogue"),
+    ("a", "run an action"),
+    ("g", "go to a step"),
+    ("q", "answer a question"),
+    ("l", "choose a language"),
+    ("x", "forget me"),
+    ("f", "an FAQ entry offered"),
+    ("v", "a vote under an answer"),
+    ("t", "answer a librarian"),
+    ("c", "close a ticket"),
+    ("p", "hubs of a settlement"),
+    ("s", "subscriptions"),
+    ("b", "an announcement draft"),
+    ("w", "RSVP to a webinar"),
+    ("wb", "a webinar draft"),
+    ("wm", "move a webinar"),
+    ("wx", "cancel a webinar"),
+];
 
 /// Telegram's limit on callback data.
 pub const MAX_DATA_BYTES: usize = 64;
@@ -68,6 +103,13 @@ impl Press {
             Press::Close(ticket) => format!("c:{ticket}"),
             Press::Place(hub) => format!("p:{hub}"),
             Press::Subscribe(choice) => choice.encode(),
+            Press::Draft(what) => format!("b:{what}"),
+            Press::Rsvp { webinar, going } => {
+                format!("w:{}:{webinar}", if *going { "go" } else { "no" })
+            }
+            Press::WebinarDraft(what) => format!("wb:{what}"),
+            Press::WebinarMove(w) => format!("wm:{w}"),
+            Press::WebinarCancel(w) => format!("wx:{w}"),
         }
     }
 
@@ -77,8 +119,12 @@ impl Press {
             return None;
         }
         let (tag, rest) = data.split_once(':')?;
-        if tag == "s" {
-            return super::Choice::decode(rest).map(Press::Subscribe);
+        match tag {
+            "s" => return super::Choice::decode(rest).map(Press::Subscribe),
+            // Drafts parse the rest themselves; the tag says whose it is.
+            "b" if !rest.is_empty() => return Some(Press::Draft(rest.to_string())),
+            "wb" if !rest.is_empty() => return Some(Press::WebinarDraft(rest.to_string())),
+            _ => {}
         }
         let mut parts = rest.split(':');
         let press = match tag {
@@ -111,6 +157,19 @@ impl Press {
             "t" => Press::Reply(parts.next()?.parse().ok()?),
             "c" => Press::Close(parts.next()?.parse().ok()?),
             "p" => Press::Place(part(parts.next())?),
+            "w" => {
+                let going = match parts.next()? {
+                    "go" => true,
+                    "no" => false,
+                    _ => return None,
+                };
+                Press::Rsvp {
+                    webinar: id(parts.next())?,
+                    going,
+                }
+            }
+            "wm" => Press::WebinarMove(id(parts.next())?),
+            "wx" => Press::WebinarCancel(id(parts.next())?),
             _ => return None,
         };
         if parts.next().is_some() {
@@ -122,6 +181,11 @@ impl Press {
 
 fn part(p: Option<&str>) -> Option<String> {
     p.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// A row id: a positive number.
+fn id(p: Option<&str>) -> Option<i64> {
+    p?.parse().ok().filter(|n| *n > 0)
 }
 
 #[cfg(test)]
@@ -157,6 +221,19 @@ mod tests {
             Press::Reply(42),
             Press::Close(7),
             Press::Place("branch_7".into()),
+            Press::Draft("t:webinars".into()),
+            Press::Draft("h:branch_7".into()),
+            Press::Rsvp {
+                webinar: 12,
+                going: true,
+            },
+            Press::Rsvp {
+                webinar: 12,
+                going: false,
+            },
+            Press::WebinarDraft("place:branch_7".into()),
+            Press::WebinarMove(3),
+            Press::WebinarCancel(3),
         ];
         for p in presses {
             assert_eq!(Press::decode(&p.encode()), Some(p));
@@ -189,6 +266,54 @@ mod tests {
     }
 
     #[test]
+    fn the_tags_are_distinct_and_every_press_uses_one() {
+        for (i, (tag, _)) in TAGS.iter().enumerate() {
+            assert!(!tag.contains(':'));
+            for (other, _) in &TAGS[i + 1..] {
+                assert_ne!(tag, other);
+            }
+        }
+        let id = "x".repeat(MAX_ID_LEN);
+        let longest = [
+            Press::Open(id.clone()),
+            Press::Goto {
+                dialogue: id.clone(),
+                step: id.clone(),
+            },
+            Press::Faq {
+                entry: id.clone(),
+                key: "f".repeat(super::super::ask::KEY_LEN),
+            },
+            Press::Place(id.clone()),
+            Press::Reply(u64::MAX),
+            Press::Close(u64::MAX),
+            Press::Draft(format!("h:{id}")),
+            Press::Draft(format!("d:{id}")),
+            Press::Rsvp {
+                webinar: i64::MAX,
+                going: false,
+            },
+            Press::WebinarDraft(format!("place:{id}")),
+            Press::WebinarMove(i64::MAX),
+            Press::WebinarCancel(i64::MAX),
+        ];
+        for p in longest {
+            let data = p.encode();
+            let tag = data.split(':').next().unwrap_or_default();
+            assert!(TAGS.iter().any(|(t, _)| *t == tag), "{data}");
+            assert!(
+                data.len() <= MAX_DATA_BYTES,
+                "{data} is {} bytes",
+                data.len()
+            );
+        }
+        for choice in [super::super::Choice::Off] {
+            let data = Press::Subscribe(choice).encode();
+            assert!(data.starts_with("s:") && data.len() <= MAX_DATA_BYTES);
+        }
+    }
+
+    #[test]
     fn garbage_is_refused() {
         for data in [
             "",
@@ -202,6 +327,13 @@ mod tests {
             "v:a:b:2",
             "t:-1",
             "c:x",
+            "w:go:x",
+            "w:maybe:1",
+            "w:go:-3",
+            "wm:",
+            "wx:0",
+            "b:",
+            "wb:",
             &"o:".repeat(40),
         ] {
             assert_eq!(Press::decode(data), None, "{data:?}");

@@ -138,6 +138,22 @@ impl Script {
         self.languages.iter().position(|l| l == code)
     }
 
+    /// The one way to tell the language a person reads: their saved choice if
+    /// it is configured, else their app's language matched by its primary part
+    /// (`en-US` and `EN` are English, `uk-UA` Ukrainian), else the first.
+    pub fn resolve_lang(&self, saved: Option<&str>, hint: Option<&str>) -> usize {
+        saved
+            .and_then(|code| self.lang_index(code))
+            .or_else(|| {
+                let hint = hint?;
+                let primary = hint.split(['-', '_']).next().unwrap_or(hint);
+                self.languages
+                    .iter()
+                    .position(|l| l.eq_ignore_ascii_case(primary))
+            })
+            .unwrap_or(0)
+    }
+
     /// How a service is named, in a language.
     pub fn service_name(&self, service: Service, lang: usize) -> &str {
         self.services

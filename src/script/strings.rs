@@ -151,6 +151,16 @@ messages! {
     RoleUnchanged => "role_unchanged" ["user", "role"] "for admins: nothing changed";
     RoleUsage => "role_usage" [] "for admins: how to write /grant and /revoke";
     CmdWebinars => "cmd_webinars" [] "the /webinars command's description";
+    CmdAnnounce => "cmd_announce" [] "the /announce command's description (librarians' /help)";
+    CmdBroadcasts => "cmd_broadcasts" [] "the /broadcasts command's description (librarians' /help)";
+    CmdWebinar => "cmd_webinar" [] "the /webinar command's description (librarians' /help)";
+    CmdReload => "cmd_reload" [] "the /reload command's description (admins' /help)";
+    CmdStats => "cmd_stats" [] "the /stats command's description (admins' /help)";
+    CmdGrant => "cmd_grant" [] "the /grant command's description (admins' /help)";
+    CmdRevoke => "cmd_revoke" [] "the /revoke command's description (admins' /help)";
+    CmdClose => "cmd_close" [] "the /close command's description (the librarians' group)";
+    HelpCommands => "help_commands" [] "the heading of the command list under /help";
+    HelpStaff => "help_staff" [] "the heading of the librarians' and admins' commands under /help";
     WebinarsNone => "webinars_none" [] "/webinars when none is planned";
     WebinarCard => "webinar_card" ["title", "when", "place", "description"] "one upcoming webinar in /webinars";
     WebinarSeats => "webinar_seats" ["left"] "seats left at a webinar";
@@ -223,6 +233,9 @@ messages! {
     HubServices => "hub_services" ["services"] "what a hub offers";
     LessonContinue => "lesson_continue" [] "offers to go back to the lesson after another answer";
     ChatLocationHint => "chat_location_hint" [] "`pomichnyk chat`: how to share a location in a terminal";
+    ChatGroup => "chat_group" ["text"] "`pomichnyk chat`: a message the librarians' group sees";
+    ChatGroupHint => "chat_group_hint" [] "`pomichnyk chat`: how to answer a ticket as the librarians' group";
+    Resumed => "resumed" [] "after the bot stopped unexpectedly, before showing a resident where they stand";
     DayMon => "day_mon" [] "Monday, as in \"opens on Monday at 9:00\"";
     DayTue => "day_tue" [] "Tuesday, as in \"opens on Tuesday at 9:00\"";
     DayWed => "day_wed" [] "Wednesday, as in \"opens on Wednesday at 9:00\"";

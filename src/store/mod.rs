@@ -33,7 +33,8 @@ mod writer;
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::places_in;
 pub use stats::*;
-pub use webinars::{ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
+pub use webinars::{Change as WebinarWrite, ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
+pub use writer::Change as Write;
 
 /// Why the store failed. Nothing here is the resident's fault.
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +102,36 @@ pub struct Ticket {
     pub chat: i64,
     pub lang: String,
     pub closed: bool,
+}
+
+/// What a queued ticket message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// A new ticket's question, to the librarians' group.
+    TicketPost,
+    /// A resident's further message, to the group in the ticket's thread.
+    FollowUp,
+    /// A librarian's answer, to the resident.
+    Answer,
+    /// The notice to the resident that the ticket was closed.
+    Closed,
+}
+
+/// A ticket message waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMessage {
+    pub id: i64,
+    pub kind: MessageKind,
+    pub ticket: i64,
+    /// The resident's chat.
+    pub chat: i64,
+    /// The resident's language.
+    pub lang: String,
+    /// The ticket message's words (empty for a closing notice).
+    pub text: String,
+    /// The librarian's message in the group an answer came from.
+    pub reply_to: Option<i64>,
+    pub attempts: i64,
 }
 
 /// A question typed for the FAQ, as admins see it.
@@ -231,6 +262,19 @@ impl Store {
     /// transaction (shared with other residents' steps under load, see
     /// [`writer`]). Callers send replies only after this returns `Ok`.
     pub async fn commit(&self, c: Commit<'_>) -> Result<(), StoreError> {
+        self.commit_turn(c, Vec::new(), 0).await.map(drop)
+    }
+
+    /// [`Store::commit`] with everything else the step causes (`writes`, in
+    /// order, in the same transaction) and the turn's number, which
+    /// [`Store::unshown`] reads after a crash. Answers each write's row id or
+    /// count.
+    pub async fn commit_turn(
+        &self,
+        c: Commit<'_>,
+        writes: Vec<Write>,
+        turn: i64,
+    ) -> Result<Vec<i64>, StoreError> {
         let state = serde_json::to_string(c.state).map_err(|source| StoreError::State {
             user: c.user,
             source,
@@ -245,15 +289,31 @@ impl Store {
             lang: c.state.lang.clone(),
             state,
             events: c.events.to_vec(),
+            writes,
+            turn,
             done,
         };
         self.writer
             .send(writer::Request::Write(job))
             .await
             .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)??;
+        let answers = answer.await.map_err(|_| StoreError::Closed)??;
         self.states.put(c.user, json);
-        Ok(())
+        Ok(answers)
+    }
+
+    /// Changes that are not a resident's step, in one transaction; answers
+    /// each one's row id or count.
+    pub async fn write(&self, writes: Vec<Write>) -> Result<Vec<i64>, StoreError> {
+        if writes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (done, answer) = oneshot::channel();
+        self.writer
+            .send(writer::Request::Change(writes, done))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
     /// Saves what one engine step produced: the state and events, or, when the
@@ -316,6 +376,7 @@ impl Store {
             ticket,
             librarian,
             text: text.to_string(),
+            reply_to: None,
             now,
         })
         .await
@@ -418,12 +479,112 @@ impl Store {
     }
 
     async fn change(&self, change: writer::Change) -> Result<i64, StoreError> {
-        let (done, answer) = oneshot::channel();
-        self.writer
-            .send(writer::Request::Change(change, done))
+        Ok(self.write(vec![change]).await?.pop().unwrap_or_default())
+    }
+
+    /// The highest turn number committed so far (0 for none).
+    pub async fn last_turn(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT coalesce(max(turn), 0) AS t FROM dialogue_state")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(row.try_get("t")?)
+    }
+
+    /// The turn number below which every turn's replies were delivered, as
+    /// last recorded; `None` if it never was.
+    pub async fn delivered_below(&self) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT value FROM meta WHERE key = 'delivered_below'")
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(|r| r.try_get("value")).transpose()?)
+    }
+
+    /// Records that every turn below `turn` has had its replies delivered.
+    pub async fn set_delivered_below(&self, turn: i64) -> Result<(), StoreError> {
+        self.write(vec![writer::Change::DeliveredBelow(turn)])
             .await
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+            .map(drop)
+    }
+
+    /// Residents whose last turn is numbered `from` or above: their replies
+    /// may not have reached them before the process stopped.
+    pub async fn unshown(&self, from: i64) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT user_id FROM dialogue_state WHERE turn >= ? AND turn > 0 ORDER BY turn",
+        )
+        .bind(from)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|r| Ok(r.try_get("user_id")?))
+            .collect()
+    }
+
+    /// Ticket messages due to be sent, oldest first; `chat` keeps only those
+    /// for one resident's chat and the librarians' group (`group`).
+    pub async fn due_messages(
+        &self,
+        now: i64,
+        limit: i64,
+        only: Option<(i64, i64)>,
+    ) -> Result<Vec<QueuedMessage>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.kind, m.ticket, m.reply_to, m.attempts, t.chat_id, t.lang,
+                    coalesce(tm.text, '') AS text
+             FROM messages m JOIN tickets t ON t.id = m.ticket
+             LEFT JOIN ticket_messages tm ON tm.id = m.ticket_message
+             WHERE m.status = 'pending' AND m.next_try <= ?1
+               AND (?2 IS NULL
+                    OR (m.kind IN ('answer', 'closed') AND t.chat_id = ?2)
+                    OR (m.kind IN ('ticket_post', 'follow_up') AND ?3 IS NOT NULL))
+             ORDER BY m.id LIMIT ?4",
+        )
+        .bind(now)
+        .bind(only.map(|(chat, _)| chat))
+        .bind(only.map(|(_, group)| group))
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                Ok(QueuedMessage {
+                    id: r.try_get("id")?,
+                    kind: match kind.as_str() {
+                        "ticket_post" => MessageKind::TicketPost,
+                        "follow_up" => MessageKind::FollowUp,
+                        "answer" => MessageKind::Answer,
+                        _ => MessageKind::Closed,
+                    },
+                    ticket: r.try_get("ticket")?,
+                    chat: r.try_get("chat_id")?,
+                    lang: r.try_get("lang")?,
+                    text: r.try_get("text")?,
+                    reply_to: r.try_get("reply_to")?,
+                    attempts: r.try_get("attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records how a queued ticket message went, and the messages it made
+    /// that belong to the ticket's thread, in one transaction.
+    pub async fn message_done(
+        &self,
+        message: &QueuedMessage,
+        outcome: Delivery,
+        posts: Vec<(i64, i64)>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.write(vec![writer::Change::MessageDone {
+            id: message.id,
+            ticket: message.ticket,
+            outcome,
+            posts,
+            now,
+        }])
+        .await
+        .map(drop)
     }
 
     /// How many rows of any table hold a user's id, anywhere: as a resident,

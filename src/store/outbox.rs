@@ -304,17 +304,25 @@ impl Store {
         Ok((id, total))
     }
 
-    /// Deliveries due at `now`, oldest broadcast first.
-    pub async fn due(&self, now: i64, limit: i64) -> Result<Vec<Due>, StoreError> {
+    /// Deliveries due at `now`, oldest broadcast first; `only` keeps one
+    /// resident's.
+    pub async fn due(
+        &self,
+        now: i64,
+        limit: i64,
+        only: Option<i64>,
+    ) -> Result<Vec<Due>, StoreError> {
         let rows = sqlx::query(
             "SELECT d.broadcast, d.user_id, d.attempts, b.text, b.photo, b.webinar, r.lang
              FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast
              LEFT JOIN residents r ON r.user_id = d.user_id
              WHERE d.status = 'pending' AND d.next_try <= ?1 AND b.not_before <= ?1
+               AND (?3 IS NULL OR d.user_id = ?3)
              ORDER BY d.broadcast, d.user_id LIMIT ?2",
         )
         .bind(now)
         .bind(limit)
+        .bind(only)
         .fetch_all(&self.read)
         .await?;
         rows.into_iter()

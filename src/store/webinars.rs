@@ -42,6 +42,18 @@ pub enum Rsvp {
     Gone,
 }
 
+impl Rsvp {
+    /// What [`Change::Rsvp`] answered.
+    pub fn from_code(code: i64) -> Rsvp {
+        match code {
+            RSVP_ADDED => Rsvp::Added,
+            RSVP_ALREADY => Rsvp::Already,
+            RSVP_FULL => Rsvp::Full,
+            _ => Rsvp::Gone,
+        }
+    }
+}
+
 /// A reminder that is due.
 #[derive(Debug, Clone)]
 pub struct ReminderDue {
@@ -53,7 +65,22 @@ pub struct ReminderDue {
 }
 
 /// The webinar changes the writer applies.
-pub(super) enum Change {
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A new webinar and its announcement to webinar subscribers (with the
+    /// "I will come" button), in one go; answers the webinar's id.
+    Publish {
+        author: i64,
+        title: String,
+        description: String,
+        starts_at: i64,
+        place: String,
+        capacity: Option<i64>,
+        /// The announcement, as HTML.
+        html: String,
+        not_before: i64,
+        now: i64,
+    },
     Create {
         author: i64,
         title: String,
@@ -99,6 +126,42 @@ const RSVP_GONE: i64 = 4;
 /// Applies a change inside the writer's transaction; answers a row id or a code.
 pub(super) async fn apply(tx: &mut SqliteConnection, change: Change) -> Result<i64, StoreError> {
     match change {
+        Change::Publish {
+            author,
+            title,
+            description,
+            starts_at,
+            place,
+            capacity,
+            html,
+            not_before,
+            now,
+        } => {
+            let create = Change::Create {
+                author,
+                title,
+                description,
+                starts_at,
+                place,
+                capacity,
+                now,
+            };
+            let webinar = Box::pin(apply(tx, create)).await?;
+            super::outbox::insert_broadcast(
+                tx,
+                author,
+                crate::broadcast::Topic::Webinars,
+                &crate::broadcast::Audience::All,
+                r#"{"kind":"all"}"#,
+                &html,
+                None,
+                not_before,
+                now,
+                Some(webinar),
+            )
+            .await?;
+            Ok(webinar)
+        }
         Change::Create {
             author,
             title,
@@ -350,12 +413,19 @@ impl Store {
         let code = self
             .webinar_change(Change::Rsvp { webinar, user, now })
             .await?;
-        Ok(match code {
-            RSVP_ADDED => Rsvp::Added,
-            RSVP_ALREADY => Rsvp::Already,
-            RSVP_FULL => Rsvp::Full,
-            _ => Rsvp::Gone,
-        })
+        Ok(Rsvp::from_code(code))
+    }
+
+    /// How many residents a webinar's announcement went (or goes) to.
+    pub async fn webinar_recipients(&self, webinar: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT count(*) AS n FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast
+             WHERE b.webinar = ?",
+        )
+        .bind(webinar)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(row.try_get("n")?)
     }
 
     /// Withdraws an RSVP; `false` if there was none.
@@ -456,22 +526,25 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// Reminders due at `now`, oldest first.
+    /// Reminders due at `now`, oldest first; `only` keeps one resident's.
     pub async fn due_reminders(
         &self,
         now: i64,
         limit: i64,
+        only: Option<i64>,
     ) -> Result<Vec<ReminderDue>, StoreError> {
         let sql = format!(
             "SELECT {WEBINAR_COLUMNS}, m.user_id, m.kind, res.lang
              FROM reminders m JOIN webinars w ON w.id = m.webinar
              LEFT JOIN residents res ON res.user_id = m.user_id
-             WHERE m.sent_at IS NULL AND m.due_at <= ? AND coalesce(res.blocked, 0) = 0
-             ORDER BY m.due_at, m.webinar, m.user_id LIMIT ?"
+             WHERE m.sent_at IS NULL AND m.due_at <= ?1 AND coalesce(res.blocked, 0) = 0
+               AND (?3 IS NULL OR m.user_id = ?3)
+             ORDER BY m.due_at, m.webinar, m.user_id LIMIT ?2"
         );
         let rows = sqlx::query(&sql)
             .bind(now)
             .bind(limit)
+            .bind(only)
             .fetch_all(&self.read)
             .await?;
         rows.iter()

@@ -25,26 +25,35 @@ pub const MAX_BATCH: usize = 256;
 /// Rows per multi-row `INSERT` of events (7 values each, well under SQLite's variable limit).
 const EVENT_ROWS: usize = 500;
 
-/// One resident's step, ready to write.
+/// One resident's step, ready to write: the state, its events and every
+/// change the step causes, all in one transaction.
 pub(super) struct Job {
     pub user: i64,
     pub now: i64,
     pub lang: Option<String>,
     pub state: String,
     pub events: Vec<Event>,
-    pub done: oneshot::Sender<Result<(), StoreError>>,
+    /// Changes written with the step; each answers a row id or a count.
+    pub writes: Vec<Change>,
+    /// The turn's number (see `Store::commit_turn`); 0 when it has none.
+    pub turn: i64,
+    pub done: oneshot::Sender<Result<Vec<i64>, StoreError>>,
 }
 
 pub(super) enum Request {
     Write(Job),
-    /// A change outside residents' steps; answers a row id where one is made.
-    Change(Change, oneshot::Sender<Result<i64, StoreError>>),
+    /// Changes outside residents' steps, in one transaction; each answers a
+    /// row id where one is made.
+    Change(Vec<Change>, oneshot::Sender<Result<Vec<i64>, StoreError>>),
     /// Finish what is queued before this, then stop.
     Close(oneshot::Sender<()>),
 }
 
-/// Changes that are not a resident's step.
-pub(super) enum Change {
+/// Changes the writer applies: with a resident's step ([`Job::writes`]) or
+/// on their own. The application layer builds them; only this module turns
+/// them into SQL.
+#[derive(Debug, Clone)]
+pub enum Change {
     /// Delete every personal row of a resident.
     Forget {
         user: i64,
@@ -62,11 +71,14 @@ pub(super) enum Change {
         text: String,
         now: i64,
     },
-    /// A further message in a ticket.
+    /// A further message in a ticket, queued for the other side: a
+    /// resident's to the librarians' group, a librarian's (`librarian` is
+    /// set; `reply_to` is their message in the group) to the resident.
     TicketMessage {
         ticket: i64,
         librarian: Option<i64>,
         text: String,
+        reply_to: Option<i64>,
         now: i64,
     },
     /// A Telegram message that belongs to a ticket.
@@ -120,6 +132,46 @@ pub(super) enum Change {
         now: i64,
     },
     Webinar(super::webinars::Change),
+    /// The outcome of a queued ticket message, with the messages it made
+    /// (chat, message id) that belong to the ticket's thread.
+    MessageDone {
+        id: i64,
+        ticket: i64,
+        outcome: Delivery,
+        posts: Vec<(i64, i64)>,
+        now: i64,
+    },
+    /// Every turn below this number has had its replies delivered.
+    DeliveredBelow(i64),
+}
+
+impl Change {
+    /// A broadcast and a delivery row for every recipient of `audience`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn broadcast(
+        author: i64,
+        topic: Topic,
+        audience: &Audience,
+        html: &str,
+        photo: Option<&str>,
+        not_before: i64,
+        now: i64,
+        webinar: Option<i64>,
+    ) -> Change {
+        // An audience is plain strings: it always serializes.
+        let audience_json = serde_json::to_string(audience).unwrap_or_default();
+        Change::Broadcast {
+            author,
+            topic,
+            audience: audience.clone(),
+            audience_json,
+            html: html.to_string(),
+            photo: photo.map(str::to_string),
+            not_before,
+            now,
+            webinar,
+        }
+    }
 }
 
 /// Runs until every sender is gone or a `Close` arrives.
@@ -148,8 +200,8 @@ pub(super) async fn run(mut conn: PoolConnection<Sqlite>, mut requests: mpsc::Re
         if !batch.is_empty() {
             write_batch(&mut conn, &mut batch).await;
         }
-        if let Some((c, done)) = change {
-            let _ = done.send(apply(&mut conn, c).await);
+        if let Some((changes, done)) = change {
+            let _ = done.send(apply(&mut conn, changes).await);
         }
         if let Some(ack) = closing {
             // Jobs sent after the close are refused: their senders see a closed channel.
@@ -173,9 +225,22 @@ pub(super) async fn run(mut conn: PoolConnection<Sqlite>, mut requests: mpsc::Re
     }
 }
 
-async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, StoreError> {
+/// Applies changes in one transaction of their own.
+async fn apply(conn: &mut SqliteConnection, changes: Vec<Change>) -> Result<Vec<i64>, StoreError> {
     use sqlx::Connection;
-    let mut tx = conn.begin().await?;
+    // IMMEDIATE: the write lock is taken at once, so a change that reads
+    // before it writes (an RSVP counts the seats) never fails to upgrade.
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let mut answers = Vec::with_capacity(changes.len());
+    for change in changes {
+        answers.push(apply_in(&mut tx, change).await?);
+    }
+    tx.commit().await?;
+    Ok(answers)
+}
+
+/// Applies one change inside the caller's transaction.
+async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, StoreError> {
     let mut answer = 0;
     match change {
         Change::Forget { user } => {
@@ -243,19 +308,22 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             .execute(&mut *tx)
             .await?
             .last_insert_rowid();
-            sqlx::query(
+            let first = sqlx::query(
                 "INSERT INTO ticket_messages (ticket, at, author, text) VALUES (?, ?, 'resident', ?)",
             )
             .bind(answer)
             .bind(now)
             .bind(text)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .last_insert_rowid();
+            queue_message(tx, "ticket_post", answer, Some(first), None, now).await?;
         }
         Change::TicketMessage {
             ticket,
             librarian,
             text,
+            reply_to,
             now,
         } => {
             let author = if librarian.is_some() {
@@ -274,22 +342,18 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             .execute(&mut *tx)
             .await?
             .last_insert_rowid();
+            let kind = if librarian.is_some() {
+                "answer"
+            } else {
+                "follow_up"
+            };
+            queue_message(tx, kind, ticket, Some(answer), reply_to, now).await?;
         }
         Change::Post {
             chat,
             message,
             ticket,
-        } => {
-            sqlx::query(
-                "INSERT INTO ticket_posts (chat_id, message_id, ticket) VALUES (?, ?, ?)
-                 ON CONFLICT (chat_id, message_id) DO UPDATE SET ticket = excluded.ticket",
-            )
-            .bind(chat)
-            .bind(message)
-            .bind(ticket)
-            .execute(&mut *tx)
-            .await?;
-        }
+        } => map_post(tx, chat, message, ticket).await?,
         Change::CloseTicket { ticket, by, now } => {
             answer = sqlx::query(
                 "UPDATE tickets SET closed_at = ?, closed_by = ? WHERE id = ? AND closed_at IS NULL",
@@ -300,6 +364,9 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             .execute(&mut *tx)
             .await?
             .rows_affected() as i64;
+            if answer > 0 {
+                queue_message(tx, "closed", ticket, None, None, now).await?;
+            }
         }
         Change::Role {
             user,
@@ -331,7 +398,7 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             if answer > 0 {
                 let action = if grant { "grant" } else { "revoke" };
                 let target = user.to_string();
-                write_audit(&mut tx, now, by, action, Some(&target), Some(role)).await?;
+                write_audit(tx, now, by, action, Some(&target), Some(role)).await?;
             }
         }
         Change::Audit {
@@ -342,7 +409,7 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             now,
         } => {
             write_audit(
-                &mut tx,
+                tx,
                 now,
                 actor,
                 &action,
@@ -363,7 +430,7 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             webinar,
         } => {
             answer = insert_broadcast(
-                &mut tx,
+                tx,
                 author,
                 topic,
                 &audience,
@@ -422,7 +489,7 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             .await?;
         }
         Change::Webinar(change) => {
-            answer = super::webinars::apply(&mut tx, change).await?;
+            answer = super::webinars::apply(tx, change).await?;
         }
         Change::Reported { broadcast, now } => {
             answer = sqlx::query(
@@ -435,16 +502,106 @@ async fn apply(conn: &mut SqliteConnection, change: Change) -> Result<i64, Store
             .await?
             .rows_affected() as i64;
         }
+        Change::MessageDone {
+            id,
+            ticket,
+            outcome,
+            posts,
+            now,
+        } => {
+            let (status, next_try) = match outcome {
+                Delivery::Sent { .. } => ("sent", None),
+                Delivery::Retry { at } => ("pending", Some(at)),
+                Delivery::Blocked | Delivery::Skipped | Delivery::Failed => ("failed", None),
+            };
+            answer = sqlx::query(
+                "UPDATE messages SET status = ?, attempts = attempts + 1,
+                   next_try = coalesce(?, next_try),
+                   done_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
+                 WHERE id = ? AND status = 'pending'",
+            )
+            .bind(status)
+            .bind(next_try)
+            .bind(status)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected() as i64;
+            if outcome == Delivery::Blocked {
+                sqlx::query(
+                    "UPDATE residents SET blocked = 1
+                     WHERE user_id = (SELECT user_id FROM tickets WHERE id = ?)",
+                )
+                .bind(ticket)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for (chat, message) in posts {
+                map_post(tx, chat, message, ticket).await?;
+            }
+        }
+        Change::DeliveredBelow(turn) => {
+            sqlx::query(
+                "INSERT INTO meta (key, value) VALUES ('delivered_below', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = max(value, ?1)",
+            )
+            .bind(turn)
+            .execute(&mut *tx)
+            .await?;
+        }
     }
-    tx.commit().await?;
     Ok(answer)
+}
+
+/// Remembers that a message belongs to a ticket's thread.
+async fn map_post(
+    tx: &mut SqliteConnection,
+    chat: i64,
+    message: i64,
+    ticket: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ticket_posts (chat_id, message_id, ticket) VALUES (?, ?, ?)
+         ON CONFLICT (chat_id, message_id) DO UPDATE SET ticket = excluded.ticket",
+    )
+    .bind(chat)
+    .bind(message)
+    .bind(ticket)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Queues a ticket's message for the outbox task.
+async fn queue_message(
+    tx: &mut SqliteConnection,
+    kind: &str,
+    ticket: i64,
+    ticket_message: Option<i64>,
+    reply_to: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO messages (kind, ticket, ticket_message, reply_to, next_try, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(kind)
+    .bind(ticket)
+    .bind(ticket_message)
+    .bind(reply_to)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 async fn write_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
     match write(conn, batch).await {
-        Ok(()) => {
-            for job in batch.drain(..) {
-                let _ = job.done.send(Ok(()));
+        Ok(answers) => {
+            for (job, answers) in batch.drain(..).zip(answers) {
+                let _ = job.done.send(Ok(answers));
             }
         }
         Err(e) if batch.len() == 1 => {
@@ -456,16 +613,18 @@ async fn write_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
             tracing::warn!(error = %e, jobs = batch.len(), "batch commit failed; retrying one by one");
             for job in batch.drain(..) {
                 let result = write(conn, std::slice::from_ref(&job)).await;
-                let _ = job.done.send(result);
+                let _ = job
+                    .done
+                    .send(result.map(|mut a| a.pop().unwrap_or_default()));
             }
         }
     }
 }
 
-/// Writes the jobs in one transaction.
-async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<(), StoreError> {
+/// Writes the jobs in one transaction; answers each job's changes.
+async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>>, StoreError> {
     use sqlx::Connection;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
 
     // The first statement writes, so the write lock is taken at once
     // (no read-then-upgrade that could fail with SQLITE_BUSY).
@@ -484,15 +643,18 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<(), StoreErr
     );
     residents.build().execute(&mut *tx).await?;
 
-    let mut states =
-        QueryBuilder::<Sqlite>::new("INSERT INTO dialogue_state (user_id, state, updated_at) ");
+    let mut states = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO dialogue_state (user_id, state, updated_at, turn) ",
+    );
     states.push_values(jobs, |mut row, job| {
         row.push_bind(job.user)
             .push_bind(job.state.as_str())
-            .push_bind(job.now);
+            .push_bind(job.now)
+            .push_bind(job.turn);
     });
     states.push(
-        " ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        " ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
+           turn = excluded.turn",
     );
     states.build().execute(&mut *tx).await?;
 
@@ -634,6 +796,16 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<(), StoreErr
             }
         }
     }
+    // What the steps caused (a ticket, an audit row, a broadcast ...), in the
+    // same transaction as the steps themselves.
+    let mut answers = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let mut mine = Vec::with_capacity(job.writes.len());
+        for change in &job.writes {
+            mine.push(apply_in(&mut tx, change.clone()).await?);
+        }
+        answers.push(mine);
+    }
     tx.commit().await?;
-    Ok(())
+    Ok(answers)
 }

@@ -22,7 +22,10 @@ use teloxide::stop::StopToken;
 use teloxide::types::AllowedUpdate;
 use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
 
+use super::render::Out;
+use crate::app::{Deliver, Outgoing, To, Urgency};
 use crate::content::Content;
+use crate::engine::Keyboard;
 use crate::script::{Msg, Script};
 
 /// Decides which updates get in, and tells a flooding resident once.
@@ -31,7 +34,7 @@ pub struct Gate {
     limiter: Arc<DefaultKeyedRateLimiter<UserId>>,
     /// Residents already told to slow down, until they calm down.
     warned: Arc<Mutex<HashSet<UserId>>>,
-    bot: Bot,
+    out: Arc<Out>,
     content: Arc<Content>,
     /// Updates let in whose handling has not finished. The stream waits for a
     /// permit before yielding an update, so a backlog stays at Telegram (or in
@@ -58,14 +61,14 @@ impl Gate {
     }
 
     /// `burst` updates at once, then one more every `period`.
-    pub fn new(bot: Bot, content: Arc<Content>, burst: u32, period: Duration) -> Gate {
+    pub fn new(out: Arc<Out>, content: Arc<Content>, burst: u32, period: Duration) -> Gate {
         let quota = Quota::with_period(period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
         Gate {
             limiter: Arc::new(RateLimiter::keyed(quota)),
             warned: Arc::default(),
-            bot,
+            out,
             content,
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
         }
@@ -86,17 +89,29 @@ impl Gate {
             return true;
         }
         tracing::debug!(user = user.id.0, "flood: update dropped");
-        if warned.insert(user.id) {
-            let lang = user
-                .language_code
-                .as_deref()
-                .and_then(|l| self.script().lang_index(l))
-                .unwrap_or(0);
-            let text = self.script().strings.get(Msg::SlowDown, lang).to_string();
-            let bot = self.bot.clone();
-            let chat = ChatId(user.id.0 as i64);
+        let script = self.script();
+        let lang = script.resolve_lang(None, user.language_code.as_deref());
+        let text = script.strings.get(Msg::SlowDown, lang).to_string();
+        // A dropped button press is still answered, so its spinner stops.
+        if let teloxide::types::UpdateKind::CallbackQuery(query) = &update.kind {
+            let bot = self.out.bot().clone();
+            let (id, toast) = (query.id.clone(), text.clone());
             tokio::spawn(async move {
-                if let Err(e) = bot.send_message(chat, text).into_future().await {
+                if let Err(e) = bot
+                    .answer_callback_query(id)
+                    .text(toast)
+                    .into_future()
+                    .await
+                {
+                    tracing::debug!(error = %e, "could not answer a dropped callback query");
+                }
+            });
+        }
+        if warned.insert(user.id) {
+            let out = self.out.clone();
+            let note = Outgoing::text(To::Person(user.id.0 as i64), text, Keyboard::None);
+            tokio::spawn(async move {
+                if let Err(e) = out.send(&note, Urgency::Bulk).await {
                     tracing::debug!(error = %e, "could not send the slow-down note");
                 }
             });

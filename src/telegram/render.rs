@@ -1,222 +1,369 @@
-//! Engine replies as Telegram requests, and sending them through Telegram's
-//! errors: 429 waits `retry_after`, network and server errors retry with
-//! back-off, and "blocked by the user" stops the sending.
+//! The one send path to Telegram: [`Out`] turns the application layer's
+//! [`Outgoing`] messages into Bot API requests, paces them, and sorts
+//! Telegram's answers into [`SendError`]s — 403 blocked, 429 wait, network
+//! and 5xx transient, any other refusal ("chat not found") for good. The
+//! application layer decides what each means ([`App::deliver`](crate::app::App::deliver),
+//! the outbox).
 
 use std::future::{Future, IntoFuture};
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use teloxide::prelude::*;
 use teloxide::types::{
-    ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup,
-    MessageId, ParseMode, ReplyMarkup, ReplyParameters,
+    BotCommand, ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
+    KeyboardButton, KeyboardMarkup, MessageEntity, MessageId, ParseMode, ReplyMarkup,
+    ReplyParameters,
 };
 use teloxide::{ApiError, RequestError};
 
+use crate::app::{Body, CommandMenu, Deliver, Outgoing, SendError, To, Urgency};
 use crate::engine::{Keyboard, Reply};
 use crate::script::markup;
+use crate::settings::Settings;
 
 /// Telegram's limit on one message's text.
 pub const MAX_MESSAGE: usize = 4096;
-/// How many times one request is tried when the network or server fails.
+/// How many times an interactive request is tried when the network or server fails.
 const ATTEMPTS: u32 = 4;
 
-/// Why replies could not be delivered.
-#[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
-    /// The resident blocked the bot or deleted their account: stop sending.
-    #[error("the resident blocked the bot or is gone: {0}")]
-    Blocked(RequestError),
-    #[error("Telegram request failed: {0}")]
-    Failed(RequestError),
+/// Sends to Telegram. One per bot, shared by the handlers and the outbox.
+pub struct Out {
+    bot: Bot,
+    /// The librarians' group, where [`To::Librarians`] goes.
+    librarians: Option<ChatId>,
+    /// Spaces out messages to one chat.
+    pace: DefaultKeyedRateLimiter<ChatId>,
+    /// Telegram's overall budget: replies take from it first, without
+    /// waiting; the outbox waits for what is left.
+    global: DefaultDirectRateLimiter,
 }
 
 /// The message a pressed button was under, to mark the chosen answer on it.
 #[derive(Debug, Clone)]
 pub struct Origin {
+    pub chat: ChatId,
     pub id: MessageId,
     pub text: String,
-    pub entities: Option<Vec<teloxide::types::MessageEntity>>,
+    pub entities: Option<Vec<MessageEntity>>,
 }
 
-/// Sends every reply in order; stops at the first failure.
-pub async fn deliver<F, Fut>(
-    bot: &Bot,
-    chat: ChatId,
-    replies: &[Reply],
-    origin: Option<&Origin>,
-    mut pace: F,
-) -> Result<(), DeliveryError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ()>,
-{
-    for reply in replies {
-        match reply {
-            Reply::Message { text, keyboard } => {
+impl Out {
+    pub fn new(bot: Bot, settings: &Settings) -> Arc<Out> {
+        let quota = |burst: u32, period_ms: u64| {
+            Quota::with_period(Duration::from_millis(period_ms.max(1)))
+                .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+                .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
+        };
+        let t = &settings.telegram;
+        let per_second = settings
+            .broadcast
+            .per_second
+            .max(crate::app::outbox::TELEGRAM_PER_SECOND);
+        Arc::new(Out {
+            bot,
+            librarians: settings.handoff.librarians_chat_id.map(ChatId),
+            pace: RateLimiter::keyed(quota(t.pace_burst, t.pace_period_ms)),
+            global: RateLimiter::direct(Quota::per_second(
+                NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN),
+            )),
+        })
+    }
+
+    pub fn bot(&self) -> &Bot {
+        &self.bot
+    }
+
+    /// Sends `out`; an [`Reply::Answered`] note edits `origin` (the message
+    /// whose button was pressed) where it can.
+    pub async fn send_to(
+        &self,
+        out: &Outgoing,
+        urgency: Urgency,
+        origin: Option<&Origin>,
+    ) -> Result<Vec<i64>, SendError> {
+        let chat = match out.to {
+            To::Person(id) => ChatId(id),
+            To::Librarians => self
+                .librarians
+                .ok_or_else(|| SendError::Refused("no librarians' chat is set".into()))?,
+        };
+        let reply = out
+            .reply_to
+            .and_then(|m| i32::try_from(m).ok())
+            .map(|m| ReplyParameters::new(MessageId(m)).allow_sending_without_reply());
+        let bot = &self.bot;
+        let mut ids = Vec::new();
+        match &out.body {
+            Body::Reply(Reply::Message { text, keyboard }) => {
                 let chunks = html_pieces(text);
                 let last = chunks.len().saturating_sub(1);
                 for (i, html) in chunks.iter().enumerate() {
-                    let markup = if i == last {
-                        reply_markup(keyboard)
-                    } else {
-                        None
-                    };
-                    pace().await;
-                    call(|| {
-                        let mut request = bot
+                    let markup = (i == last).then(|| reply_markup(keyboard)).flatten();
+                    let reply = reply.clone().filter(|_| i == 0);
+                    self.pace(chat, urgency).await;
+                    let sent = call(urgency, || {
+                        let mut r = bot
                             .send_message(chat, html.clone())
                             .parse_mode(ParseMode::Html);
                         if let Some(m) = &markup {
-                            request = request.reply_markup(m.clone());
+                            r = r.reply_markup(m.clone());
                         }
-                        request.into_future()
+                        if let Some(p) = &reply {
+                            r = r.reply_parameters(p.clone());
+                        }
+                        r.into_future()
                     })
                     .await?;
+                    ids.push(i64::from(sent.id.0));
                 }
             }
-            Reply::Venue {
+            Body::Reply(Reply::Venue {
                 latitude,
                 longitude,
                 title,
                 address,
-            } => {
-                pace().await;
-                call(|| {
+            }) => {
+                self.pace(chat, urgency).await;
+                let sent = call(urgency, || {
                     bot.send_venue(chat, *latitude, *longitude, title.clone(), address.clone())
                         .into_future()
                 })
                 .await?;
+                ids.push(i64::from(sent.id.0));
             }
-            Reply::Contact { phone, name } => {
-                pace().await;
-                call(|| {
+            Body::Reply(Reply::Contact { phone, name }) => {
+                self.pace(chat, urgency).await;
+                let sent = call(urgency, || {
                     bot.send_contact(chat, phone.clone(), name.clone())
                         .into_future()
                 })
                 .await?;
+                ids.push(i64::from(sent.id.0));
             }
-            Reply::Answered { note } => {
+            Body::Reply(Reply::Answered { note }) => {
                 let note = markup::to_plain(note);
-                match origin {
-                    Some(o) if o.text.chars().count() + note.chars().count() + 2 <= MAX_MESSAGE => {
+                let fits = |o: &&Origin| {
+                    o.chat == chat
+                        && o.text.chars().count() + note.chars().count() + 2 <= MAX_MESSAGE
+                };
+                match origin.filter(fits) {
+                    Some(o) => {
                         // The question stays as it was, without its buttons, with the answer under it.
                         let text = format!("{}\n\n{}", o.text, note);
-                        pace().await;
-                        let edited = call(|| {
-                            let mut request = bot.edit_message_text(chat, o.id, text.clone());
+                        self.pace(chat, urgency).await;
+                        let edited = call(urgency, || {
+                            let mut r = bot.edit_message_text(chat, o.id, text.clone());
                             if let Some(e) = &o.entities {
-                                request = request.entities(e.clone());
+                                r = r.entities(e.clone());
                             }
-                            request.into_future()
+                            r.into_future()
                         })
                         .await;
                         match edited {
-                            Ok(_) => {}
+                            Ok(_) => ids.push(i64::from(o.id.0)),
+                            Err(SendError::Blocked) => return Err(SendError::Blocked),
                             // An old message may no longer be editable; the answer still counts.
-                            Err(DeliveryError::Failed(e)) => {
+                            Err(e) => {
                                 tracing::debug!(error = %e, "could not mark the chosen answer")
                             }
-                            Err(blocked) => return Err(blocked),
                         }
                     }
-                    _ => {
-                        pace().await;
-                        call(|| bot.send_message(chat, note.clone()).into_future()).await?;
+                    None => {
+                        self.pace(chat, urgency).await;
+                        let sent = call(urgency, || {
+                            bot.send_message(chat, note.clone()).into_future()
+                        })
+                        .await?;
+                        ids.push(i64::from(sent.id.0));
                     }
                 }
             }
+            Body::Html {
+                html,
+                photo,
+                keyboard,
+            } => {
+                let markup = reply_markup(keyboard);
+                self.pace(chat, urgency).await;
+                let sent = match photo {
+                    Some(file) => {
+                        call(urgency, || {
+                            let mut r = bot
+                                .send_photo(chat, InputFile::file_id(file.clone().into()))
+                                .caption(html.clone())
+                                .parse_mode(ParseMode::Html);
+                            if let Some(m) = &markup {
+                                r = r.reply_markup(m.clone());
+                            }
+                            r.into_future()
+                        })
+                        .await?
+                    }
+                    None => {
+                        call(urgency, || {
+                            let mut r = bot
+                                .send_message(chat, html.clone())
+                                .parse_mode(ParseMode::Html);
+                            if let Some(m) = &markup {
+                                r = r.reply_markup(m.clone());
+                            }
+                            r.into_future()
+                        })
+                        .await?
+                    }
+                };
+                ids.push(i64::from(sent.id.0));
+            }
+            Body::Picture { png, caption } => {
+                let caption = markup::to_html(caption);
+                self.pace(chat, urgency).await;
+                let sent = call(urgency, || {
+                    bot.send_photo(
+                        chat,
+                        InputFile::memory(png.clone()).file_name("picture.png"),
+                    )
+                    .caption(caption.clone())
+                    .parse_mode(ParseMode::Html)
+                    .into_future()
+                })
+                .await?;
+                ids.push(i64::from(sent.id.0));
+            }
+            Body::File {
+                bytes,
+                name,
+                caption,
+            } => {
+                let caption = markup::to_html(caption);
+                self.pace(chat, urgency).await;
+                let sent = call(urgency, || {
+                    bot.send_document(
+                        chat,
+                        InputFile::memory(bytes.clone()).file_name(name.clone()),
+                    )
+                    .caption(caption.clone())
+                    .parse_mode(ParseMode::Html)
+                    .into_future()
+                })
+                .await?;
+                ids.push(i64::from(sent.id.0));
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Waits for this chat's turn; a reply takes from Telegram's overall
+    /// budget without waiting for it, the outbox waits.
+    async fn pace(&self, chat: ChatId, urgency: Urgency) {
+        match urgency {
+            Urgency::Reply => {
+                let _ = self.global.check();
+            }
+            Urgency::Bulk => self.global.until_ready().await,
+        }
+        self.pace.until_key_ready(&chat).await;
+    }
+}
+
+impl Deliver for Out {
+    async fn send(&self, out: &Outgoing, urgency: Urgency) -> Result<Vec<i64>, SendError> {
+        self.send_to(out, urgency, None).await
+    }
+
+    async fn set_commands(&self, menus: &[CommandMenu]) {
+        for menu in menus {
+            let commands: Vec<BotCommand> = menu
+                .commands
+                .iter()
+                .map(|(name, description)| BotCommand::new(name, description))
+                .collect();
+            let result = call(Urgency::Reply, || {
+                let mut r = self.bot.set_my_commands(commands.clone());
+                if let Some(lang) = &menu.lang {
+                    r = r.language_code(lang.clone());
+                }
+                r.into_future()
+            })
+            .await;
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "could not set the command menu");
+                return;
+            }
         }
     }
-    Ok(())
 }
 
-/// Sends a text (with `**bold**` markup) as one or more messages and returns
-/// them, for messages whose ids must be remembered (tickets). The keyboard goes
-/// under the last piece; the first piece replies to `reply_to`, if given.
-pub async fn send(
-    bot: &Bot,
-    chat: ChatId,
-    text: &str,
-    keyboard: &Keyboard,
-    reply_to: Option<MessageId>,
-) -> Result<Vec<Message>, DeliveryError> {
-    let chunks = html_pieces(text);
-    let last = chunks.len().saturating_sub(1);
-    let mut sent = Vec::with_capacity(chunks.len());
-    for (i, html) in chunks.iter().enumerate() {
-        let markup = if i == last {
-            reply_markup(keyboard)
-        } else {
-            None
-        };
-        let reply = reply_to
-            .filter(|_| i == 0)
-            .map(|id| ReplyParameters::new(id).allow_sending_without_reply());
-        let message = call(|| {
-            let mut request = bot
-                .send_message(chat, html.clone())
-                .parse_mode(ParseMode::Html);
-            if let Some(m) = &markup {
-                request = request.reply_markup(m.clone());
-            }
-            if let Some(r) = &reply {
-                request = request.reply_parameters(r.clone());
-            }
-            request.into_future()
-        })
-        .await?;
-        sent.push(message);
+/// The sink for one update's replies: the message a button was under is
+/// edited to show the chosen answer.
+pub struct Turn<'a> {
+    pub out: &'a Out,
+    pub origin: Option<Origin>,
+}
+
+impl Deliver for Turn<'_> {
+    async fn send(&self, out: &Outgoing, urgency: Urgency) -> Result<Vec<i64>, SendError> {
+        self.out.send_to(out, urgency, self.origin.as_ref()).await
     }
-    Ok(sent)
+
+    async fn set_commands(&self, menus: &[CommandMenu]) {
+        self.out.set_commands(menus).await
+    }
 }
 
-/// Runs one request, retrying what may succeed later.
-pub async fn call<T, F, Fut>(mut request: F) -> Result<T, DeliveryError>
+/// Runs one request: interactively it retries what may succeed later; for
+/// the outbox it tries once and says why it failed.
+pub async fn call<T, F, Fut>(urgency: Urgency, mut request: F) -> Result<T, SendError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, RequestError>>,
 {
+    let attempts = match urgency {
+        Urgency::Reply => ATTEMPTS,
+        Urgency::Bulk => 1,
+    };
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match request().await {
+        let e = match request().await {
             Ok(v) => return Ok(v),
-            Err(RequestError::RetryAfter(wait)) if attempt <= ATTEMPTS => {
-                tracing::warn!(seconds = wait.seconds(), "Telegram asked to wait (429)");
-                tokio::time::sleep(wait.duration()).await;
+            Err(e) => e,
+        };
+        let error = classify(&e);
+        match &error {
+            SendError::Wait(wait) if attempt < attempts => {
+                tracing::warn!(seconds = wait.as_secs(), "Telegram asked to wait (429)");
+                tokio::time::sleep(*wait).await;
             }
-            Err(e) if is_blocked(&e) => return Err(DeliveryError::Blocked(e)),
-            Err(e) if is_transient(&e) && attempt < ATTEMPTS => {
+            SendError::Transient(_) if attempt < attempts => {
                 let wait = Duration::from_millis(200 << attempt);
                 tracing::warn!(error = %e, attempt, "Telegram request failed; retrying");
                 tokio::time::sleep(wait).await;
             }
-            Err(e) => return Err(DeliveryError::Failed(e)),
+            _ => return Err(error),
         }
     }
 }
 
-pub(super) fn is_blocked(e: &RequestError) -> bool {
-    matches!(
-        e,
+/// What a Telegram error means for the sender.
+pub fn classify(e: &RequestError) -> SendError {
+    match e {
+        RequestError::RetryAfter(wait) => SendError::Wait(wait.duration()),
         RequestError::Api(
             ApiError::BotBlocked
-                | ApiError::UserDeactivated
-                | ApiError::BotKicked
-                | ApiError::BotKickedFromSupergroup
-        )
-    )
-}
-
-/// Network trouble, a server error, or an answer that is not Telegram's JSON.
-pub(super) fn is_transient(e: &RequestError) -> bool {
-    matches!(
-        e,
+            | ApiError::UserDeactivated
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup,
+        ) => SendError::Blocked,
+        // Network trouble, a server error, or an answer that is not Telegram's JSON.
         RequestError::Network(_)
-            | RequestError::Io(_)
-            | RequestError::InvalidJson { .. }
-            | RequestError::Api(ApiError::Unknown(_))
-    )
+        | RequestError::Io(_)
+        | RequestError::InvalidJson { .. }
+        | RequestError::Api(ApiError::Unknown(_)) => SendError::Transient(e.to_string()),
+        other => SendError::Refused(other.to_string()),
+    }
 }
 
 fn reply_markup(keyboard: &Keyboard) -> Option<ReplyMarkup> {

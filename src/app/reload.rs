@@ -11,12 +11,13 @@
 use std::path::Path;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use notify::{Event, EventKind, RecursiveMode, Watcher};
-use teloxide::prelude::*;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::App;
+use super::{App, Deliver, Outgoing, Response, To};
 use crate::content::{self, Reload};
 use crate::engine::Keyboard;
 use crate::script::{markup, Msg};
@@ -26,9 +27,9 @@ use crate::store::Role;
 const ERRORS_SHOWN: usize = 15;
 
 impl App {
-    /// Reloads the content and tells each of `admins` (their user ids, which
-    /// are their private chats) what happened.
-    pub(super) async fn reload_and_tell(&self, bot: &Bot, admins: &[i64]) {
+    /// Reloads the content and answers what to tell each of `admins`; after
+    /// a swap the command menu is set anew ([`Response::commands`]).
+    pub(super) async fn reload_and_tell(&self, admins: &[i64]) -> Response {
         let outcome = self.content.reload().await;
         let script = self.script();
         let stranded = match &outcome {
@@ -43,7 +44,6 @@ impl App {
                     warnings = warnings.len(),
                     "content reloaded"
                 );
-                super::set_commands(bot, &script).await;
                 match self.store.places().await {
                     Ok(places) => {
                         let (count, gone) = content::stranded(&script, &places);
@@ -70,8 +70,9 @@ impl App {
                 None
             }
         };
+        let mut out = Vec::new();
         for &admin in admins {
-            let lang = self.lang_of_user(admin).await;
+            let lang = self.lang_of_user(admin, None).await;
             let text = match &outcome {
                 Reload::Swapped {
                     dialogues,
@@ -120,10 +121,11 @@ impl App {
                     )
                 }
             };
-            if let Err(e) = self.reply(bot, ChatId(admin), text, Keyboard::None).await {
-                tracing::warn!(admin, error = %e, "cannot tell an admin about the reload");
-            }
+            out.push(Outgoing::text(To::Person(admin), text, Keyboard::None));
         }
+        let mut response = Response::new(out);
+        response.commands = matches!(outcome, Reload::Swapped { .. });
+        response
     }
 }
 
@@ -131,9 +133,9 @@ impl App {
 /// (an editor saving, or `git pull` touching ten files, makes one reload);
 /// every admin hears the outcome. Stops when `stop` turns true. `None` when
 /// the folder cannot be watched (logged; `/reload` still works).
-pub(super) fn spawn_watcher(
+pub fn spawn_watcher<D: Deliver + 'static>(
     app: App,
-    bot: Bot,
+    sink: Arc<D>,
     dir: &Path,
     debounce: Duration,
     mut stop: watch::Receiver<bool>,
@@ -195,7 +197,8 @@ pub(super) fn spawn_watcher(
                     Vec::new()
                 }
             };
-            app.reload_and_tell(&bot, &admins).await;
+            let response = app.reload_and_tell(&admins).await;
+            app.deliver(sink.as_ref(), response).await;
         }
     }))
 }

@@ -2,35 +2,31 @@
 //! 12 weeks (active residents, lessons completed) and the full report as a
 //! CSV file, the same one `pomichnyk stats --format csv` prints.
 
-use std::future::IntoFuture;
-
-use teloxide::prelude::*;
-use teloxide::types::{InputFile, ParseMode};
-
-use super::{render, App, HandlerResult};
+use super::{AppError, Body, Outgoing, To, Turn};
 use crate::chart;
 use crate::engine::Keyboard;
-use crate::script::{markup, Msg};
+use crate::script::Msg;
 use crate::stats;
 use crate::store::{LessonOrder, Window};
 
 /// The window of the full report, in days.
 const REPORT_DAYS: u32 = 30;
 
-impl App {
-    pub(super) async fn send_stats(&self, bot: &Bot, chat: ChatId, lang: usize) -> HandlerResult {
+impl super::App {
+    pub(super) async fn stats(&self, t: &mut Turn<'_>) -> Result<(), AppError> {
         let now = self.now();
-        let script = self.script();
+        let script = t.script.clone();
+        let (s, lang) = (&script.strings, t.lang);
         let order = LessonOrder::from_script(&script);
         let month = Window::last_days(now, REPORT_DAYS, self.tz.clone());
         let month = match self.store.stats(&month, &order).await {
             Ok(f) => f,
             Err(e) => {
                 tracing::warn!(error = %e, "/stats: cannot read the figures");
-                return self.say(bot, chat, lang, Msg::StatsFailed, &[]).await;
+                t.say(Msg::StatsFailed, &[]);
+                return Ok(());
             }
         };
-        let s = &script.strings;
         let completed: i64 = month.lessons.iter().map(|l| l.completed).sum();
         let summary = s.fill(
             Msg::StatsSummary,
@@ -44,7 +40,7 @@ impl App {
                 ("completed", &completed.to_string()),
             ],
         );
-        self.reply(bot, chat, summary, Keyboard::None).await?;
+        t.text(summary, Keyboard::None);
 
         let points: Vec<chart::Point> = month
             .weekly
@@ -61,39 +57,31 @@ impl App {
             s.get(Msg::StatsLegendCompleted, lang),
         );
         match png {
-            Ok(png) => {
-                let caption = markup::to_html(s.get(Msg::StatsCaption, lang));
-                self.global_pace(chat).await;
-                render::call(|| {
-                    bot.send_photo(chat, InputFile::memory(png.clone()).file_name("stats.png"))
-                        .caption(caption.clone())
-                        .parse_mode(ParseMode::Html)
-                        .into_future()
-                })
-                .await?;
-            }
+            Ok(png) => t.out.push(Outgoing {
+                to: To::Person(t.user),
+                body: Body::Picture {
+                    png,
+                    caption: s.get(Msg::StatsCaption, lang).to_string(),
+                },
+                reply_to: None,
+            }),
             Err(e) => tracing::warn!(error = %e, "/stats: cannot draw the chart"),
         }
 
-        let csv = stats::csv(&month);
         let date = stats::local(now, &self.tz, "%Y-%m-%d");
-        let caption = markup::to_html(&s.fill(
-            Msg::StatsDocument,
-            lang,
-            &[("days", &REPORT_DAYS.to_string())],
-        ));
-        self.global_pace(chat).await;
-        render::call(|| {
-            bot.send_document(
-                chat,
-                InputFile::memory(csv.clone().into_bytes())
-                    .file_name(format!("pomichnyk-stats-{date}.csv")),
-            )
-            .caption(caption.clone())
-            .parse_mode(ParseMode::Html)
-            .into_future()
-        })
-        .await?;
+        t.out.push(Outgoing {
+            to: To::Person(t.user),
+            body: Body::File {
+                bytes: stats::csv(&month).into_bytes(),
+                name: format!("pomichnyk-stats-{date}.csv"),
+                caption: s.fill(
+                    Msg::StatsDocument,
+                    lang,
+                    &[("days", &REPORT_DAYS.to_string())],
+                ),
+            },
+            reply_to: None,
+        });
         Ok(())
     }
 }
