@@ -5,7 +5,7 @@
 //! `cargo bench --bench outbox` (R = 300/s, the bot at 285/s); set
 //! `OUTBOX_RECIPIENTS`, `OUTBOX_SERVER_RATE` and `OUTBOX_BOT_RATE` to change them.
 
-#[path = "../tests/support/fake_api.rs"]
+#[path = "../tests/it/support/fake_api.rs"]
 mod fake_api;
 
 use std::collections::HashMap;

@@ -1,14 +1,12 @@
 //! The bot on Telegram, through the real HTTP path: `telegram::run` talks to a
 //! fake Bot API on 127.0.0.1. What the resident sends, what the bot answers.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::fake_api::{self, strip_tags, Call, FakeApi, Fault};
+use crate::support::tg::*;
 use pomichnyk::store::Store;
 use serde_json::json;
-use support::fake_api::{self, strip_tags, Call, FakeApi, Fault};
-use support::tg::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_start_in_ukrainian_and_in_english() {
@@ -668,7 +666,7 @@ async fn a_shared_location_finds_three_hubs_a_pin_and_whether_they_are_open() {
         &api,
         &db,
         &[("POMICHNYK__TELEGRAM__PACE_BURST", "100")],
-        support::script_with_test_hubs(),
+        crate::support::script_with_test_hubs(),
         Some(clock_from(friday_ten)),
     )
     .await;

@@ -3,11 +3,9 @@
 //! Prints top-1 and top-3 accuracy; fails below 85 % and 95 %, or when a
 //! question the FAQ cannot answer is answered confidently.
 
-mod support;
-
+use crate::support::shipped_script;
 use pomichnyk::faq::{FaqIndex, Verdict};
 use serde::Deserialize;
-use support::shipped_script;
 
 #[derive(Deserialize)]
 struct Eval {

@@ -2,11 +2,10 @@
 //! it (by events, or by residents talking to the engine), and the command's
 //! three formats.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::support::{shipped_dir, shipped_script, Resident};
 use jiff::civil::{date, Date};
 use jiff::tz::TimeZone;
 use pomichnyk::broadcast::{Audience, Topic};
@@ -18,7 +17,6 @@ use pomichnyk::store::{
     LanguageCount, LessonFunnel, LessonOrder, QuestionCounts, QuizAccuracy, ResidentCounts, Rsvp,
     Stats, StepOrder, Store, TicketCounts, UnansweredQuestion, WebinarFigures, Week, Window, WEEKS,
 };
-use support::{shipped_dir, shipped_script, Resident};
 
 const NOW: i64 = 1_800_000_000;
 const DAY: i64 = 86_400;
@@ -787,7 +785,7 @@ async fn the_command_reports_step_funnels_and_confusing_questions_of_a_class() {
         .await
         .expect("open");
     // The binary reads the real clock, so the class happened relative to it.
-    let now = pomichnyk::chat::unix_now();
+    let now = pomichnyk::clock::unix_now();
     let three_days_ago = a_class(&store, now).await;
     store.close().await;
 
@@ -958,7 +956,7 @@ async fn the_command_reports_step_funnels_and_confusing_questions_of_a_class() {
 #[test]
 fn since_must_be_a_date_not_after_today() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let tomorrow = jiff::Timestamp::from_second(pomichnyk::chat::unix_now())
+    let tomorrow = jiff::Timestamp::from_second(pomichnyk::clock::unix_now())
         .expect("now")
         .to_zoned(kyiv())
         .date()
@@ -989,7 +987,7 @@ fn since_must_be_a_date_not_after_today() {
 async fn announcements_and_webinars_are_counted_for_the_window() {
     let store = Store::open("sqlite::memory:").await.expect("open");
     let users = [ANNA, BOHDAN, VIRA, HALYNA];
-    support::subscribe(&store, users, Topic::News).await;
+    crate::support::subscribe(&store, users, Topic::News).await;
     let librarian = 42;
     let news = |at: i64| {
         let store = store.clone();

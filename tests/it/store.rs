@@ -1,22 +1,17 @@
 //! The store keeps a resident's place: stop mid-lesson, reopen, carry on.
 
-mod support;
-
-use pomichnyk::chat::Session;
-use pomichnyk::engine::Input;
+use crate::support::{reply_text, Terminal};
 use pomichnyk::store::Store;
-use support::{reply_text, shipped_script};
 
 const USER: i64 = 7001;
 
 #[tokio::test]
 async fn a_resident_resumes_at_the_same_step_after_the_store_is_reopened() {
-    let script = shipped_script();
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("state.db").display());
 
     let store = Store::open(&url).await.expect("open");
-    let mut session = Session::new(&script, store.clone(), USER, None);
+    let mut session = Terminal::new(store.clone(), USER, None);
     session
         .send("/start lesson_phishing", 100)
         .await
@@ -43,9 +38,9 @@ async fn a_resident_resumes_at_the_same_step_after_the_store_is_reopened() {
         ("phishing", "q_sms")
     );
 
-    let mut session = Session::new(&script, store.clone(), USER, None);
+    let mut session = Terminal::new(store.clone(), USER, None);
     let replies = session
-        .input(&Input::Press(right_answer), 200)
+        .input(pomichnyk::app::Incoming::Press { data: right_answer }, 200)
         .await
         .expect("press");
     let said = reply_text(&replies);
@@ -69,9 +64,8 @@ async fn a_resident_resumes_at_the_same_step_after_the_store_is_reopened() {
 
 #[tokio::test]
 async fn residents_events_and_completion_are_committed_together() {
-    let script = shipped_script();
     let store = Store::open("sqlite::memory:").await.expect("open");
-    let mut session = Session::new(&script, store.clone(), USER, Some("en".into()));
+    let mut session = Terminal::new(store.clone(), USER, Some("en".into()));
     session.send("/start hub_branch_8", 10).await.expect("send");
     session.send("/start hub_branch_9", 11).await.expect("send");
     for (i, line) in ["/start lesson_passwords", "1", "1", "3", "1", "1", "2", "1"]

@@ -1,11 +1,9 @@
 //! The shipped curriculum: enough lessons of each kind, each complete in both
 //! languages, and every one can be walked through to its end.
 
-mod support;
-
+use crate::support::{shipped_script, Resident};
 use pomichnyk::engine::{Event, Input, Press};
 use pomichnyk::script::{Kind, Script, Target, LESSONS_MENU};
-use support::{shipped_script, Resident};
 
 /// The lessons a step of the lessons menu links to.
 fn linked_from(script: &Script, step: &str) -> Vec<String> {

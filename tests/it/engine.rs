@@ -1,10 +1,8 @@
 //! Conversations with the engine alone: what the resident sends, what the bot answers.
 
-mod support;
-
+use crate::support::{shipped_script, Resident};
 use pomichnyk::engine::{Event, Input, Position, State};
 use pomichnyk::script::{Msg, Script};
-use support::{shipped_script, Resident};
 
 fn msg(script: &Script, m: Msg, lang: usize) -> String {
     script.strings.get(m, lang).to_string()

@@ -5,18 +5,16 @@
 //!
 //! The database file is read directly with SQL, every column of every table.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use crate::support::fake_api::{strip_tags, Call, FakeApi};
+use crate::support::shipped_script;
+use crate::support::tg::*;
 use pomichnyk::telegram;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
-use support::fake_api::{strip_tags, Call, FakeApi};
-use support::shipped_script;
-use support::tg::*;
 
 /// The admin from `access.admins`.
 const ADMIN: i64 = 9001;

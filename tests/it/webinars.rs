@@ -3,16 +3,14 @@
 //! day and an hour before — across a restart, once each — and moving or
 //! cancelling it tells everyone who signed up.
 
-mod support;
-
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use crate::support::fake_api::{strip_tags, Call, FakeApi};
+use crate::support::tg::*;
+use crate::support::{shipped_script, subscribers};
 use pomichnyk::broadcast::Topic;
 use pomichnyk::telegram;
-use support::fake_api::{strip_tags, Call, FakeApi};
-use support::tg::*;
-use support::{shipped_script, subscribers};
 
 const LIBRARIAN: i64 = 9001;
 /// Friday 27 November 2026, 10:00 in Kyiv.
@@ -144,7 +142,7 @@ async fn a_webinar_from_publishing_to_reminders_moving_and_cancelling() {
     let message = api
         .sent_message(announcement.message_id.expect("id"))
         .expect("message");
-    residents[2].send(support::fake_api::callback(
+    residents[2].send(crate::support::fake_api::callback(
         3, "uk", message, "wx:1", "forged",
     ));
     residents[2]

@@ -1,14 +1,12 @@
 //! Whole conversations piped through the `pomichnyk chat` binary, with a real
 //! SQLite database: what the resident types, what the terminal shows.
 
-mod support;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::support::{content_copy, shipped_script};
 use pomichnyk::script::{markup, Msg, Script};
-use support::{content_copy, shipped_script};
 
 /// Runs `pomichnyk chat` with `lines` on its input and returns what it printed.
 fn chat(db: &Path, content: Option<&Path>, args: &[&str], lines: &[&str]) -> String {

@@ -5,14 +5,12 @@
 //! `POMICHNYK_WRITE_SCHEMA=1 cargo test --test schema` rewrites the shipped
 //! schemas after a change to the file types.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::support::{content_copy, languages, shipped_dir};
 use pomichnyk::script::{self, schema};
 use serde_json::Value;
-use support::{content_copy, languages, shipped_dir};
 
 const WRITE: &str = "POMICHNYK_WRITE_SCHEMA";
 

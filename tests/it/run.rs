@@ -1,14 +1,12 @@
 //! `pomichnyk run` as an operator starts it: against a fake Bot API and a fresh
 //! database it logs each stage, and SIGTERM stops it promptly.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, TOKEN};
+use crate::support::fake_api::{FakeApi, TOKEN};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_logs_its_stages_and_stops_on_sigterm() {
@@ -52,7 +50,10 @@ async fn run_logs_its_stages_and_stops_on_sigterm() {
     wait_for(&mut seen, "migrations applied");
     wait_for(&mut seen, "polling started");
     assert!(db.exists(), "the database is created on first run");
-    let count = format!("dialogues={}", support::shipped_script().dialogues.len());
+    let count = format!(
+        "dialogues={}",
+        crate::support::shipped_script().dialogues.len()
+    );
     assert!(
         seen.iter()
             .any(|l| l.contains("dialogues loaded") && l.contains(&count)),
@@ -102,7 +103,7 @@ fn run_without_a_token_suggests_chat() {
 
 #[test]
 fn run_refuses_broken_dialogues() {
-    let content = support::content_copy();
+    let content = crate::support::content_copy();
     std::fs::write(content.path().join("menus/main.toml"), "id = \"main\"\n").expect("write");
     let out = Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
         .arg("run")

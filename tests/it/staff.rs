@@ -2,13 +2,11 @@
 //! and an announcement sent through the durable outbox to a thousand
 //! subscribers, some of whom blocked the bot, with transient errors on the way.
 
-mod support;
-
+use crate::support::fake_api::{strip_tags, FakeApi, Fault};
+use crate::support::tg::*;
+use crate::support::{shipped_script, subscribers};
 use pomichnyk::broadcast::Topic;
 use pomichnyk::store::Role;
-use support::fake_api::{strip_tags, FakeApi, Fault};
-use support::tg::*;
-use support::{shipped_script, subscribers};
 
 const ADMIN: i64 = 9001;
 
@@ -306,7 +304,7 @@ async fn a_resident_subscribes_and_stops_with_one_tap() {
     let message = api
         .sent_message(call.message_id.expect("id"))
         .expect("message");
-    r.send(support::fake_api::callback(
+    r.send(crate::support::fake_api::callback(
         6001, "uk", message, "s:off", "stop",
     ));
     r.sees("я не надсилатиму вам оголошень").await;
@@ -345,7 +343,7 @@ async fn a_photo_announcement_goes_out_and_a_vanished_chat_is_skipped() {
     .await;
     let mut librarian = Resident::new(&api, ADMIN, "uk");
     librarian.says("/announce").sees("Напишіть текст").await;
-    let mut photo = support::fake_api::photo();
+    let mut photo = crate::support::fake_api::photo();
     photo["caption"] = serde_json::json!("Новий графік роботи бібліотеки");
     librarian.sends(photo).sees("Про що це оголошення?").await;
     librarian.taps("новини бібліотек").await;

@@ -3,15 +3,13 @@
 //! has the announcement, and the only repeats are sends that were in flight
 //! at a kill (at most one sending slot's worth each time).
 
-mod support;
-
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::fake_api::{strip_tags, FakeApi, TOKEN};
 use pomichnyk::broadcast::{Audience, Topic};
 use pomichnyk::engine::State;
 use pomichnyk::store::{Commit, Store};
-use support::fake_api::{strip_tags, FakeApi, TOKEN};
 
 const RECIPIENTS: i64 = 600;
 /// The most sends waiting for Telegram at once (`telegram::outbox`).
@@ -63,7 +61,7 @@ async fn a_broadcast_survives_being_killed_twice() {
 
     // Subscribers and a confirmed broadcast, as a librarian would have left them.
     let store = Store::open(&url).await.expect("store");
-    support::subscribe(&store, 1..=RECIPIENTS, Topic::Webinars).await;
+    crate::support::subscribe(&store, 1..=RECIPIENTS, Topic::Webinars).await;
     let (id, count) = store
         .create_broadcast(9001, Topic::Webinars, &Audience::All, TEXT, None, 0, 1)
         .await

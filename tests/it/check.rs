@@ -1,13 +1,11 @@
 //! `pomichnyk check`: each class of problem in a broken file is reported with
 //! its path, line and column, and the shipped content passes.
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::{content_copy, languages};
 use pomichnyk::script;
-use support::{content_copy, languages};
 
 /// Writes `files` over a copy of the shipped content and returns every
 /// diagnostic as `relative/path:line:col: severity: message`.

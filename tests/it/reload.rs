@@ -2,14 +2,12 @@
 //! files never reach residents (the old content stays and the admins get the
 //! exact errors); fixed files are swapped in without a restart.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::fake_api::FakeApi;
+use crate::support::tg::*;
+use crate::support::{content_copy, languages};
 use pomichnyk::script;
-use support::fake_api::FakeApi;
-use support::tg::*;
-use support::{content_copy, languages};
 
 const ADMIN: i64 = 9001;
 

@@ -1,11 +1,9 @@
 //! Questions in the resident's own words, through the engine: what the
 //! resident types, what the bot answers, and what it asks the adapter to do.
 
-mod support;
-
+use crate::support::{shipped_script, Resident};
 use pomichnyk::engine::{Awaiting, Effect, Event, Input, Verdict};
 use pomichnyk::script::{Msg, Script};
-use support::{shipped_script, Resident};
 
 fn msg(script: &Script, m: Msg, lang: usize) -> String {
     script.strings.get(m, lang).to_string()

@@ -324,3 +324,77 @@ pub async fn subscribers(
     subscribe(&store, users, topic).await;
     store.close().await;
 }
+
+/// A person in `pomichnyk chat`'s session, in-process, with the clock the
+/// test sets for each line: what they type, what the bot shows them.
+pub struct Terminal {
+    pub session: pomichnyk::chat::Session,
+    clock: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    pub user: i64,
+}
+
+impl Terminal {
+    pub fn new(store: pomichnyk::store::Store, user: i64, lang: Option<String>) -> Terminal {
+        use std::sync::atomic::{AtomicI64, Ordering};
+        use std::sync::Arc;
+        let clock = Arc::new(AtomicI64::new(1));
+        let now = clock.clone();
+        let settings = pomichnyk::settings::Settings::load_with_env(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"),
+            Some(std::collections::HashMap::new()),
+        )
+        .expect("settings");
+        let content = Arc::new(pomichnyk::content::Content::new(
+            Arc::new(shipped_script()),
+            &shipped_dir(),
+            languages(),
+        ));
+        let app = pomichnyk::app::App::new(
+            content,
+            store,
+            &settings,
+            Arc::new(move || now.load(Ordering::SeqCst)),
+        );
+        Terminal {
+            session: pomichnyk::chat::Session::new(app, user, lang),
+            clock,
+            user,
+        }
+    }
+
+    /// One line typed at Unix second `now`; the replies to this person.
+    pub async fn send(
+        &mut self,
+        line: &str,
+        now: i64,
+    ) -> Result<Vec<Reply>, std::convert::Infallible> {
+        self.clock.store(now, std::sync::atomic::Ordering::SeqCst);
+        let shown = self.session.send(line).await;
+        Ok(self.mine(shown))
+    }
+
+    /// Any input at Unix second `now`.
+    pub async fn input(
+        &mut self,
+        input: pomichnyk::app::Incoming,
+        now: i64,
+    ) -> Result<Vec<Reply>, std::convert::Infallible> {
+        self.clock.store(now, std::sync::atomic::Ordering::SeqCst);
+        let shown = self
+            .session
+            .input(pomichnyk::app::Chat::Private, input)
+            .await;
+        Ok(self.mine(shown))
+    }
+
+    fn mine(&self, shown: Vec<pomichnyk::app::Outgoing>) -> Vec<Reply> {
+        shown
+            .into_iter()
+            .filter(|o| o.to == pomichnyk::app::To::Person(self.user))
+            .filter_map(|o| match o.body {
+                pomichnyk::app::Body::Reply(r) => Some(r),
+                _ => None,
+            })
+            .collect()
+    }
+}

@@ -2,11 +2,9 @@
 //! name typed with a typo, a settlement from the list, a service asked for.
 //! The local time is fixed, as the adapter would pass it in.
 
-mod support;
-
+use crate::support::{script_with_test_hubs, Resident};
 use jiff::civil::date;
 use pomichnyk::engine::{Context, Input, Keyboard, Reply};
-use support::{script_with_test_hubs, Resident};
 
 /// Near the centre of Khmelnytskyi.
 const HERE: Input = Input::Location {
@@ -212,7 +210,7 @@ fn without_a_librarians_chat_the_hub_open_soonest_is_given() {
 
 #[test]
 fn shipped_hubs_without_coordinates_are_offered_by_place() {
-    let script = support::shipped_script();
+    let script = crate::support::shipped_script();
     let mut r = Resident::new(&script);
     r.send(HERE.clone())
         .sees("Я ще не знаю точних місць бібліотек на мапі");

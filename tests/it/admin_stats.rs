@@ -1,10 +1,8 @@
 //! `/stats` on Telegram: an admin gets the main figures in words, a PNG chart
 //! of the last 12 weeks and the full CSV report; a resident gets nothing.
 
-mod support;
-
-use support::fake_api::strip_tags;
-use support::tg::*;
+use crate::support::fake_api::strip_tags;
+use crate::support::tg::*;
 
 const ADMIN: i64 = 9001;
 
