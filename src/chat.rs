@@ -28,7 +28,7 @@ use crate::script::{markup, Msg, Script};
 /// The librarians' group's chat id in a terminal, when none is configured.
 pub const TERMINAL_GROUP: i64 = -100;
 
-/// What a number typed in the terminal stands for.
+/// What a number (or a button's words) typed in the terminal stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Pending {
     /// An inline button: its callback data.
@@ -79,8 +79,8 @@ pub struct Session {
     user: i64,
     /// Set the language on the first message (from `--lang`).
     lang: Option<String>,
-    /// The buttons last shown, in the order they were numbered.
-    pending: Vec<Pending>,
+    /// The buttons last shown, in the order they were numbered, with their labels.
+    pending: Vec<(String, Pending)>,
     sink: Arc<Terminal>,
     outbox: Arc<Outbox<Terminal>>,
     /// Never set: the outbox's rounds run to the end.
@@ -118,6 +118,7 @@ impl Session {
         for response in self.app.recover(Some(self.user)).await? {
             self.app.deliver(self.sink.as_ref(), response).await;
         }
+        self.app.record_delivered().await;
         Ok(self.flush().await)
     }
 
@@ -125,15 +126,23 @@ impl Session {
     /// after it (their replies, the group's lines, what the outbox had).
     pub async fn send(&mut self, line: &str) -> Vec<Outgoing> {
         let trimmed = line.trim();
-        let (chat, input) = match trimmed.parse::<usize>() {
-            Ok(n) if (1..=self.pending.len()).contains(&n) => match &self.pending[n - 1] {
-                Pending::Press(data) => (Chat::Private, Incoming::Press { data: data.clone() }),
-                Pending::GroupPress(data) => {
-                    (Chat::Librarians, Incoming::Press { data: data.clone() })
-                }
-                Pending::Text(label) => (Chat::Private, Incoming::text(label.clone())),
-            },
-            _ => match self.group_line(trimmed).await {
+        // A button by its number, or by its words (as typing a label would in Telegram).
+        let typed = crate::engine::normalize(trimmed);
+        let button = match trimmed.parse::<usize>() {
+            Ok(n) if (1..=self.pending.len()).contains(&n) => Some(&self.pending[n - 1].1),
+            _ => self
+                .pending
+                .iter()
+                .find(|(label, _)| !typed.is_empty() && crate::engine::normalize(label) == typed)
+                .map(|(_, p)| p),
+        };
+        let (chat, input) = match button {
+            Some(Pending::Press(data)) => (Chat::Private, Incoming::Press { data: data.clone() }),
+            Some(Pending::GroupPress(data)) => {
+                (Chat::Librarians, Incoming::Press { data: data.clone() })
+            }
+            Some(Pending::Text(label)) => (Chat::Private, Incoming::text(label.clone())),
+            None => match self.group_line(trimmed).await {
                 Some(update) => update,
                 None => (
                     Chat::Private,
@@ -212,7 +221,6 @@ impl Session {
 
     /// Runs the outbox for this person and the group, and takes what was shown.
     async fn flush(&mut self) -> Vec<Outgoing> {
-        self.app.record_delivered().await;
         self.outbox.round(&self.stop).await;
         let shown = self.sink.take();
         let numbered = number(self.user, &shown);
@@ -248,8 +256,8 @@ fn keyboard(body: &Body) -> Option<&Keyboard> {
     }
 }
 
-/// The buttons of what was shown, numbered from 1 in order.
-fn number(user: i64, shown: &[Outgoing]) -> Vec<Pending> {
+/// The buttons of what was shown, numbered from 1 in order, with their labels.
+fn number(user: i64, shown: &[Outgoing]) -> Vec<(String, Pending)> {
     let mut pending = Vec::new();
     for out in shown {
         let group = out.to == To::Librarians;
@@ -261,18 +269,23 @@ fn number(user: i64, shown: &[Outgoing]) -> Vec<Pending> {
             // Links are shown with their address, not numbered.
             Some(Keyboard::Inline(rows)) => {
                 pending.extend(rows.iter().flatten().filter(|b| b.url.is_none()).map(|b| {
-                    if group {
+                    let press = if group {
                         Pending::GroupPress(b.data.clone())
                     } else {
                         Pending::Press(b.data.clone())
-                    }
+                    };
+                    (b.label.clone(), press)
                 }))
             }
-            Some(Keyboard::Menu(rows)) => {
-                pending.extend(rows.iter().flatten().map(|l| Pending::Text(l.clone())))
-            }
+            Some(Keyboard::Menu(rows)) => pending.extend(
+                rows.iter()
+                    .flatten()
+                    .map(|l| (l.clone(), Pending::Text(l.clone()))),
+            ),
             // A terminal cannot share a location: only the way back is numbered.
-            Some(Keyboard::AskLocation { back, .. }) => pending.push(Pending::Text(back.clone())),
+            Some(Keyboard::AskLocation { back, .. }) => {
+                pending.push((back.clone(), Pending::Text(back.clone())))
+            }
         }
     }
     pending

@@ -70,6 +70,8 @@ pub struct Store {
     read: SqlitePool,
     /// Residents' states as last committed by this process.
     states: Arc<cache::StateCache>,
+    /// Transactions the writer has committed.
+    committed: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// One resident's step, committed as a whole.
@@ -202,7 +204,12 @@ impl Store {
             .await?;
         MIGRATOR.run(&write).await?;
         let (writer, requests) = mpsc::channel(4 * writer::MAX_BATCH);
-        tokio::spawn(writer::run(write.acquire().await?, requests));
+        let committed = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        tokio::spawn(writer::run(
+            write.acquire().await?,
+            requests,
+            committed.clone(),
+        ));
         let read = if in_memory {
             write.clone()
         } else {
@@ -222,6 +229,7 @@ impl Store {
             write,
             read,
             states: Arc::default(),
+            committed,
         })
     }
 
@@ -234,6 +242,11 @@ impl Store {
         }
         self.read.close().await;
         self.write.close().await;
+    }
+
+    /// How many write transactions this store has committed so far.
+    pub fn transactions(&self) -> u64 {
+        self.committed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The saved state of a resident; `None` for someone new.

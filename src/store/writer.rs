@@ -11,6 +11,9 @@
 //! If a batch fails, its jobs are retried one by one, so one bad job cannot
 //! fail the others.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use sqlx::pool::PoolConnection;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
@@ -175,7 +178,12 @@ impl Change {
 }
 
 /// Runs until every sender is gone or a `Close` arrives.
-pub(super) async fn run(mut conn: PoolConnection<Sqlite>, mut requests: mpsc::Receiver<Request>) {
+/// `committed` counts the transactions that committed (tests count them).
+pub(super) async fn run(
+    mut conn: PoolConnection<Sqlite>,
+    mut requests: mpsc::Receiver<Request>,
+    committed: Arc<AtomicU64>,
+) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     loop {
         let Some(first) = requests.recv().await else {
@@ -198,10 +206,14 @@ pub(super) async fn run(mut conn: PoolConnection<Sqlite>, mut requests: mpsc::Re
         }
         // Steps queued before a change are written before it, keeping their order.
         if !batch.is_empty() {
-            write_batch(&mut conn, &mut batch).await;
+            write_batch(&mut conn, &mut batch, &committed).await;
         }
         if let Some((changes, done)) = change {
-            let _ = done.send(apply(&mut conn, changes).await);
+            let result = apply(&mut conn, changes).await;
+            if result.is_ok() {
+                committed.fetch_add(1, Ordering::Relaxed);
+            }
+            let _ = done.send(result);
         }
         if let Some(ack) = closing {
             // Jobs sent after the close are refused: their senders see a closed channel.
@@ -597,9 +609,10 @@ async fn queue_message(
     Ok(())
 }
 
-async fn write_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
+async fn write_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>, committed: &AtomicU64) {
     match write(conn, batch).await {
         Ok(answers) => {
+            committed.fetch_add(1, Ordering::Relaxed);
             for (job, answers) in batch.drain(..).zip(answers) {
                 let _ = job.done.send(Ok(answers));
             }

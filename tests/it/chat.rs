@@ -10,7 +10,19 @@ use pomichnyk::script::{markup, Msg, Script};
 
 /// Runs `pomichnyk chat` with `lines` on its input and returns what it printed.
 fn chat(db: &Path, content: Option<&Path>, args: &[&str], lines: &[&str]) -> String {
+    chat_with(db, content, args, lines, &[])
+}
+
+/// [`chat`] with more environment.
+fn chat_with(
+    db: &Path,
+    content: Option<&Path>,
+    args: &[&str],
+    lines: &[&str],
+    env: &[(&str, &str)],
+) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pomichnyk"));
+    cmd.envs(env.iter().copied());
     cmd.arg("chat")
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -216,4 +228,123 @@ fn a_wrong_setting_stops_start_up_naming_the_key() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("locale.default"), "{stderr}");
+}
+
+/// `pomichnyk` with arguments (`role grant ...`), against the same database.
+fn pomichnyk(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "warn")
+        .env(
+            "POMICHNYK__DATABASE__URL",
+            format!("sqlite://{}", db.display()),
+        )
+        .output()
+        .expect("run pomichnyk");
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn residents_and_a_librarian_do_in_the_terminal_what_they_do_in_telegram() {
+    let script = shipped_script();
+    let s = |m: Msg| markup::to_plain(script.strings.get(m, 0));
+    let group = |text: &str| script.strings.fill(Msg::ChatGroup, 0, &[("text", text)]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("terminal.db");
+    // Daytime or night, announcements go at once in this test.
+    let env = [("POMICHNYK__BROADCAST__QUIET_HOURS", "")];
+    const LIBRARIAN: &str = "9001";
+    const RESIDENT: &str = "9002";
+
+    assert_shows(
+        &pomichnyk(&db, &["role", "grant", LIBRARIAN, "librarian"]),
+        "librarian granted to 9001",
+    );
+
+    // The resident subscribes to webinars and library news.
+    let said = chat_with(
+        &db,
+        None,
+        &["--user", RESIDENT],
+        &["/subscribe", "вебінари", "новини бібліотек", "Готово"],
+        &env,
+    );
+    assert_shows(&said, "вебінари, новини бібліотек");
+
+    // The librarian publishes a webinar, then writes an announcement.
+    let said = chat_with(
+        &db,
+        None,
+        &["--user", LIBRARIAN],
+        &[
+            "/webinar",
+            "Як користуватися Дією",
+            "Покажемо застосунок крок за кроком.",
+            "15.12.2099 15:00",
+            "Бібліотека-філія № 8 імені І. Іова",
+            "20",
+            &s(Msg::ButtonPublish),
+            "/announce",
+            "У суботу бібліотека № 8 відчинена до 18:00.",
+            &s(Msg::TopicNews),
+            &s(Msg::ButtonAudienceAll),
+            &s(Msg::ButtonSend),
+        ],
+        &env,
+    );
+    let published = script
+        .strings
+        .fill(Msg::WebinarPublished, 0, &[("id", "1"), ("count", "1")]);
+    assert_shows(&said, &markup::to_plain(&published));
+    let queued = script
+        .strings
+        .fill(Msg::AnnounceQueued, 0, &[("id", "2"), ("count", "1")]);
+    assert_shows(&said, &markup::to_plain(&queued));
+    // Deliveries to others wait for their own session; none is shown here.
+    assert!(!said.contains("→ 9002"), "{said}");
+
+    // The resident's next session shows both announcements, then the
+    // webinar list takes an "I will come"; a question goes to the
+    // librarians' lines, and the answer typed there comes back.
+    let said = chat_with(
+        &db,
+        None,
+        &["--user", RESIDENT],
+        &[
+            "/webinars",
+            &s(Msg::ButtonRsvp),
+            "/librarian",
+            "Чи можна прийти з онуком?",
+            "/group 1 Так, приходьте разом!",
+        ],
+        &env,
+    );
+    assert_shows(&said, "У суботу бібліотека № 8 відчинена до 18:00.");
+    assert_shows(&said, "Як користуватися Дією");
+    assert_shows(&said, "Чудово, я вас записав на «Як користуватися Дією»");
+    let post = said
+        .lines()
+        .find(|l| l.starts_with(&group("")))
+        .unwrap_or_else(|| panic!("no librarians' line in:\n{said}"));
+    assert!(post.contains('1'), "{post}");
+    assert_shows(&said, "Чи можна прийти з онуком?");
+    let answer = said
+        .split("» /group 1")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no answer in:\n{said}"));
+    assert_shows(answer, "Так, приходьте разом!");
+    let delivered = script
+        .strings
+        .fill(Msg::TicketDelivered, 0, &[("ticket", "1")]);
+    assert_shows(answer, &group(&markup::to_plain(&delivered)));
+
+    // Sent once: a further session shows neither announcement again.
+    let said = chat_with(&db, None, &["--user", RESIDENT], &["/progress"], &env);
+    assert!(!said.contains("У суботу бібліотека"), "{said}");
 }

@@ -5,6 +5,7 @@
 mod support;
 
 mod admin_stats;
+mod app;
 mod ask;
 mod backup;
 mod chat;

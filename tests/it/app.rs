@@ -1,0 +1,162 @@
+//! The application layer's shape: one transaction per update, and the
+//! layering rules (which part may use Telegram, SQL, the clock).
+
+use std::path::Path;
+
+use crate::support::{reply_text, Terminal};
+use pomichnyk::store::{Role, Store};
+
+const LIBRARIAN: i64 = 4242;
+
+#[tokio::test]
+async fn a_librarian_mid_draft_who_sends_menu_makes_one_commit() {
+    let store = Store::open("sqlite::memory:").await.expect("open");
+    store
+        .grant(LIBRARIAN, Role::Librarian, 0, 1)
+        .await
+        .expect("grant");
+    let mut librarian = Terminal::new(store.clone(), LIBRARIAN, None);
+    let said = reply_text(&librarian.send("/announce", 10).await.expect("send"));
+    assert!(said.contains("оголошення"), "{said}");
+    let state = store
+        .load_state(LIBRARIAN)
+        .await
+        .expect("load")
+        .expect("saved");
+    assert!(state.draft.is_some(), "the draft is saved");
+
+    let before = store.transactions();
+    let said = reply_text(&librarian.send("/menu", 11).await.expect("send"));
+    assert_eq!(
+        store.transactions() - before,
+        1,
+        "the draft left behind and the engine's step are one commit"
+    );
+    assert!(said.contains("Головне меню"), "{said}");
+    let state = store
+        .load_state(LIBRARIAN)
+        .await
+        .expect("load")
+        .expect("saved");
+    assert!(state.draft.is_none(), "the draft is gone");
+    assert_eq!(state.at.as_ref().map(|p| p.dialogue.as_str()), Some("main"));
+
+    // A resident's refused privileged command: the audit row and the
+    // engine's "unknown command" are one commit too.
+    let mut resident = Terminal::new(store.clone(), 777, None);
+    resident.send("/start", 20).await.expect("send");
+    let before = store.transactions();
+    resident.send("/announce", 21).await.expect("send");
+    assert_eq!(store.transactions() - before, 1);
+    let audit = store.audit_log(10).await.expect("audit");
+    assert!(audit.iter().any(|a| a.actor == 777
+        && a.action == "refused"
+        && a.target.as_deref() == Some("announce")));
+}
+
+/// Every `.rs` file under `dir`, with its path relative to the crate.
+fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).expect("read src") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).expect("read a source file");
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            out.push((rel.display().to_string().replace('\\', "/"), text));
+        }
+    }
+}
+
+/// Lines of code (comments left out) that mention `needle`.
+fn uses(text: &str, needle: &str) -> bool {
+    text.lines()
+        .map(str::trim_start)
+        .filter(|l| !l.starts_with("//"))
+        .any(|l| l.contains(needle))
+}
+
+#[test]
+fn telegram_sql_and_the_clock_stay_in_their_modules() {
+    let mut files = Vec::new();
+    sources(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    assert!(files.len() > 30, "found only {} files", files.len());
+    // The load generator is a tool of its own that knows only the Bot API.
+    let files: Vec<_> = files
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with("src/bin/"))
+        .collect();
+    let mut wrong = Vec::new();
+    for (path, text) in &files {
+        if !path.starts_with("src/telegram/")
+            && (uses(text, "teloxide::") || uses(text, "use teloxide"))
+        {
+            wrong.push(format!("{path} uses teloxide"));
+        }
+        if !path.starts_with("src/store/") && (uses(text, "sqlx::") || uses(text, "use sqlx")) {
+            wrong.push(format!("{path} uses sqlx"));
+        }
+        if path != "src/clock.rs" {
+            for clock in [
+                "SystemTime::now",
+                "Instant::now",
+                "Timestamp::now",
+                "Zoned::now",
+                "UNIX_EPOCH",
+            ] {
+                if uses(text, clock) {
+                    wrong.push(format!("{path} reads the clock ({clock})"));
+                }
+            }
+        }
+    }
+    // The core is pure: no store, no application layer, no adapters.
+    for (path, text) in &files {
+        let core = [
+            "src/script/",
+            "src/engine/",
+            "src/faq.rs",
+            "src/hubs.rs",
+            "src/commands.rs",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p));
+        if core {
+            for outer in [
+                "crate::store",
+                "crate::app",
+                "crate::telegram",
+                "crate::chat",
+                "crate::clock::system",
+                "tokio::",
+            ] {
+                if uses(text, outer) {
+                    wrong.push(format!("{path} (core) uses {outer}"));
+                }
+            }
+        }
+        if path.starts_with("src/app/")
+            && (uses(text, "crate::telegram") || uses(text, "crate::chat"))
+        {
+            wrong.push(format!("{path} (application layer) uses an adapter"));
+        }
+    }
+    assert!(wrong.is_empty(), "layering broken:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_layering_check_itself_sees_a_violation() {
+    assert!(uses(
+        "let t = std::time::SystemTime::now();",
+        "SystemTime::now"
+    ));
+    assert!(!uses(
+        "// SystemTime::now is read only in clock.rs",
+        "SystemTime::now"
+    ));
+    assert!(uses("    use teloxide::prelude::*;", "use teloxide"));
+}
