@@ -80,7 +80,7 @@ fn the_phishing_lesson_in_ukrainian_with_one_wrong_answer() {
         &[],
         &[
             "/start", "1", // main menu: Lessons
-            "2", // staying safe online (after the e-services group)
+            "3", // staying safe online (after the phone and e-services groups)
             "1", // the phishing lesson
             "1", "1", // intro, signs
             "2", // "call the bank on the card's number": right
@@ -112,7 +112,7 @@ fn the_passwords_lesson_in_english_with_one_wrong_answer() {
         None,
         &["--lang", "en", "--user", "42"],
         &[
-            "/lessons", "2", // staying safe online (after the e-services group)
+            "/lessons", "3", // staying safe online (after the phone and e-services groups)
             "4", // the passwords lesson
             "1", "1", // intro, three words
             "1", // Maria1955: wrong
