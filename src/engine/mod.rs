@@ -50,9 +50,21 @@ pub struct State {
     /// dialogue); the engine leaves it alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<crate::broadcast::Draft>,
+    /// The quiz answer of the resident's last input, so that after a crash
+    /// the verdict can be shown again ([`Input::Resume`]); cleared by the next input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered: Option<Answered>,
     /// A librarian's webinar being written or moved (`/webinar`); the engine leaves it alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_draft: Option<crate::broadcast::WebinarDraft>,
+}
+
+/// A quiz option chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answered {
+    pub dialogue: String,
+    pub step: String,
+    pub option: usize,
 }
 
 /// Text the bot has asked the resident to type.
@@ -369,6 +381,7 @@ impl<'s> Turn<'s> {
             Input::Command { .. } | Input::Press(_) => self.state.awaiting.take(),
             _ => self.state.awaiting,
         };
+        let answered = self.state.answered.take();
         match input {
             Input::Command { name, arg } => self.command(name, arg),
             Input::Press(data) => {
@@ -402,6 +415,10 @@ impl<'s> Turn<'s> {
                     return;
                 }
                 self.say(Msg::Resumed);
+                if let Some(a) = &answered {
+                    self.verdict(a);
+                }
+                self.state.answered = answered;
                 self.resume();
             }
             Input::Other => {
@@ -773,19 +790,13 @@ impl<'s> Turn<'s> {
         self.replies.push(Reply::Answered {
             note: strings.fill(Msg::QuizChosen, lang, &[("answer", chosen.text.get(lang))]),
         });
-        let verdict = if chosen.correct {
-            Msg::QuizRight
-        } else {
-            Msg::QuizWrong
+        let answered = Answered {
+            dialogue: dialogue.clone(),
+            step: step.clone(),
+            option,
         };
-        self.replies.push(Reply::Message {
-            text: format!(
-                "{}\n{}",
-                strings.get(verdict, lang),
-                chosen.explain.get(lang)
-            ),
-            keyboard: Keyboard::None,
-        });
+        self.verdict(&answered);
+        self.state.answered = Some(answered);
         self.events.push(Event::QuizAnswered {
             dialogue: dialogue.clone(),
             step: step.clone(),
@@ -1050,6 +1061,32 @@ impl<'s> Turn<'s> {
             }
             None => self.main_menu(),
         }
+    }
+
+    /// "Right!" or "Not quite." with the chosen option's explanation.
+    fn verdict(&mut self, a: &Answered) {
+        let script = self.script;
+        let option = script
+            .dialogue(&a.dialogue)
+            .and_then(|d| d.step(&a.step))
+            .and_then(|(_, s)| s.quiz.as_ref())
+            .and_then(|q| q.options.get(a.option));
+        let Some(chosen) = option else {
+            return;
+        };
+        let verdict = if chosen.correct {
+            Msg::QuizRight
+        } else {
+            Msg::QuizWrong
+        };
+        self.replies.push(Reply::Message {
+            text: format!(
+                "{}\n{}",
+                script.strings.get(verdict, self.lang),
+                chosen.explain.get(self.lang)
+            ),
+            keyboard: Keyboard::None,
+        });
     }
 
     /// Shows where the resident stands without moving them: a lesson they

@@ -10,6 +10,7 @@ mod ask;
 mod backup;
 mod chat;
 mod check;
+mod crash;
 mod curriculum;
 mod engine;
 mod faq_eval;

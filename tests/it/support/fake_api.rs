@@ -77,6 +77,8 @@ struct Inner {
     blocked: HashSet<i64>,
     /// Chats Telegram no longer knows (400 "chat not found").
     gone: HashSet<i64>,
+    /// Chats whose sends hang unanswered (see [`FakeApi::stall`]).
+    stalled: HashSet<i64>,
     /// Messages the bot sent, by id, to put under callback queries.
     sent: HashMap<i64, Value>,
     /// Telegram's bulk limit, if enforced: at most this many sends in any second.
@@ -85,6 +87,8 @@ struct Inner {
     recent: VecDeque<Instant>,
     /// Sends refused with 429 because of the limit.
     pub limited: usize,
+    /// Sends hanging on a stalled chat.
+    hanging: usize,
 }
 
 #[derive(Clone)]
@@ -160,6 +164,22 @@ impl FakeApi {
     /// Answers 400 "chat not found" to anything sent to this chat.
     pub fn forget_chat(&self, chat: i64) {
         self.lock().gone.insert(chat);
+    }
+
+    /// Sends to this chat hang, unanswered and unrecorded, until
+    /// [`FakeApi::release`]; then they are answered 502, still unrecorded
+    /// (a test kills the bot that sent them in between).
+    pub fn stall(&self, chat: i64) {
+        self.lock().stalled.insert(chat);
+    }
+
+    pub fn release(&self, chat: i64) {
+        self.lock().stalled.remove(&chat);
+    }
+
+    /// How many sends to a chat are hanging now.
+    pub fn hanging(&self) -> usize {
+        self.lock().hanging
     }
 
     pub fn block(&self, chat: i64) {
@@ -256,6 +276,16 @@ async fn handle(
         method.as_str(),
         "sendMessage" | "sendVenue" | "sendLocation" | "sendContact" | "sendPhoto" | "sendDocument"
     );
+    let target = params.get("chat_id").and_then(Value::as_i64);
+    if sends && target.is_some_and(|c| api.lock().stalled.contains(&c)) {
+        api.lock().hanging += 1;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while target.is_some_and(|c| api.lock().stalled.contains(&c)) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        api.lock().hanging -= 1;
+        return error(StatusCode::BAD_GATEWAY, 502, "Bad Gateway", None);
+    }
     let (fault, message_id) = {
         let mut inner = api.lock();
         let mut fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
