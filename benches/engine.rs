@@ -8,12 +8,12 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use pomichnyk::engine::{self, Event, Input, Position, State};
-use pomichnyk::script::{self, Script};
+use pomichnyk::script::Script;
 use pomichnyk::store::{Commit, Store};
 
 fn script() -> Script {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
-    let report = script::load_dir(&dir, &["uk".to_string(), "en".to_string()]);
+    let report = pomichnyk::content::load_dir(&dir, &["uk".to_string(), "en".to_string()]);
     report.script.expect("the shipped dialogues are valid")
 }
 

@@ -12,11 +12,11 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pomichnyk::faq::FaqIndex;
-use pomichnyk::script::{self, FaqEntry, Text};
+use pomichnyk::script::{FaqEntry, Text};
 
 fn entries() -> Vec<FaqEntry> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
-    let report = script::load_dir(&dir, &["uk".to_string(), "en".to_string()]);
+    let report = pomichnyk::content::load_dir(&dir, &["uk".to_string(), "en".to_string()]);
     let faq = report.script.expect("the shipped content is valid").faq;
     let mut out = Vec::new();
     for copy in 0..6 {

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use pomichnyk::broadcast::{Audience, Topic};
 use pomichnyk::engine::{Event, State};
-use pomichnyk::script;
 use pomichnyk::settings::Settings;
 use pomichnyk::store::{Commit, Store};
 use pomichnyk::telegram;
@@ -82,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
         ("POMICHNYK__BROADCAST__QUIET_HOURS".into(), String::new()),
     ]);
     let settings = Settings::load_with_env(&root.join("config"), Some(env))?;
-    let report = script::load_dir(&root.join("dialogues"), &settings.language_codes());
+    let report = pomichnyk::content::load_dir(&root.join("dialogues"), &settings.language_codes());
     let script = Arc::new(
         report
             .script

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::content::{self, Place};
-use crate::script::{self, Diagnostic, LoadReport, Severity};
+use crate::script::{Diagnostic, LoadReport, Severity};
 
 /// Loads `dir` exactly as `run` and `chat` do and writes one line per problem
 /// (`path:line:col: error|warning: message`), then a summary. Returns the report;
@@ -18,7 +18,7 @@ pub fn check(
     places: Option<&[Place]>,
     out: &mut impl Write,
 ) -> std::io::Result<LoadReport> {
-    let mut report = script::load_dir(dir, languages);
+    let mut report = crate::content::load_dir(dir, languages);
     if let (Some(script), Some(places)) = (&report.script, places) {
         let (count, gone) = content::stranded(script, places);
         if count > 0 {

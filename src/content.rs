@@ -10,13 +10,159 @@
 //! Residents whose step the new files removed are handled by the engine when
 //! they next write (a short note, then the lesson's start or the menu);
 //! [`stranded`] counts them so an admin can be told beforehand.
+//!
+//! [`load_dir`] is the one place that reads the content folder: only regular
+//! `.toml` files, each at most [`MAX_FILE_BYTES`], so a FIFO, a device or a
+//! runaway file cannot hang or exhaust the bot; the checks themselves
+//! ([`script::load_sources`]) do no I/O.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use crate::script::{self, Diagnostic, Script, Severity};
+use crate::script::limits::SKIPPED_DIRS;
+use crate::script::{self, Diagnostic, LoadReport, Script, Severity};
+pub use crate::store::Place;
+
+/// The largest content file read; a bigger one is an error, not read whole.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Content with errors: every problem, for the admin.
+#[derive(Debug, thiserror::Error)]
+#[error("the dialogues in {} have errors; fix them (see `pomichnyk check`) and try again", .dir.display())]
+pub struct LoadFailed {
+    pub dir: PathBuf,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The content of `dir` and its warnings, or every problem if it has errors.
+pub fn load(dir: &Path, languages: &[String]) -> Result<(Script, Vec<Diagnostic>), LoadFailed> {
+    let report = load_dir(dir, languages);
+    match report.script {
+        Some(script) => Ok((script, report.diagnostics)),
+        None => Err(LoadFailed {
+            dir: dir.to_path_buf(),
+            diagnostics: report.diagnostics,
+        }),
+    }
+}
+
+/// Reads every `.toml` file below `dir` and checks them together.
+pub fn load_dir(dir: &Path, languages: &[String]) -> LoadReport {
+    let mut sources = Vec::new();
+    let mut unreadable = Vec::new();
+    if let Err(e) = collect(dir, &mut sources, &mut unreadable) {
+        return LoadReport {
+            script: None,
+            diagnostics: vec![problem(
+                dir,
+                1,
+                1,
+                format!("cannot read the content folder: {e}"),
+            )],
+            files: 0,
+        };
+    }
+    let mut report = script::load_sources(dir, sources, languages);
+    report.files += unreadable.len();
+    if !unreadable.is_empty() {
+        report.script = None;
+    }
+    report.diagnostics.extend(unreadable);
+    report
+}
+
+fn problem(path: &Path, line: usize, col: usize, message: String) -> Diagnostic {
+    Diagnostic {
+        path: path.to_path_buf(),
+        line,
+        col,
+        severity: Severity::Error,
+        message,
+    }
+}
+
+fn collect(
+    dir: &Path,
+    out: &mut Vec<(PathBuf, String)>,
+    unreadable: &mut Vec<Diagnostic>,
+) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if path.is_dir() {
+            if !(SKIPPED_DIRS.contains(&name) || name.starts_with('.')) {
+                collect(&path, out, unreadable)?;
+            }
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        match read(&path) {
+            Ok(text) => out.push((path, text)),
+            Err(e) => unreadable.push(e),
+        }
+    }
+    Ok(())
+}
+
+/// One content file: regular, not too big, UTF-8 (else where it is not).
+fn read(path: &Path) -> Result<String, Diagnostic> {
+    // A symbolic link is followed: what it points to must be a regular file.
+    let meta = std::fs::metadata(path)
+        .map_err(|e| problem(path, 1, 1, format!("cannot read this file: {e}")))?;
+    if !meta.is_file() {
+        return Err(problem(
+            path,
+            1,
+            1,
+            "not a regular file (a pipe, a device or a socket); only ordinary files are read"
+                .into(),
+        ));
+    }
+    let too_big = || {
+        problem(
+            path,
+            1,
+            1,
+            format!(
+                "the file is over {} KiB; split it into smaller files",
+                MAX_FILE_BYTES / 1024
+            ),
+        )
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| problem(path, 1, 1, format!("cannot read this file: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| problem(path, 1, 1, format!("cannot read this file: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // The valid part is UTF-8, so lines and columns count characters.
+        let before = std::str::from_utf8(good).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        problem(
+            path,
+            line,
+            col,
+            "not valid UTF-8 here; save the file as UTF-8".into(),
+        )
+    })
+}
 
 /// The live content and where it comes from.
 pub struct Content {
@@ -74,7 +220,7 @@ impl Content {
         let languages = self.languages.clone();
         // Reading the files and building the FAQ index takes milliseconds of
         // blocking work: keep it off the threads that answer residents.
-        let report = tokio::task::spawn_blocking(move || script::load_dir(&dir, &languages)).await;
+        let report = tokio::task::spawn_blocking(move || load_dir(&dir, &languages)).await;
         let report = match report {
             Ok(report) => report,
             Err(e) => {
@@ -113,14 +259,6 @@ impl Content {
             },
         }
     }
-}
-
-/// Residents at one step, as the store counts them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
-    pub dialogue: String,
-    pub step: String,
-    pub residents: i64,
 }
 
 /// The places of `places` that `script` no longer has, and how many residents

@@ -4,27 +4,23 @@
 //!
 //! # Layout
 //!
-//! - [`settings`]: the typed settings tree (`config/default.toml`, `config/local.toml`,
-//!   `POMICHNYK__SECTION__KEY`), loaded once at start-up.
-//! - [`script`]: the dialogue file format, its loader and every check `pomichnyk check` runs.
-//!   Pure, apart from reading the content folder.
-//! - [`content`]: the content being served, swapped whole by a live reload when it is valid.
-//! - [`engine`]: one pure function, [`engine::step`], from (script, state, input) to
-//!   (state, replies, events). No I/O, no clock, no Telegram.
-//! - [`broadcast`]: announcements, the pure part: audiences, quiet hours, the librarian's draft.
-//! - [`store`]: SQLite through sqlx; the only module that speaks SQL.
-//! - [`chart`]: the PNG chart of weekly figures that `/stats` sends admins (plotters).
-//! - [`chat`]: the terminal adapter behind `pomichnyk chat`.
-//! - [`check`]: the `pomichnyk check` command's report.
-//! - [`graph`]: the `pomichnyk graph` drawing of one dialogue, as Mermaid or Graphviz DOT.
-//! - [`qr`]: the printable QR posters behind `pomichnyk qr` (a hub's deep link and name).
-//! - [`stats`]: the `pomichnyk stats` report as text, CSV or JSON; the figures come from
-//!   [`store::Store::stats`].
-//! - [`telegram`]: the Telegram adapter behind `pomichnyk run` (teloxide); the only module that
-//!   speaks Telegram.
+//! Three layers (see `ARCHITECTURE.md`):
+//!
+//! - The core, pure (no I/O, no clock): [`script`] (the dialogue file format and every check
+//!   `pomichnyk check` runs), [`engine`] ([`engine::step`]: script, state, input → state,
+//!   replies, events), [`faq`], [`hubs`], [`commands`] (the registry of bot commands),
+//!   [`broadcast`] (audiences, quiet hours, librarians' drafts), [`graph`], [`chart`].
+//! - [`store`]: SQLite through sqlx; the only module that speaks SQL. [`content`]: the content
+//!   being served and the one reader of the content folder. [`clock`]: the one reader of the clock.
+//! - [`app`]: the application layer, every use case once, channel-free: plain [`app::Update`]s
+//!   in, plain [`app::Outgoing`] messages out, one transaction per update, the durable outbox.
+//! - Adapters over it: [`telegram`] (teloxide; the only module that speaks Telegram) and
+//!   [`chat`] (a terminal).
+//! - Commands of the binary: [`check`], [`stats`] (text, CSV, JSON), [`qr`] (posters), and
+//!   [`settings`] (the typed settings tree, loaded once).
 //!
 //! `src/main.rs` only parses the command line, starts tracing, loads settings and
-//! calls into this library. See `ARCHITECTURE.md` for how an input flows through.
+//! calls into this library.
 
 pub mod app;
 pub mod broadcast;

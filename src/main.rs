@@ -152,7 +152,15 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match real_main(cli) {
+    // One runtime for every command; a command that needs none does not wait on it.
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(real_main(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -161,16 +169,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
+async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(&config_dir(cli.config.as_deref()))?;
     let languages = settings.language_codes();
     match cli.command {
         Some(Command::Check { dir }) => {
             let dir = dir.unwrap_or_else(|| settings.dialogues.dir.clone());
             // Where residents stand, if the database exists; it is only read.
-            let places = tokio::runtime::Runtime::new()
-                .context("cannot start the async runtime")?
-                .block_on(store::places_in(&settings.database.url));
+            let places = store::places_in(&settings.database.url).await;
             let places = places.unwrap_or_else(|e| {
                 eprintln!("note: cannot read residents' places from the database: {e}");
                 None
@@ -196,28 +202,24 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             let script = load_content(&settings, &languages, false)?;
-            let runtime =
-                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-            runtime.block_on(async {
-                let store = Store::open(&settings.database.url).await?;
-                let echo = !std::io::IsTerminal::is_terminal(&std::io::stdin());
-                let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-                let content = std::sync::Arc::new(pomichnyk::content::Content::new(
-                    std::sync::Arc::new(script),
-                    &settings.dialogues.dir,
-                    languages.clone(),
-                ));
-                let app = pomichnyk::app::App::new(
-                    content,
-                    store.clone(),
-                    &settings,
-                    pomichnyk::clock::system(),
-                );
-                let session = chat::Session::new(app, user, lang);
-                let result = chat::run(session, stdin, std::io::stdout(), echo).await;
-                store.close().await;
-                result
-            })?;
+            let store = Store::open(&settings.database.url).await?;
+            let echo = !std::io::IsTerminal::is_terminal(&std::io::stdin());
+            let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+            let content = Arc::new(pomichnyk::content::Content::new(
+                Arc::new(script),
+                &settings.dialogues.dir,
+                languages.clone(),
+            ));
+            let app = pomichnyk::app::App::new(
+                content,
+                store.clone(),
+                &settings,
+                pomichnyk::clock::system(),
+            );
+            let session = chat::Session::new(app, user, lang);
+            let result = chat::run(session, stdin, std::io::stdout(), echo).await;
+            store.close().await;
+            result?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Qr {
@@ -225,7 +227,20 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             bot_username,
             out,
         }) => {
-            qr_poster(&settings, &languages, &hub_id, bot_username.as_deref(), out)?;
+            let script = load_content(&settings, &languages, false)?;
+            // The poster is for residents, so its caption is in Ukrainian.
+            let uk = languages.iter().position(|l| l == "uk").unwrap_or(0);
+            let hubs_file = settings.dialogues.dir.join(script::limits::HUBS_FILE);
+            let (path, link) = qr::write_poster(
+                &script,
+                &hubs_file,
+                &hub_id,
+                bot_username.as_deref(),
+                out,
+                uk,
+            )?;
+            println!("wrote {}", path.display());
+            println!("link: {link}");
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Role {
@@ -239,18 +254,12 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 RoleName::Admin => store::Role::Admin,
             };
             let now = pomichnyk::clock::unix_now();
-            let runtime =
-                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-            let changed = runtime.block_on(async {
-                let store = Store::open(&settings.database.url).await?;
-                // Actor 0: the command line, in the audit log.
-                let result = match change {
-                    RoleChange::Grant => store.grant(user_id, role, 0, now).await,
-                    RoleChange::Revoke => store.revoke(user_id, role, 0, now).await,
-                };
-                store.close().await;
-                result
-            })?;
+            let store = Store::open(&settings.database.url).await?;
+            // Actor 0: the command line, in the audit log.
+            let grant = matches!(change, RoleChange::Grant);
+            let changed = store.set_role(user_id, role, grant, 0, now).await;
+            store.close().await;
+            let changed = changed?;
             let verb = match change {
                 RoleChange::Grant => "granted to",
                 RoleChange::Revoke => "revoked from",
@@ -287,14 +296,10 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     store::LessonOrder::unknown()
                 }
             };
-            let runtime =
-                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-            let figures = runtime.block_on(async {
-                let store = Store::open(&settings.database.url).await?;
-                let result = store.stats(&window, &order).await;
-                store.close().await;
-                result
-            })?;
+            let store = Store::open(&settings.database.url).await?;
+            let figures = store.stats(&window, &order).await;
+            store.close().await;
+            let figures = figures?;
             let mut stdout = std::io::stdout().lock();
             stdout
                 .write_all(stats::render(&figures, format.into()).as_bytes())
@@ -325,23 +330,10 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Backup { path }) => {
-            anyhow::ensure!(
-                !path.exists(),
-                "{} already exists; the backup goes to a new file only",
-                path.display()
-            );
-            let runtime =
-                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-            runtime.block_on(async {
-                let store = Store::open(&settings.database.url).await?;
-                let result = store.backup(&path).await;
-                store.close().await;
-                result
-            })?;
-            let bytes = std::fs::metadata(&path)
-                .with_context(|| format!("cannot read the size of {}", path.display()))?
-                .len();
-            println!("backup written: {} ({bytes} bytes)", path.display());
+            let store = Store::open(&settings.database.url).await?;
+            let bytes = store.backup_to(&path).await;
+            store.close().await;
+            println!("backup written: {} ({} bytes)", path.display(), bytes?);
             Ok(ExitCode::SUCCESS)
         }
         None | Some(Command::Run) => {
@@ -349,65 +341,20 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let bot = telegram::bot(&settings)?;
             let script = load_content(&settings, &languages, true)?;
             tracing::info!(dialogues = script.dialogues.len(), "dialogues loaded");
-            let runtime =
-                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-            runtime.block_on(async {
-                let store = Store::open(&settings.database.url).await?;
-                let result = telegram::run(
-                    &settings,
-                    bot,
-                    store.clone(),
-                    Arc::new(script),
-                    stop_signal(),
-                )
-                .await;
-                store.close().await;
-                result
-            })?;
+            let store = Store::open(&settings.database.url).await?;
+            let result = telegram::run(
+                &settings,
+                bot,
+                store.clone(),
+                Arc::new(script),
+                stop_signal(),
+            )
+            .await;
+            store.close().await;
+            result?;
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// `pomichnyk qr`: writes the poster for one hub and prints where, and its link.
-fn qr_poster(
-    settings: &Settings,
-    languages: &[String],
-    hub_id: &str,
-    bot_username: Option<&str>,
-    out: Option<PathBuf>,
-) -> anyhow::Result<()> {
-    // Check the username first: without it nothing else is worth loading.
-    // An empty POMICHNYK_BOT_USERNAME counts as not given.
-    let bot = bot_username.filter(|b| !b.is_empty()).context(
-        "no bot username: pass --bot-username NAME (the bot's Telegram username, without @) \
-         or set POMICHNYK_BOT_USERNAME",
-    )?;
-    let bot = qr::bot_username(bot)?;
-    let script = load_content(settings, languages, false)?;
-    let Some(hub) = script.hubs.iter().find(|h| h.id == hub_id) else {
-        let hubs_file = settings.dialogues.dir.join(script::load::HUBS_FILE);
-        if script.hubs.is_empty() {
-            anyhow::bail!("no hub {hub_id:?}: {} has no hubs", hubs_file.display());
-        }
-        let known: Vec<&str> = script.hubs.iter().map(|h| h.id.as_str()).collect();
-        anyhow::bail!(
-            "no hub {hub_id:?} in {}; known hub ids: {}",
-            hubs_file.display(),
-            known.join(", ")
-        );
-    };
-    let link = qr::link(bot, &hub.id)?;
-    // The poster is for residents, so its caption is in Ukrainian.
-    let uk = languages.iter().position(|l| l == "uk").unwrap_or(0);
-    let image = qr::poster(&link, hub.name.get(uk))?;
-    let out = out.unwrap_or_else(|| PathBuf::from(format!("qr-{}.png", hub.id)));
-    image
-        .save_with_format(&out, image::ImageFormat::Png)
-        .with_context(|| format!("cannot write {}", out.display()))?;
-    println!("wrote {}", out.display());
-    println!("link: {link}");
-    Ok(())
 }
 
 /// Loads the dialogues; on errors prints every problem and refuses to go on.
@@ -418,18 +365,18 @@ fn load_content(
     languages: &[String],
     warnings: bool,
 ) -> anyhow::Result<script::Script> {
-    let report = script::load_dir(&settings.dialogues.dir, languages);
-    if warnings || report.script.is_none() {
-        for d in &report.diagnostics {
-            eprintln!("{d}");
+    match pomichnyk::content::load(&settings.dialogues.dir, languages) {
+        Ok((script, found)) => {
+            if warnings {
+                found.iter().for_each(|d| eprintln!("{d}"));
+            }
+            Ok(script)
+        }
+        Err(failed) => {
+            failed.diagnostics.iter().for_each(|d| eprintln!("{d}"));
+            Err(failed.into())
         }
     }
-    report.script.ok_or_else(|| {
-        anyhow::anyhow!(
-            "the dialogues in {} have errors; fix them (see `pomichnyk check`) and try again",
-            settings.dialogues.dir.display()
-        )
-    })
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM (systemd, containers).

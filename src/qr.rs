@@ -51,6 +51,22 @@ pub enum QrError {
         .payload.len()
     )]
     PayloadTooLong { payload: String },
+    #[error(
+        "no bot username: pass --bot-username NAME (the bot's Telegram username, without @) \
+         or set POMICHNYK_BOT_USERNAME"
+    )]
+    NoBotUsername,
+    #[error("no hub {hub:?} in {file}; known hub ids: {known}")]
+    NoHub {
+        hub: String,
+        file: String,
+        known: String,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        source: image::ImageError,
+    },
     #[error("cannot encode the link as a QR code: {0}")]
     Encode(#[from] qrcode::types::QrError),
     #[error("the embedded font cannot be read: {0}")]
@@ -310,6 +326,46 @@ fn draw_centred(img: &mut RgbImage, font: &FontRef<'_>, text: &str, size: f32, t
             }
         });
     }
+}
+
+/// `pomichnyk qr`: writes the poster of hub `hub_id` (to `out`, or
+/// `qr-<hub>.png`) with its caption in language `lang`; answers the file
+/// written and the link in the code.
+pub fn write_poster(
+    script: &crate::script::Script,
+    hubs_file: &std::path::Path,
+    hub_id: &str,
+    username: Option<&str>,
+    out: Option<std::path::PathBuf>,
+    lang: usize,
+) -> Result<(std::path::PathBuf, String), QrError> {
+    // An empty POMICHNYK_BOT_USERNAME counts as not given.
+    let bot = username
+        .filter(|b| !b.is_empty())
+        .ok_or(QrError::NoBotUsername)?;
+    let bot = bot_username(bot)?;
+    let Some(hub) = script.hubs.iter().find(|h| h.id == hub_id) else {
+        let known: Vec<&str> = script.hubs.iter().map(|h| h.id.as_str()).collect();
+        return Err(QrError::NoHub {
+            hub: hub_id.to_string(),
+            file: hubs_file.display().to_string(),
+            known: if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            },
+        });
+    };
+    let link = link(bot, &hub.id)?;
+    let image = poster(&link, hub.name.get(lang))?;
+    let out = out.unwrap_or_else(|| std::path::PathBuf::from(format!("qr-{}.png", hub.id)));
+    image
+        .save_with_format(&out, image::ImageFormat::Png)
+        .map_err(|source| QrError::Write {
+            path: out.display().to_string(),
+            source,
+        })?;
+    Ok((out, link))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::schema::{
+use super::fields::{
     ActionName, Id, Interval, KindName, Localized, ServiceName, WebAddress, Weekday,
 };
 
@@ -78,7 +78,7 @@ pub struct StepFile {
     pub buttons: Vec<Spanned<ButtonFile>>,
     /// Buttons side by side in one row (1 to 8); one per row when absent.
     #[serde(default)]
-    #[schemars(with = "i64", range(min = 1, max = super::load::MAX_COLUMNS))]
+    #[schemars(with = "i64", range(min = 1, max = super::limits::MAX_COLUMNS))]
     pub columns: Option<Spanned<i64>>,
     /// Answer options: present on a quiz question, which also needs `next`.
     #[serde(default)]

@@ -6,10 +6,16 @@
 //! button exists, every text has every configured language, every action is
 //! known.
 //!
-//! Architecture invariant: apart from reading the folder in [`load::load_dir`],
+//! Architecture invariant: reading the folder is [`crate::content::load_dir`]'s job;
 //! this module does no I/O and knows nothing of Telegram.
 
+mod check_dialogue;
+mod check_faq;
+mod check_hubs;
+pub mod diagnostic;
+mod fields;
 pub mod file;
+pub mod limits;
 pub mod load;
 pub mod markup;
 pub mod schema;
@@ -18,7 +24,8 @@ pub mod strings;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-pub use load::{load_dir, load_sources, Diagnostic, LoadReport, Severity};
+pub use diagnostic::{Diagnostic, LoadReport, Severity};
+pub use load::load_sources;
 pub use strings::{Msg, Strings};
 
 /// Identifiers of dialogues and steps: `[a-z0-9_]`, at most this many bytes.

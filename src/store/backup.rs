@@ -41,6 +41,16 @@ impl Store {
     }
 }
 
+impl Store {
+    /// [`Store::backup`], answering the size of the copy in bytes.
+    pub async fn backup_to(&self, path: &Path) -> Result<u64, StoreError> {
+        self.backup(path).await?;
+        std::fs::metadata(path)
+            .map(|m| m.len())
+            .map_err(|e| StoreError::Sql(sqlx::Error::Io(e)))
+    }
+}
+
 fn io_error(kind: std::io::ErrorKind, message: String) -> StoreError {
     StoreError::Sql(sqlx::Error::Io(std::io::Error::new(kind, message)))
 }

@@ -22,19 +22,22 @@ use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::engine::{Effect, Event, Outcome, State};
+use change::Change;
 
 mod backup;
 mod cache;
+mod change;
 mod outbox;
 mod places;
+mod rows;
 mod stats;
 mod webinars;
 mod writer;
+pub use change::{Change as Write, WebinarChange as WebinarWrite};
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
-pub use places::places_in;
+pub use places::{places_in, Place};
 pub use stats::*;
-pub use webinars::{Change as WebinarWrite, ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
-pub use writer::Change as Write;
+pub use webinars::{ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
 
 /// Why the store failed. Nothing here is the resident's fault.
 #[derive(Debug, thiserror::Error)]
@@ -348,12 +351,12 @@ impl Store {
     /// Deletes every row keyed to a resident, in one transaction.
     pub async fn forget(&self, user: i64) -> Result<(), StoreError> {
         self.states.remove(user);
-        self.change(writer::Change::Forget { user }).await.map(drop)
+        self.change(Change::Forget { user }).await.map(drop)
     }
 
     /// Marks a resident as having blocked the bot (or not any more).
     pub async fn set_blocked(&self, user: i64, blocked: bool) -> Result<(), StoreError> {
-        self.change(writer::Change::Blocked { user, blocked })
+        self.change(Change::Blocked { user, blocked })
             .await
             .map(drop)
     }
@@ -367,7 +370,7 @@ impl Store {
         text: &str,
         now: i64,
     ) -> Result<i64, StoreError> {
-        self.change(writer::Change::OpenTicket {
+        self.change(Change::OpenTicket {
             user,
             chat,
             lang: lang.to_string(),
@@ -385,7 +388,7 @@ impl Store {
         text: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.change(writer::Change::TicketMessage {
+        self.change(Change::TicketMessage {
             ticket,
             librarian,
             text: text.to_string(),
@@ -398,7 +401,7 @@ impl Store {
 
     /// Remembers that a Telegram message belongs to a ticket.
     pub async fn map_post(&self, chat: i64, message: i64, ticket: i64) -> Result<(), StoreError> {
-        self.change(writer::Change::Post {
+        self.change(Change::Post {
             chat,
             message,
             ticket,
@@ -409,7 +412,7 @@ impl Store {
 
     /// Closes a ticket; `false` if it was closed already (or never existed).
     pub async fn close_ticket(&self, ticket: i64, by: i64, now: i64) -> Result<bool, StoreError> {
-        self.change(writer::Change::CloseTicket { ticket, by, now })
+        self.change(Change::CloseTicket { ticket, by, now })
             .await
             .map(|n| n > 0)
     }
@@ -491,7 +494,7 @@ impl Store {
             .collect()
     }
 
-    async fn change(&self, change: writer::Change) -> Result<i64, StoreError> {
+    async fn change(&self, change: Change) -> Result<i64, StoreError> {
         Ok(self.write(vec![change]).await?.pop().unwrap_or_default())
     }
 
@@ -514,7 +517,7 @@ impl Store {
 
     /// Records that every turn below `turn` has had its replies delivered.
     pub async fn set_delivered_below(&self, turn: i64) -> Result<(), StoreError> {
-        self.write(vec![writer::Change::DeliveredBelow(turn)])
+        self.write(vec![Change::DeliveredBelow(turn)])
             .await
             .map(drop)
     }
@@ -589,7 +592,7 @@ impl Store {
         posts: Vec<(i64, i64)>,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.write(vec![writer::Change::MessageDone {
+        self.write(vec![Change::MessageDone {
             id: message.id,
             ticket: message.ticket,
             outcome,

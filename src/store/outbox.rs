@@ -8,7 +8,10 @@
 
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use super::{writer, Store, StoreError};
+use super::change::Change;
+pub use super::change::Delivery;
+use super::rows::push_audience;
+use super::{Store, StoreError};
 use crate::broadcast::{Audience, Topic};
 
 /// A role above a resident's.
@@ -59,23 +62,6 @@ pub struct Due {
     pub webinar: Option<i64>,
 }
 
-/// How a delivery ended, or that it is to be tried again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    Sent {
-        message_id: i64,
-    },
-    Blocked,
-    /// The chat is gone or refuses this kind of message: not worth retrying.
-    Skipped,
-    /// Try again at this Unix second.
-    Retry {
-        at: i64,
-    },
-    /// Gave up after retries.
-    Failed,
-}
-
 /// Where a broadcast stands.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Progress {
@@ -90,42 +76,6 @@ pub struct Progress {
     pub skipped: i64,
     pub failed: i64,
     pub pending: i64,
-}
-
-/// The recipients of an audience, as a SQL condition on `s` (subscriptions)
-/// and `r` (residents), with its bound values pushed by the caller.
-fn push_audience(q: &mut QueryBuilder<'_, Sqlite>, topic: Topic, audience: &Audience) {
-    q.push(
-        " FROM subscriptions s JOIN residents r ON r.user_id = s.user_id WHERE r.blocked = 0 AND ",
-    );
-    q.push(match topic {
-        Topic::Webinars => "s.webinars = 1",
-        Topic::News => "s.news = 1",
-    });
-    match audience {
-        Audience::All => {}
-        Audience::Hub(hub) => {
-            q.push(" AND coalesce(s.hub, r.referring_hub) = ");
-            q.push_bind(hub.clone());
-        }
-        Audience::Language(lang) => {
-            q.push(" AND r.lang = ");
-            q.push_bind(lang.clone());
-        }
-        Audience::Completed(lesson) | Audience::NotCompleted(lesson) => {
-            q.push(if matches!(audience, Audience::Completed(_)) {
-                " AND EXISTS"
-            } else {
-                " AND NOT EXISTS"
-            });
-            q.push(
-                " (SELECT 1 FROM lesson_progress p WHERE p.user_id = s.user_id \
-                 AND p.completed_at IS NOT NULL AND p.lesson = ",
-            );
-            q.push_bind(lesson.clone());
-            q.push(")");
-        }
-    }
 }
 
 impl Store {
@@ -171,7 +121,8 @@ impl Store {
         self.set_role(user, role, false, by, now).await
     }
 
-    async fn set_role(
+    /// Grants (`grant`) or revokes a role, audited; answers whether anything changed.
+    pub async fn set_role(
         &self,
         user: i64,
         role: Role,
@@ -179,7 +130,7 @@ impl Store {
         by: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let change = writer::Change::Role {
+        let change = Change::Role {
             user,
             role: role.as_str(),
             grant,
@@ -198,7 +149,7 @@ impl Store {
         detail: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.change(writer::Change::Audit {
+        self.change(Change::Audit {
             actor,
             action: action.to_string(),
             target: target.map(str::to_string),
@@ -261,7 +212,7 @@ impl Store {
                 source,
             })?;
         let id = self
-            .change(writer::Change::Broadcast {
+            .change(Change::Broadcast {
                 author,
                 topic,
                 audience: audience.clone(),
@@ -288,7 +239,7 @@ impl Store {
         now: i64,
     ) -> Result<(i64, i64), StoreError> {
         let id = self
-            .change(writer::Change::Broadcast {
+            .change(Change::Broadcast {
                 author,
                 topic: Topic::Webinars,
                 audience: Audience::All,
@@ -348,7 +299,7 @@ impl Store {
         outcome: Delivery,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.change(writer::Change::Delivery {
+        self.change(Change::Delivery {
             broadcast,
             user,
             outcome,
@@ -360,7 +311,7 @@ impl Store {
 
     /// Marks a broadcast reported to its author, once; `false` if it already was.
     pub async fn mark_reported(&self, broadcast: i64, now: i64) -> Result<bool, StoreError> {
-        self.change(writer::Change::Reported { broadcast, now })
+        self.change(Change::Reported { broadcast, now })
             .await
             .map(|n| n > 0)
     }
@@ -441,71 +392,4 @@ impl Store {
             .await?;
         Ok(row.map(|r| r.try_get("status")).transpose()?)
     }
-}
-
-/// Writes the broadcast and its deliveries (inside the writer's transaction).
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn insert_broadcast(
-    tx: &mut sqlx::SqliteConnection,
-    author: i64,
-    topic: Topic,
-    audience: &Audience,
-    audience_json: &str,
-    html: &str,
-    photo: Option<&str>,
-    not_before: i64,
-    now: i64,
-    webinar: Option<i64>,
-) -> Result<i64, StoreError> {
-    let id = sqlx::query(
-        "INSERT INTO broadcasts (author, created_at, topic, text, photo, audience, not_before, webinar)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(author)
-    .bind(now)
-    .bind(topic.as_str())
-    .bind(html)
-    .bind(photo)
-    .bind(audience_json)
-    .bind(not_before)
-    .bind(webinar)
-    .execute(&mut *tx)
-    .await?
-    .last_insert_rowid();
-    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO deliveries (broadcast, user_id) SELECT ");
-    q.push_bind(id);
-    q.push(", s.user_id");
-    push_audience(&mut q, topic, audience);
-    q.build().execute(&mut *tx).await?;
-    write_audit(
-        tx,
-        now,
-        author,
-        "announce",
-        Some(&id.to_string()),
-        Some(audience_json),
-    )
-    .await?;
-    Ok(id)
-}
-
-/// One line of the audit log, inside the writer's transaction: every
-/// privileged change writes it in the same transaction as the change.
-pub(super) async fn write_audit(
-    tx: &mut sqlx::SqliteConnection,
-    now: i64,
-    actor: i64,
-    action: &str,
-    target: Option<&str>,
-    detail: Option<&str>,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
-        .bind(now)
-        .bind(actor)
-        .bind(action)
-        .bind(target)
-        .bind(detail)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
 }

@@ -9,7 +9,14 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, Row, SqliteConnection};
 
 use super::{Role, Store, StoreError};
-use crate::content::Place;
+
+/// Residents at one step, as the store counts them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub dialogue: String,
+    pub step: String,
+    pub residents: i64,
+}
 
 /// Residents per (dialogue, step) they are at, most first.
 const PLACES: &str = "SELECT json_extract(state, '$.at.dialogue') AS dialogue,

@@ -9,8 +9,9 @@
 
 use sqlx::{Row, SqliteConnection};
 
-use super::outbox::write_audit;
-use super::{writer, Store, StoreError};
+use super::change::{Change, WebinarChange};
+use super::rows::write_audit;
+use super::{Store, StoreError};
 
 /// Seconds before the start of each reminder.
 pub const DAY_BEFORE: i64 = 24 * 3600;
@@ -43,7 +44,7 @@ pub enum Rsvp {
 }
 
 impl Rsvp {
-    /// What [`Change::Rsvp`] answered.
+    /// What [`WebinarChange::Rsvp`] answered.
     pub fn from_code(code: i64) -> Rsvp {
         match code {
             RSVP_ADDED => Rsvp::Added,
@@ -64,69 +65,18 @@ pub struct ReminderDue {
     pub kind: String,
 }
 
-/// The webinar changes the writer applies.
-#[derive(Debug, Clone)]
-pub enum Change {
-    /// A new webinar and its announcement to webinar subscribers (with the
-    /// "I will come" button), in one go; answers the webinar's id.
-    Publish {
-        author: i64,
-        title: String,
-        description: String,
-        starts_at: i64,
-        place: String,
-        capacity: Option<i64>,
-        /// The announcement, as HTML.
-        html: String,
-        not_before: i64,
-        now: i64,
-    },
-    Create {
-        author: i64,
-        title: String,
-        description: String,
-        starts_at: i64,
-        place: String,
-        capacity: Option<i64>,
-        now: i64,
-    },
-    Rsvp {
-        webinar: i64,
-        user: i64,
-        now: i64,
-    },
-    Unrsvp {
-        webinar: i64,
-        user: i64,
-    },
-    Cancel {
-        webinar: i64,
-        by: i64,
-        now: i64,
-    },
-    Move {
-        webinar: i64,
-        starts_at: i64,
-        by: i64,
-        now: i64,
-    },
-    ReminderSent {
-        webinar: i64,
-        user: i64,
-        kind: String,
-        now: i64,
-    },
-}
-
 const RSVP_ADDED: i64 = 1;
 const RSVP_ALREADY: i64 = 2;
 const RSVP_FULL: i64 = 3;
 const RSVP_GONE: i64 = 4;
 
 /// Applies a change inside the writer's transaction; answers a row id or a code.
-pub(super) async fn apply(tx: &mut SqliteConnection, change: Change) -> Result<i64, StoreError> {
+pub(super) async fn apply(
+    tx: &mut SqliteConnection,
+    change: WebinarChange,
+) -> Result<i64, StoreError> {
     match change {
-        Change::Publish {
+        WebinarChange::Publish {
             author,
             title,
             description,
@@ -137,7 +87,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: Change) -> Result<i
             not_before,
             now,
         } => {
-            let create = Change::Create {
+            let create = WebinarChange::Create {
                 author,
                 title,
                 description,
@@ -147,7 +97,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: Change) -> Result<i
                 now,
             };
             let webinar = Box::pin(apply(tx, create)).await?;
-            super::outbox::insert_broadcast(
+            super::rows::insert_broadcast(
                 tx,
                 author,
                 crate::broadcast::Topic::Webinars,
@@ -162,7 +112,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: Change) -> Result<i
             .await?;
             Ok(webinar)
         }
-        Change::Create {
+        WebinarChange::Create {
             author,
             title,
             description,
@@ -188,7 +138,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: Change) -> Result<i
             audit(tx, now, author, "webinar", id, &title).await?;
             Ok(id)
         }
-        Change::Rsvp { webinar, user, now } => {
+        WebinarChange::Rsvp { webinar, user, now } => {
             let row = sqlx::query(
                 "SELECT starts_at, capacity, cancelled,
                         (SELECT count(*) FROM rsvps WHERE webinar = w.id) AS going,
@@ -225,7 +175,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: Change) -> Result<i
             schedule(tx, webinar, Some(user), starts_at, now).await?;
             Ok(RSVP_ADDED)
         }
-        Change::Unrsvp { webinar, user } => {
+        WebinarChange::Unrsvp { webinar, user } => {
             sqlx::query("DELETE FROM reminders WHERE webinar = ? AND user_id = ? AND sent_at IS NULL")
                 .bind(webinar)
                 .bind(user)
@@ -238,7 +188,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: Change) -> Result<i
                 .await?
                 .rows_affected() as i64)
         }
-        Change::Cancel { webinar, by, now } => {
+        WebinarChange::Cancel { webinar, by, now } => {
             let changed = sqlx::query("UPDATE webinars SET cancelled = 1 WHERE id = ? AND cancelled = 0")
                 .bind(webinar)
                 .execute(&mut *tx)
@@ -256,7 +206,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: Change) -> Result<i
             }
             Ok(changed)
         }
-        Change::Move {
+        WebinarChange::Move {
             webinar,
             starts_at,
             by,
@@ -284,7 +234,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: Change) -> Result<i
             }
             Ok(changed)
         }
-        Change::ReminderSent {
+        WebinarChange::ReminderSent {
             webinar,
             user,
             kind,
@@ -397,7 +347,7 @@ impl Store {
         capacity: Option<i64>,
         now: i64,
     ) -> Result<i64, StoreError> {
-        self.webinar_change(Change::Create {
+        self.webinar_change(WebinarChange::Create {
             author,
             title: title.to_string(),
             description: description.to_string(),
@@ -411,7 +361,7 @@ impl Store {
 
     pub async fn rsvp(&self, webinar: i64, user: i64, now: i64) -> Result<Rsvp, StoreError> {
         let code = self
-            .webinar_change(Change::Rsvp { webinar, user, now })
+            .webinar_change(WebinarChange::Rsvp { webinar, user, now })
             .await?;
         Ok(Rsvp::from_code(code))
     }
@@ -431,7 +381,7 @@ impl Store {
     /// Withdraws an RSVP; `false` if there was none.
     pub async fn unrsvp(&self, webinar: i64, user: i64) -> Result<bool, StoreError> {
         Ok(self
-            .webinar_change(Change::Unrsvp { webinar, user })
+            .webinar_change(WebinarChange::Unrsvp { webinar, user })
             .await?
             > 0)
     }
@@ -444,7 +394,7 @@ impl Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         Ok(self
-            .webinar_change(Change::Cancel { webinar, by, now })
+            .webinar_change(WebinarChange::Cancel { webinar, by, now })
             .await?
             > 0)
     }
@@ -458,7 +408,7 @@ impl Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         Ok(self
-            .webinar_change(Change::Move {
+            .webinar_change(WebinarChange::Move {
                 webinar,
                 starts_at,
                 by,
@@ -475,7 +425,7 @@ impl Store {
         kind: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.webinar_change(Change::ReminderSent {
+        self.webinar_change(WebinarChange::ReminderSent {
             webinar,
             user,
             kind: kind.to_string(),
@@ -485,8 +435,8 @@ impl Store {
         .map(drop)
     }
 
-    async fn webinar_change(&self, change: Change) -> Result<i64, StoreError> {
-        self.change(writer::Change::Webinar(change)).await
+    async fn webinar_change(&self, change: WebinarChange) -> Result<i64, StoreError> {
+        self.change(Change::Webinar(change)).await
     }
 
     pub async fn webinar(&self, id: i64) -> Result<Option<Webinar>, StoreError> {

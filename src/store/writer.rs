@@ -18,9 +18,10 @@ use sqlx::pool::PoolConnection;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::outbox::{insert_broadcast, write_audit, Delivery};
+use super::change::{Change, Delivery};
+use super::rows::{insert_broadcast, write_audit};
 use super::{event_columns, StoreError};
-use crate::broadcast::{Audience, Topic};
+
 use crate::engine::Event;
 
 /// The most jobs written in one transaction.
@@ -50,131 +51,6 @@ pub(super) enum Request {
     Change(Vec<Change>, oneshot::Sender<Result<Vec<i64>, StoreError>>),
     /// Finish what is queued before this, then stop.
     Close(oneshot::Sender<()>),
-}
-
-/// Changes the writer applies: with a resident's step ([`Job::writes`]) or
-/// on their own. The application layer builds them; only this module turns
-/// them into SQL.
-#[derive(Debug, Clone)]
-pub enum Change {
-    /// Delete every personal row of a resident.
-    Forget {
-        user: i64,
-    },
-    /// Telegram said the resident blocked the bot (or unblocked it).
-    Blocked {
-        user: i64,
-        blocked: bool,
-    },
-    /// A new ticket with the resident's first message; answers its number.
-    OpenTicket {
-        user: i64,
-        chat: i64,
-        lang: String,
-        text: String,
-        now: i64,
-    },
-    /// A further message in a ticket, queued for the other side: a
-    /// resident's to the librarians' group, a librarian's (`librarian` is
-    /// set; `reply_to` is their message in the group) to the resident.
-    TicketMessage {
-        ticket: i64,
-        librarian: Option<i64>,
-        text: String,
-        reply_to: Option<i64>,
-        now: i64,
-    },
-    /// A Telegram message that belongs to a ticket.
-    Post {
-        chat: i64,
-        message: i64,
-        ticket: i64,
-    },
-    /// Closes a ticket; answers 1 if it was open, else 0.
-    CloseTicket {
-        ticket: i64,
-        by: i64,
-        now: i64,
-    },
-    /// Grants or revokes a role, audited; answers 1 if anything changed.
-    Role {
-        user: i64,
-        role: &'static str,
-        grant: bool,
-        by: i64,
-        now: i64,
-    },
-    Audit {
-        actor: i64,
-        action: String,
-        target: Option<String>,
-        detail: Option<String>,
-        now: i64,
-    },
-    /// A broadcast and its deliveries; answers its id.
-    Broadcast {
-        author: i64,
-        topic: Topic,
-        audience: Audience,
-        audience_json: String,
-        html: String,
-        photo: Option<String>,
-        not_before: i64,
-        now: i64,
-        webinar: Option<i64>,
-    },
-    Delivery {
-        broadcast: i64,
-        user: i64,
-        outcome: Delivery,
-        now: i64,
-    },
-    /// Answers 1 the first time only.
-    Reported {
-        broadcast: i64,
-        now: i64,
-    },
-    Webinar(super::webinars::Change),
-    /// The outcome of a queued ticket message, with the messages it made
-    /// (chat, message id) that belong to the ticket's thread.
-    MessageDone {
-        id: i64,
-        ticket: i64,
-        outcome: Delivery,
-        posts: Vec<(i64, i64)>,
-        now: i64,
-    },
-    /// Every turn below this number has had its replies delivered.
-    DeliveredBelow(i64),
-}
-
-impl Change {
-    /// A broadcast and a delivery row for every recipient of `audience`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn broadcast(
-        author: i64,
-        topic: Topic,
-        audience: &Audience,
-        html: &str,
-        photo: Option<&str>,
-        not_before: i64,
-        now: i64,
-        webinar: Option<i64>,
-    ) -> Change {
-        // An audience is plain strings: it always serializes.
-        let audience_json = serde_json::to_string(audience).unwrap_or_default();
-        Change::Broadcast {
-            author,
-            topic,
-            audience: audience.clone(),
-            audience_json,
-            html: html.to_string(),
-            photo: photo.map(str::to_string),
-            not_before,
-            now,
-            webinar,
-        }
-    }
 }
 
 /// Runs until every sender is gone or a `Close` arrives.

@@ -5,7 +5,6 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::{content_copy, languages};
-use pomichnyk::script;
 
 /// Writes `files` over a copy of the shipped content and returns every
 /// diagnostic as `relative/path:line:col: severity: message`.
@@ -16,7 +15,7 @@ fn diagnose(files: &[(&str, &str)]) -> Vec<String> {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     }
-    let report = script::load_dir(dir.path(), &languages());
+    let report = pomichnyk::content::load_dir(dir.path(), &languages());
     let prefix = format!("{}/", dir.path().display());
     let all: Vec<String> = report
         .diagnostics
@@ -289,7 +288,7 @@ fn missing_strings_and_menus() {
     let without = without.replace("{title} — розпочато", "{name} — розпочато");
     std::fs::write(dir.path().join("strings.toml"), without).expect("write");
     std::fs::remove_file(dir.path().join("menus/main.toml")).expect("remove");
-    let report = script::load_dir(dir.path(), &languages());
+    let report = pomichnyk::content::load_dir(dir.path(), &languages());
     let prefix = format!("{}/", dir.path().display());
     let lines: Vec<String> = report
         .diagnostics

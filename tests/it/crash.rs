@@ -12,8 +12,32 @@ use crate::support::tg::{Librarians, Resident, LIBRARIANS};
 use pomichnyk::script::{markup, Msg, Script, Target};
 use pomichnyk::store::Store;
 
-fn start_bot(api: &FakeApi, url: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
+/// The bot process; killed when dropped, so a failing test leaves none behind.
+struct Bot(Child);
+
+impl Bot {
+    fn kill(&mut self) -> std::io::Result<()> {
+        self.0.kill()
+    }
+
+    fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        self.0.wait()
+    }
+
+    fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_bot(api: &FakeApi, url: &str) -> Bot {
+    Bot(Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
         .arg("run")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("TELOXIDE_TOKEN", TOKEN)
@@ -30,7 +54,7 @@ fn start_bot(api: &FakeApi, url: &str) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start pomichnyk run")
+        .expect("start pomichnyk run"))
 }
 
 async fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {

@@ -6,11 +6,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use pomichnyk::graph;
-use pomichnyk::script::{self, Dialogue, Script};
+use pomichnyk::script::{Dialogue, Script};
 
 fn shipped() -> Script {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
-    let report = script::load_dir(&dir, &["uk".into(), "en".into()]);
+    let report = pomichnyk::content::load_dir(&dir, &["uk".into(), "en".into()]);
     report.script.unwrap_or_else(|| {
         panic!(
             "the shipped dialogues have errors: {:?}",

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use image::{GrayImage, RgbImage};
 use pomichnyk::qr::{self, QrError};
-use pomichnyk::script::{self, Script};
+use pomichnyk::script::Script;
 
 const BRANCH_7_LINK: &str = "https://t.me/pomichnyk_bot?start=hub_branch_7";
 
@@ -17,7 +17,7 @@ fn manifest_dir() -> &'static Path {
 
 fn shipped_script() -> Script {
     let languages = ["uk".to_string(), "en".to_string()];
-    let report = script::load_dir(&manifest_dir().join("dialogues"), &languages);
+    let report = pomichnyk::content::load_dir(&manifest_dir().join("dialogues"), &languages);
     let errors: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
     report
         .script

@@ -18,7 +18,7 @@ fn phishing(dir: &Path) -> std::path::PathBuf {
 
 /// The errors `pomichnyk check` prints for `dir`, one line each.
 fn check_errors(dir: &Path) -> Vec<String> {
-    let report = script::load_dir(dir, &languages());
+    let report = pomichnyk::content::load_dir(dir, &languages());
     assert!(report.script.is_none(), "the content should be broken");
     report
         .diagnostics
@@ -41,7 +41,7 @@ async fn bot_on(api: &FakeApi, db: &Path, dir: &Path, watch: bool) -> RunningBot
         ("POMICHNYK__ACCESS__ADMINS", "9001"),
         ("POMICHNYK__TELEGRAM__PACE_BURST", "100"),
     ];
-    let report = script::load_dir(dir, &languages());
+    let report = pomichnyk::content::load_dir(dir, &languages());
     let content = report.script.expect("the copied content is valid");
     spawn_bot_with(api, db, &extra, content, None).await
 }

@@ -44,7 +44,7 @@ fn problems(validator: &jsonschema::Validator, toml_text: &str) -> Vec<String> {
 }
 
 /// Every `.toml` file the loader reads, as (path relative to the content folder, text):
-/// the same walk as `script::load_dir` (no `schema/`, no dot folders).
+/// the same walk as `content::load_dir` (no `schema/`, no dot folders).
 fn content_files(dir: &Path) -> Vec<(PathBuf, String)> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, String)>) {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -134,7 +134,7 @@ fn every_shipped_file_passes_its_schema() {
         );
     }
     // The walk above reads the files the loader reads, no more, no fewer.
-    let report = script::load_dir(&shipped_dir(), &languages());
+    let report = pomichnyk::content::load_dir(&shipped_dir(), &languages());
     assert_eq!(
         files.len(),
         report.files,
@@ -234,7 +234,7 @@ fn what_the_loader_refuses_the_schema_refuses() {
         // The loader refuses it...
         let dir = content_copy();
         std::fs::write(dir.path().join(file), &broken).expect("write");
-        let report = script::load_dir(dir.path(), &languages());
+        let report = pomichnyk::content::load_dir(dir.path(), &languages());
         let errors: Vec<String> = report
             .diagnostics
             .iter()
@@ -282,7 +282,7 @@ fn what_the_loader_takes_the_schema_takes() {
 
         let dir = content_copy();
         std::fs::write(dir.path().join(file), &edited).expect("write");
-        let report = script::load_dir(dir.path(), &languages());
+        let report = pomichnyk::content::load_dir(dir.path(), &languages());
         let errors: Vec<String> = report
             .diagnostics
             .iter()
@@ -358,7 +358,7 @@ fn the_readme_schema_lines_point_at_the_right_schemas() {
             std::fs::write(&path, format!("{line}\n{text}")).expect("write");
         }
     }
-    let report = script::load_dir(dir.path(), &languages());
+    let report = pomichnyk::content::load_dir(dir.path(), &languages());
     assert!(report.script.is_some(), "{:#?}", report.diagnostics);
 
     // The `.taplo.toml` example: every rule names a shipped schema.

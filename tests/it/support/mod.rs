@@ -9,7 +9,7 @@ pub mod tg;
 use std::path::{Path, PathBuf};
 
 use pomichnyk::engine::{self, Effect, Event, Input, Keyboard, Reply, State};
-use pomichnyk::script::{self, markup, Script};
+use pomichnyk::script::{markup, Script};
 
 /// The languages of `config/default.toml`.
 pub fn languages() -> Vec<String> {
@@ -22,7 +22,7 @@ pub fn shipped_dir() -> PathBuf {
 }
 
 pub fn shipped_script() -> Script {
-    let report = script::load_dir(&shipped_dir(), &languages());
+    let report = pomichnyk::content::load_dir(&shipped_dir(), &languages());
     let errors: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
     report
         .script
@@ -277,7 +277,7 @@ source = "test"
 pub fn script_with_test_hubs() -> Script {
     let dir = content_copy();
     std::fs::write(dir.path().join("hubs.toml"), TEST_HUBS).expect("write hubs");
-    let report = script::load_dir(dir.path(), &languages());
+    let report = pomichnyk::content::load_dir(dir.path(), &languages());
     let errors: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
     report
         .script

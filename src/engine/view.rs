@@ -1,0 +1,146 @@
+//! How a step looks: its message, inline buttons or the big menu keyboard,
+//! the "Lessons" and "Menu" buttons that end a topic.
+
+use super::{InlineButton, Keyboard, Position, Press, Reply, Turn};
+use crate::script::{Dialogue, Kind, Msg, Step, Target, LESSONS_MENU, MAIN_MENU};
+
+impl Turn<'_> {
+    /// The message for a step, with its buttons.
+    pub(super) fn render(&mut self, dialogue: &Dialogue, step: &Step) -> Reply {
+        let text = step.text.get(self.lang).to_string();
+        if dialogue.kind == Kind::Menu {
+            self.state.keyboard = Some(Position {
+                dialogue: dialogue.id.clone(),
+                step: step.id.clone(),
+                wrong: 0,
+            });
+            let labels: Vec<String> = step
+                .buttons
+                .iter()
+                .map(|b| self.decorate(b.label.get(self.lang), &b.target))
+                .collect();
+            let rows = labels
+                .chunks(step.columns)
+                .map(<[String]>::to_vec)
+                .collect();
+            return Reply::Message {
+                text,
+                keyboard: Keyboard::Menu(rows),
+            };
+        }
+        let keyboard = if let Some(quiz) = &step.quiz {
+            let rows = quiz
+                .options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    vec![InlineButton {
+                        url: None,
+                        label: o.text.get(self.lang).to_string(),
+                        data: Press::Answer {
+                            dialogue: dialogue.id.clone(),
+                            step: step.id.clone(),
+                            option: i,
+                        }
+                        .encode(),
+                    }]
+                })
+                .collect();
+            Keyboard::Inline(rows)
+        } else if step.end && step.buttons.is_empty() {
+            self.back_buttons()
+        } else {
+            self.inline(dialogue, step)
+        };
+        Reply::Message { text, keyboard }
+    }
+
+    pub(super) fn inline(&self, dialogue: &Dialogue, step: &Step) -> Keyboard {
+        if step.buttons.is_empty() {
+            return Keyboard::None;
+        }
+        let buttons: Vec<InlineButton> = step
+            .buttons
+            .iter()
+            .map(|b| self.button(&dialogue.id, b))
+            .collect();
+        Keyboard::Inline(
+            buttons
+                .chunks(step.columns)
+                .map(<[InlineButton]>::to_vec)
+                .collect(),
+        )
+    }
+
+    /// An inline button of a step of `dialogue` (or of an FAQ answer).
+    pub(super) fn button(&self, dialogue: &str, b: &crate::script::Button) -> InlineButton {
+        if let Target::Link(url) = &b.target {
+            return InlineButton {
+                label: b.label.get(self.lang).to_string(),
+                data: String::new(),
+                url: Some(url.clone()),
+            };
+        }
+        InlineButton {
+            url: None,
+            label: self.decorate(b.label.get(self.lang), &b.target),
+            data: match &b.target {
+                Target::Step(s) => Press::Goto {
+                    dialogue: dialogue.to_string(),
+                    step: s.clone(),
+                },
+                Target::Dialogue(d) => Press::Open(d.clone()),
+                Target::Action(a) => Press::Action(a.name().to_string()),
+                Target::Link(_) => Press::Open(MAIN_MENU.to_string()),
+            }
+            .encode(),
+        }
+    }
+
+    /// Marks a button that opens a completed lesson.
+    pub(super) fn decorate(&self, label: &str, target: &Target) -> String {
+        match target {
+            Target::Dialogue(d) if self.state.lessons.get(d).is_some_and(|r| r.done) => {
+                format!("✅ {label}")
+            }
+            _ => label.to_string(),
+        }
+    }
+
+    /// "Lessons" and "Menu" buttons, for messages that end a topic.
+    pub(super) fn back_buttons(&self) -> Keyboard {
+        let strings = &self.script.strings;
+        Keyboard::Inline(vec![vec![
+            InlineButton {
+                url: None,
+                label: strings.get(Msg::ButtonLessons, self.lang).to_string(),
+                data: Press::Open(LESSONS_MENU.to_string()).encode(),
+            },
+            InlineButton {
+                url: None,
+                label: strings.get(Msg::ButtonMenu, self.lang).to_string(),
+                data: Press::Open(MAIN_MENU.to_string()).encode(),
+            },
+        ]])
+    }
+
+    pub(super) fn main_menu(&mut self) {
+        if self.script.dialogue(MAIN_MENU).is_some() {
+            self.open(MAIN_MENU);
+        }
+    }
+
+    /// Shows the current step again, or the main menu when there is none.
+    pub(super) fn show_current_or_menu(&mut self) {
+        let current = self
+            .current()
+            .filter(|(d, s)| !(d.kind == Kind::Lesson && s.end));
+        match current {
+            Some((d, s)) => {
+                let reply = self.render(d, s);
+                self.replies.push(reply);
+            }
+            None => self.main_menu(),
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The checks of the hubs file: hubs, opening hours, places, services.
+
+use std::collections::HashSet;
+
+use super::diagnostic::Source;
+use super::file::HubsFile;
+use super::limits::*;
+use super::load::Checker;
+use super::{Hub, Service, ServiceInfo, Text};
+
+impl Checker<'_> {
+    /// The services' names and words, one per [`Service::ALL`], in that order.
+    pub(super) fn services(&mut self, src: &Source, file: &HubsFile) -> Vec<ServiceInfo> {
+        for (name, spanned) in &file.services {
+            if Service::parse(name).is_none() {
+                let names: Vec<&str> = Service::ALL.iter().map(|s| s.name()).collect();
+                self.error(
+                    src,
+                    spanned.span(),
+                    format!("unknown service \"{name}\"; known: {}", names.join(", ")),
+                );
+            }
+        }
+        Service::ALL
+            .iter()
+            .map(|&service| match file.services.get(service.name()) {
+                Some(spanned) => {
+                    let f = spanned.get_ref();
+                    let what = format!("service \"{}\"", service.name());
+                    let name = self.text(src, &f.name, &format!("{what}: name"));
+                    let words = self
+                        .languages
+                        .iter()
+                        .map(|lang| f.words.get(lang).cloned().unwrap_or_default())
+                        .collect();
+                    ServiceInfo {
+                        service,
+                        name,
+                        words,
+                    }
+                }
+                None => {
+                    let used = file
+                        .hubs
+                        .iter()
+                        .any(|h| h.get_ref().services.iter().any(|s| s.get_ref() == service.name()));
+                    if used {
+                        self.warning(
+                            src,
+                            0..0,
+                            format!(
+                                "service \"{}\" has no [services.{}] name; residents will see \"{}\"",
+                                service.name(),
+                                service.name(),
+                                service.name()
+                            ),
+                        );
+                    }
+                    ServiceInfo {
+                        service,
+                        name: Text(vec![service.name().to_string(); self.languages.len()]),
+                        words: vec![Vec::new(); self.languages.len()],
+                    }
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn hubs(&mut self, src: &Source, file: HubsFile) -> Vec<Hub> {
+        let mut ids = HashSet::new();
+        let mut hubs = Vec::new();
+        for spanned in &file.hubs {
+            let h = spanned.get_ref();
+            let id = h.id.get_ref();
+            let what = format!("hub \"{id}\"");
+            self.id(src, &h.id, "hub id");
+            if !ids.insert(id.clone()) {
+                self.error(src, h.id.span(), format!("hub id \"{id}\" is used twice"));
+            }
+            let name = self.text(src, &h.name, &format!("{what}: name"));
+            let settlement = self.text(src, &h.settlement, &format!("{what}: settlement"));
+            let address = match &h.address {
+                Some(a) => Some(self.text(src, a, &format!("{what}: address"))),
+                None => {
+                    self.warning(
+                        src,
+                        h.id.span(),
+                        format!("{what}: no address; add it when it is known from a source"),
+                    );
+                    None
+                }
+            };
+            let location = match (&h.latitude, &h.longitude) {
+                (Some(lat), Some(lon)) => {
+                    let (la, lo) = (*lat.get_ref(), *lon.get_ref());
+                    if (la == 0.0 && lo == 0.0)
+                        || !UKRAINE_LAT.contains(&la)
+                        || !UKRAINE_LON.contains(&lo)
+                    {
+                        self.error(
+                            src,
+                            lat.span(),
+                            format!("{what}: {la}, {lo} is not in Ukraine"),
+                        );
+                        None
+                    } else {
+                        if h.approximate {
+                            self.warning(
+                                src,
+                                lat.span(),
+                                format!("{what}: the coordinates are approximate; confirm them on a map and remove `approximate`"),
+                            );
+                        }
+                        Some((la, lo))
+                    }
+                }
+                (None, None) => {
+                    self.warning(
+                        src,
+                        h.id.span(),
+                        format!("{what}: no coordinates, so it is found only by its settlement"),
+                    );
+                    None
+                }
+                (Some(x), None) | (None, Some(x)) => {
+                    self.error(
+                        src,
+                        x.span(),
+                        format!("{what}: give both latitude and longitude"),
+                    );
+                    None
+                }
+            };
+            if h.phone.is_none() {
+                self.warning(
+                    src,
+                    h.id.span(),
+                    format!("{what}: no phone number; add it when it is known from a source"),
+                );
+            }
+            let hours = match &h.hours {
+                None => {
+                    self.warning(
+                        src,
+                        h.id.span(),
+                        format!("{what}: no opening hours; the bot will say they are not known"),
+                    );
+                    None
+                }
+                Some(table) => {
+                    let mut week: [Vec<(jiff::civil::Time, jiff::civil::Time)>; 7] =
+                        Default::default();
+                    for (day, intervals) in table.get_ref() {
+                        let Some(d) = WEEKDAYS.iter().position(|w| w == day) else {
+                            self.error(
+                                src,
+                                table.span(),
+                                format!("{what}: \"{day}\" is not one of {}", WEEKDAYS.join(", ")),
+                            );
+                            continue;
+                        };
+                        for interval in intervals {
+                            match parse_interval(interval.get_ref()) {
+                                Some(i) => week[d].push(i),
+                                None => self.error(
+                                    src,
+                                    interval.span(),
+                                    format!(
+                                        "{what}: \"{}\" is not an interval like \"09:00-13:00\"",
+                                        interval.get_ref()
+                                    ),
+                                ),
+                            }
+                        }
+                    }
+                    for (d, day) in WEEKDAYS.iter().enumerate() {
+                        if !table.get_ref().contains_key(*day) {
+                            self.warning(src, table.span(), format!("{what}: hours for \"{day}\" are not given; write `{day} = []` for a day off"));
+                        }
+                        week[d].sort();
+                    }
+                    Some(week)
+                }
+            };
+            let services = h
+                .services
+                .iter()
+                .filter_map(|s| {
+                    let found = Service::parse(s.get_ref());
+                    if found.is_none() {
+                        let names: Vec<&str> = Service::ALL.iter().map(|s| s.name()).collect();
+                        self.error(
+                            src,
+                            s.span(),
+                            format!(
+                                "{what}: unknown service \"{}\"; known: {}",
+                                s.get_ref(),
+                                names.join(", ")
+                            ),
+                        );
+                    }
+                    found
+                })
+                .collect();
+            if !h.verified {
+                self.warning(src, h.id.span(), format!("{what}: not verified yet; check it with the library and set `verified = true`"));
+            }
+            hubs.push(Hub {
+                id: id.clone(),
+                name,
+                address,
+                settlement,
+                location,
+                approximate: h.approximate,
+                phone: h.phone.as_ref().map(|p| p.get_ref().clone()),
+                hours,
+                services,
+                verified: h.verified,
+                source: h.source.get_ref().clone(),
+            });
+        }
+        hubs
+    }
+}
+
+/// "09:00-13:00" as two times, the first before the second.
+fn parse_interval(text: &str) -> Option<(jiff::civil::Time, jiff::civil::Time)> {
+    let (from, to) = text.split_once('-')?;
+    let from: jiff::civil::Time = from.trim().parse().ok()?;
+    let to: jiff::civil::Time = to.trim().parse().ok()?;
+    (from < to).then_some((from, to))
+}

@@ -1,0 +1,201 @@
+//! The changes the writer applies, as plain data: the application layer
+//! builds them, [`super::writer`] turns them into SQL inside its
+//! transactions. Nothing here touches the database.
+
+use crate::broadcast::{Audience, Topic};
+
+/// Changes the writer applies: with a resident's step ([`Job::writes`]) or
+/// on their own. The application layer builds them; only this module turns
+/// them into SQL.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// Delete every personal row of a resident.
+    Forget {
+        user: i64,
+    },
+    /// Telegram said the resident blocked the bot (or unblocked it).
+    Blocked {
+        user: i64,
+        blocked: bool,
+    },
+    /// A new ticket with the resident's first message; answers its number.
+    OpenTicket {
+        user: i64,
+        chat: i64,
+        lang: String,
+        text: String,
+        now: i64,
+    },
+    /// A further message in a ticket, queued for the other side: a
+    /// resident's to the librarians' group, a librarian's (`librarian` is
+    /// set; `reply_to` is their message in the group) to the resident.
+    TicketMessage {
+        ticket: i64,
+        librarian: Option<i64>,
+        text: String,
+        reply_to: Option<i64>,
+        now: i64,
+    },
+    /// A Telegram message that belongs to a ticket.
+    Post {
+        chat: i64,
+        message: i64,
+        ticket: i64,
+    },
+    /// Closes a ticket; answers 1 if it was open, else 0.
+    CloseTicket {
+        ticket: i64,
+        by: i64,
+        now: i64,
+    },
+    /// Grants or revokes a role, audited; answers 1 if anything changed.
+    Role {
+        user: i64,
+        role: &'static str,
+        grant: bool,
+        by: i64,
+        now: i64,
+    },
+    Audit {
+        actor: i64,
+        action: String,
+        target: Option<String>,
+        detail: Option<String>,
+        now: i64,
+    },
+    /// A broadcast and its deliveries; answers its id.
+    Broadcast {
+        author: i64,
+        topic: Topic,
+        audience: Audience,
+        audience_json: String,
+        html: String,
+        photo: Option<String>,
+        not_before: i64,
+        now: i64,
+        webinar: Option<i64>,
+    },
+    Delivery {
+        broadcast: i64,
+        user: i64,
+        outcome: Delivery,
+        now: i64,
+    },
+    /// Answers 1 the first time only.
+    Reported {
+        broadcast: i64,
+        now: i64,
+    },
+    Webinar(WebinarChange),
+    /// The outcome of a queued ticket message, with the messages it made
+    /// (chat, message id) that belong to the ticket's thread.
+    MessageDone {
+        id: i64,
+        ticket: i64,
+        outcome: Delivery,
+        posts: Vec<(i64, i64)>,
+        now: i64,
+    },
+    /// Every turn below this number has had its replies delivered.
+    DeliveredBelow(i64),
+}
+
+impl Change {
+    /// A broadcast and a delivery row for every recipient of `audience`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn broadcast(
+        author: i64,
+        topic: Topic,
+        audience: &Audience,
+        html: &str,
+        photo: Option<&str>,
+        not_before: i64,
+        now: i64,
+        webinar: Option<i64>,
+    ) -> Change {
+        // An audience is plain strings: it always serializes.
+        let audience_json = serde_json::to_string(audience).unwrap_or_default();
+        Change::Broadcast {
+            author,
+            topic,
+            audience: audience.clone(),
+            audience_json,
+            html: html.to_string(),
+            photo: photo.map(str::to_string),
+            not_before,
+            now,
+            webinar,
+        }
+    }
+}
+
+/// The webinar changes the writer applies.
+#[derive(Debug, Clone)]
+pub enum WebinarChange {
+    /// A new webinar and its announcement to webinar subscribers (with the
+    /// "I will come" button), in one go; answers the webinar's id.
+    Publish {
+        author: i64,
+        title: String,
+        description: String,
+        starts_at: i64,
+        place: String,
+        capacity: Option<i64>,
+        /// The announcement, as HTML.
+        html: String,
+        not_before: i64,
+        now: i64,
+    },
+    Create {
+        author: i64,
+        title: String,
+        description: String,
+        starts_at: i64,
+        place: String,
+        capacity: Option<i64>,
+        now: i64,
+    },
+    Rsvp {
+        webinar: i64,
+        user: i64,
+        now: i64,
+    },
+    Unrsvp {
+        webinar: i64,
+        user: i64,
+    },
+    Cancel {
+        webinar: i64,
+        by: i64,
+        now: i64,
+    },
+    Move {
+        webinar: i64,
+        starts_at: i64,
+        by: i64,
+        now: i64,
+    },
+    ReminderSent {
+        webinar: i64,
+        user: i64,
+        kind: String,
+        now: i64,
+    },
+}
+
+/// How a delivery ended, or that it is to be tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Sent {
+        message_id: i64,
+    },
+    Blocked,
+    /// The chat is gone or refuses this kind of message: not worth retrying.
+    Skipped,
+    /// Try again at this Unix second.
+    Retry {
+        at: i64,
+    },
+    /// Gave up after retries.
+    Failed,
+}
