@@ -19,7 +19,7 @@
 
 mod support;
 
-use pomichnyk::faq::{FaqIndex, Verdict};
+use pomichnyk::faq::{FaqIndex, Judgement, Tuning, Verdict};
 use pomichnyk::script::FaqEntry;
 use serde::Deserialize;
 use support::shipped_script;
@@ -45,6 +45,7 @@ struct Figures {
     direct_right: usize,
     direct_wrong: usize,
     choices_right: usize,
+    top1: usize,
     top3: usize,
     none: usize,
     honest: usize,
@@ -70,12 +71,13 @@ impl Figures {
 
     fn line(&self, half: &str) -> String {
         format!(
-            "{half:>4} half: {} answerable, {} out of scope | direct-correct {:.1} % | direct-wrong {:.1} % | honest on out-of-scope {:.1} % | top-3 {:.1} % | choices with the right entry {:.1} %",
+            "{half:>4} half: {} answerable, {} out of scope | direct-correct {:.1} % | direct-wrong {:.1} % | honest on out-of-scope {:.1} % | top-1 {:.1} % | top-3 {:.1} % | choices with the right entry {:.1} %",
             self.answerable,
             self.none,
             self.direct_right_pct(),
             self.direct_wrong_pct(),
             self.honest_pct(),
+            Self::pct(self.top1, self.answerable),
             self.top3_pct(),
             Self::pct(self.choices_right, self.answerable),
         )
@@ -102,9 +104,10 @@ fn measure(index: &FaqIndex, faq: &[FaqEntry], cases: &[Case], half: &str) -> Fi
             f.none += 1;
             match verdict {
                 Verdict::Nothing => f.honest += 1,
-                Verdict::Confident(i) => f
-                    .misses
-                    .push(format!("none answered: {:?} -> {}", case.text, id(i))),
+                Verdict::Confident(i) => {
+                    f.misses
+                        .push(format!("none answered: {:?} -> {}", case.text, id(i)))
+                }
                 Verdict::Close(entries) => f.misses.push(format!(
                     "none offered choices: {:?} -> {:?}",
                     case.text,
@@ -126,6 +129,9 @@ fn measure(index: &FaqIndex, faq: &[FaqEntry], cases: &[Case], half: &str) -> Fi
             .collect();
         if found.contains(&case.expect.as_str()) {
             f.top3 += 1;
+        }
+        if found.first() == Some(&case.expect.as_str()) {
+            f.top1 += 1;
         }
         match verdict {
             Verdict::Confident(i) if id(i) == case.expect => f.direct_right += 1,
@@ -191,6 +197,86 @@ fn the_faq_finds_what_residents_ask() {
             println!("  {m}");
         }
     }
-    assert!(tune.answerable + test.answerable >= 400, "the set is too small");
+    assert!(
+        tune.answerable + test.answerable >= 400,
+        "the set is too small"
+    );
     assert!(tune.none + test.none >= 50, "too few out-of-scope cases");
+}
+
+/// The grid search that set [`Tuning::DEFAULT`], on the tune half only:
+/// `cargo test --test faq_eval -- --ignored --nocapture tune`.
+#[test]
+#[ignore]
+fn tune() {
+    let script = shipped_script();
+    let cases: Vec<Case> = cases().into_iter().filter(|c| c.half == "tune").collect();
+    let index = &script.faq_index;
+    let faq = &script.faq;
+    let mut results: Vec<(f64, String)> = Vec::new();
+    let base = Tuning::DEFAULT;
+    for unknown_weight in [2.0, 3.0, 4.0, 5.0] {
+        for fuzzy_min in [0.5, 0.6, 0.7] {
+            for answer_weight in [0.3, 0.6] {
+                for bm25_weight in [0.0, 0.2, 0.5, 1.0] {
+                    let ranking = Tuning {
+                        unknown_weight,
+                        fuzzy_min,
+                        answer_weight,
+                        bm25_weight,
+                        ..base
+                    };
+                    let judged: Vec<(&Case, Judgement)> = cases
+                        .iter()
+                        .map(|c| (c, index.judgement(&c.text, &ranking)))
+                        .collect();
+                    for known_min in [0.4, 0.5, 0.6, 0.7, 0.8] {
+                        for confident in [0.4, 0.5, 0.6, 0.7, 0.8] {
+                            for margin in [0.0, 0.05, 0.1, 0.15, 0.2, 0.3] {
+                                for close in [0.3, 0.4, 0.5] {
+                                    let t = Tuning {
+                                        known_min,
+                                        confident,
+                                        margin,
+                                        close,
+                                        ..ranking
+                                    };
+                                    let (mut ans, mut right, mut wrong, mut none, mut honest) =
+                                        (0, 0, 0, 0, 0);
+                                    for (c, j) in &judged {
+                                        let v = t.verdict(j);
+                                        if c.expect == "none" {
+                                            none += 1;
+                                            honest += usize::from(v == Verdict::Nothing);
+                                        } else {
+                                            ans += 1;
+                                            if let Verdict::Confident(i) = v {
+                                                if faq[i].id == c.expect {
+                                                    right += 1;
+                                                } else {
+                                                    wrong += 1;
+                                                }
+                                            }
+                                        }
+                                    }
+                                    let dc = 100.0 * right as f64 / ans as f64;
+                                    let dw = 100.0 * wrong as f64 / ans as f64;
+                                    let h = 100.0 * honest as f64 / none as f64;
+                                    let objective = dc + 0.5 * h - 4.0 * dw;
+                                    results.push((
+                                        objective,
+                                        format!("dc {dc:.1} dw {dw:.1} honest {h:.1} | {t:?}"),
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    results.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (o, line) in results.iter().take(25) {
+        println!("{o:.1}: {line}");
+    }
 }
