@@ -112,6 +112,12 @@ pub struct Tuning {
     pub close: f32,
     /// Choices are entries at most this far behind the best one.
     pub close_gap: f32,
+    /// The margin is to the next entry covering at least this much (0: the next entry).
+    pub runner_min: f32,
+    /// A misspelt word sharing a beginning of at least this many letters (and most of
+    /// its length) with a FAQ word counts as that word with [`Tuning::prefix_sim`].
+    pub prefix_len: usize,
+    pub prefix_sim: f32,
 }
 
 impl Tuning {
@@ -125,6 +131,9 @@ impl Tuning {
         margin: 0.15,
         close: 0.4,
         close_gap: 0.25,
+        runner_min: 0.0,
+        prefix_len: 5,
+        prefix_sim: 0.8,
     };
 }
 
@@ -339,7 +348,12 @@ impl Tuning {
         if *known < self.known_min || best < self.close {
             return Verdict::Nothing;
         }
-        let runner_up = ranked.get(1).map_or(0.0, |r| r.score);
+        let runner_up = ranked
+            .iter()
+            .zip(coverage)
+            .skip(1)
+            .find(|(_, &c)| c >= self.runner_min)
+            .map_or(0.0, |(r, _)| r.score);
         if best >= self.confident && top.score - runner_up >= self.margin {
             return Verdict::Confident(top.entry);
         }
@@ -370,6 +384,8 @@ struct Lexicon {
     forms: FxHashMap<String, u32>,
     /// Per form: its key, and how many trigrams it has.
     form_info: Vec<(u32, u32)>,
+    /// Per form: the form.
+    form_text: Vec<String>,
     /// Trigram → the forms that have it.
     trigram_forms: FxHashMap<[char; 3], Vec<u32>>,
     /// Key of a one-word synonym → its group's key.
@@ -514,11 +530,30 @@ impl Lexicon {
         self.forms.insert(form.to_string(), id);
         let grams = trigrams(form);
         self.form_info.push((key, grams.len() as u32));
+        self.form_text.push(form.to_string());
         for g in grams {
             let list = self.trigram_forms.entry(g).or_default();
             if list.last() != Some(&id) {
                 list.push(id);
             }
+        }
+    }
+
+    /// [`Tuning::prefix_sim`] when a form and a FAQ form begin alike for most of their length.
+    fn prefix_match(&self, form: &str, other: u32, tuning: &Tuning) -> f32 {
+        let Some(other) = self.form_text.get(other as usize) else {
+            return 0.0;
+        };
+        let common = form
+            .chars()
+            .zip(other.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let longer = form.chars().count().max(other.chars().count());
+        if common >= tuning.prefix_len && common * 10 >= longer * 6 {
+            tuning.prefix_sim
+        } else {
+            0.0
         }
     }
 
@@ -573,9 +608,12 @@ impl Lexicon {
                 }
                 for (&f, &shared) in &counts {
                     let (k, n) = self.form_info[f as usize];
-                    let dice = 2.0 * shared as f32 / (n as f32 + grams.len() as f32);
-                    if dice >= tuning.fuzzy_min {
-                        push_best(&mut keys, k, dice);
+                    let mut sim = 2.0 * shared as f32 / (n as f32 + grams.len() as f32);
+                    if sim < tuning.prefix_sim && shared >= 3 {
+                        sim = sim.max(self.prefix_match(&form, f, tuning));
+                    }
+                    if sim >= tuning.fuzzy_min {
+                        push_best(&mut keys, k, sim);
                     }
                 }
             }
@@ -681,252 +719,31 @@ fn trigrams(form: &str) -> Vec<[char; 3]> {
     out
 }
 
+#[rustfmt::skip]
 /// Words too common to tell questions apart (Ukrainian, surzhyk, Russian,
 /// English), as written; compared folded.
 const STOP: &[&str] = &[
-    // Ukrainian and surzhyk
-    "як",
-    "що",
-    "шо",
-    "чи",
-    "де",
-    "в",
-    "у",
-    "на",
-    "і",
-    "й",
-    "а",
-    "з",
-    "зі",
-    "із",
-    "до",
-    "не",
-    "я",
-    "мені",
-    "мене",
-    "мій",
-    "моя",
-    "моє",
-    "мої",
-    "мою",
-    "мого",
-    "моїй",
-    "моєї",
-    "моїм",
-    "моєму",
-    "моїх",
-    "це",
-    "ці",
-    "цей",
-    "ця",
-    "цю",
-    "цього",
-    "той",
-    "та",
-    "то",
-    "ті",
-    "ви",
-    "вам",
-    "вас",
-    "ваш",
-    "ваша",
-    "ваше",
-    "так",
-    "про",
-    "по",
-    "за",
-    "від",
-    "для",
-    "при",
-    "під",
-    "він",
-    "вона",
-    "воно",
-    "вони",
-    "його",
-    "її",
-    "їх",
-    "їй",
-    "йому",
-    "ми",
-    "нас",
-    "нам",
-    "ти",
-    "тебе",
-    "тобі",
-    "ну",
-    "ось",
-    "ще",
-    "вже",
-    "уже",
-    "теж",
-    "також",
-    "бо",
-    "але",
-    "або",
-    "якщо",
-    "щоб",
-    "шоб",
-    "який",
-    "яка",
-    "яке",
-    "які",
-    "якій",
-    "якого",
-    "якому",
-    "є",
-    "був",
-    "була",
-    "було",
-    "буде",
-    "будь",
-    "ласка",
-    "підкажіть",
-    "скажіть",
-    "поясніть",
-    "мабуть",
-    "просто",
-    "взагалі",
-    "там",
-    "тут",
-    "тепер",
-    "зараз",
-    "ж",
-    "же",
-    "би",
-    "б",
-    "от",
-    "оце",
-    "дуже",
-    "трохи",
-    "себе",
-    "свій",
-    "своє",
-    "свою",
-    "свого",
-    "своїй",
-    "її",
-    "нею",
-    "ним",
-    "ней",
-    "такий",
-    "така",
-    "таке",
-    // Russian
-    "как",
-    "что",
-    "чем",
-    "где",
-    "или",
-    "ли",
-    "это",
-    "эти",
-    "этот",
-    "эта",
-    "мне",
-    "меня",
-    "мой",
-    "мое",
-    "моё",
-    "мои",
-    "мою",
-    "и",
-    "с",
-    "со",
-    "к",
-    "от",
-    "но",
-    "о",
-    "об",
-    "он",
-    "она",
-    "оно",
-    "они",
-    "его",
-    "ее",
-    "её",
-    "ей",
-    "ему",
-    "ты",
-    "тебя",
-    "тебе",
-    "уже",
-    "еще",
-    "ещё",
-    "тоже",
-    "только",
-    "если",
-    "чтобы",
-    "какой",
-    "какая",
-    "какое",
-    "какие",
-    "есть",
-    "был",
-    "была",
-    "было",
-    "будет",
-    "пожалуйста",
-    "подскажите",
-    "скажите",
-    "очень",
-    "сейчас",
-    "вот",
-    "свой",
-    "свою",
-    // English
-    "the",
-    "a",
-    "an",
-    "to",
-    "how",
-    "what",
-    "i",
-    "my",
-    "me",
-    "is",
-    "are",
-    "am",
-    "do",
-    "does",
-    "did",
-    "can",
-    "could",
-    "in",
-    "on",
-    "of",
-    "for",
-    "it",
-    "its",
-    "and",
-    "or",
-    "with",
-    "at",
-    "by",
-    "from",
-    "be",
-    "this",
-    "that",
-    "there",
-    "you",
-    "your",
-    "we",
-    "our",
-    "they",
-    "he",
-    "she",
-    "his",
-    "her",
-    "should",
-    "would",
-    "will",
-    "please",
-    "tell",
-    "about",
-    "if",
-    "so",
-    "im",
-    "just",
+    // Ukrainian and surzhyk, Russian, English
+    "як", "що", "шо", "чи", "де", "в", "у", "на", "і", "й", "а", "з", "зі", "із", "до", "не", "я",
+    "мені", "мене", "мій", "моя", "моє", "мої", "мою", "мого", "моїй", "моєї", "моїм", "моєму",
+    "моїх", "це", "ці", "цей", "ця", "цю", "цього", "той", "та", "то", "ті", "ви", "вам", "вас",
+    "ваш", "ваша", "ваше", "так", "про", "по", "за", "від", "для", "при", "під", "він", "вона",
+    "воно", "вони", "його", "їх", "їй", "йому", "ми", "нас", "нам", "ти", "тебе", "тобі", "ну",
+    "ось", "ще", "вже", "уже", "теж", "також", "бо", "але", "або", "якщо", "щоб", "шоб", "який",
+    "яка", "яке", "які", "якій", "якого", "якому", "є", "був", "була", "було", "буде", "будь",
+    "ласка", "підкажіть", "скажіть", "поясніть", "мабуть", "просто", "взагалі", "там", "тут",
+    "тепер", "зараз", "ж", "же", "би", "б", "от", "оце", "дуже", "трохи", "себе", "свій", "своє",
+    "свою", "свого", "своїй", "нею", "ним", "ней", "такий", "така", "как", "что", "чем", "где",
+    "или", "ли", "это", "эти", "этот", "эта", "мне", "меня", "мой", "мое", "моё", "мои", "и", "с",
+    "со", "к", "но", "о", "об", "он", "она", "оно", "они", "его", "ее", "её", "ей", "ему", "ты",
+    "тебя", "еще", "ещё", "тоже", "только", "если", "чтобы", "какой", "какая", "какое", "какие",
+    "есть", "был", "была", "было", "будет", "пожалуйста", "подскажите", "скажите", "очень",
+    "сейчас", "вот", "свой", "the", "a", "an", "to", "how", "what", "i", "my", "me", "is", "are",
+    "am", "do", "does", "did", "can", "could", "in", "on", "of", "for", "it", "its", "and", "or",
+    "with", "at", "by", "from", "be", "this", "that", "there", "you", "your", "we", "our", "they",
+    "he", "she", "his", "her", "should", "would", "will", "please", "tell", "about", "if", "so",
+    "im", "just", "отой", "оцей", "нашої", "наш", "наша", "наше", "наші", "свої", "што", "моему",
+    "моем", "моей", "моих", "свои", "своей", "нашей", "такой", "такая", "тот", "из", "ни", "нет",
 ];
 
 /// [`STOP`], folded.

@@ -233,12 +233,16 @@ fn tune() {
                     for known_min in [0.4, 0.5, 0.6, 0.7, 0.8] {
                         for confident in [0.4, 0.5, 0.6, 0.7, 0.8] {
                             for margin in [0.0, 0.05, 0.1, 0.15, 0.2, 0.3] {
-                                for close in [0.3, 0.4, 0.5] {
+                                for (close, runner_min) in [0.3, 0.4, 0.5]
+                                    .into_iter()
+                                    .flat_map(|c| [(c, 0.0), (c, c), (c, c / 2.0)])
+                                {
                                     let t = Tuning {
                                         known_min,
                                         confident,
                                         margin,
                                         close,
+                                        runner_min,
                                         ..ranking
                                     };
                                     let (mut ans, mut right, mut wrong, mut none, mut honest) =
