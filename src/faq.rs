@@ -122,14 +122,14 @@ pub struct Tuning {
 
 impl Tuning {
     pub const DEFAULT: Tuning = Tuning {
-        unknown_weight: 3.0,
+        unknown_weight: 1.5,
         fuzzy_min: 0.5,
         answer_weight: 0.3,
-        bm25_weight: 0.5,
-        known_min: 0.6,
-        confident: 0.4,
-        margin: 0.15,
-        close: 0.4,
+        bm25_weight: 1.0,
+        known_min: 0.7,
+        confident: 0.5,
+        margin: 0.05,
+        close: 0.5,
         close_gap: 0.25,
         runner_min: 0.0,
         prefix_len: 5,
