@@ -59,7 +59,7 @@ pub fn check(file: &SynonymsFile) -> (Synonyms, Vec<Problem>) {
         let words = group.get_ref().words.get_ref();
         if words.is_empty() {
             problems.push(Problem {
-                span: group.span(),
+                span: group.get_ref().words.span(),
                 error: true,
                 message: "this group has no words: list at least two, or delete the group"
                     .to_string(),
