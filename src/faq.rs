@@ -96,6 +96,8 @@ impl Synonyms {
 pub struct Tuning {
     /// The weight of a question word that no entry uses (as if rarer than any).
     pub unknown_weight: f32,
+    /// …or this share of the mean weight of the question's known words, if more.
+    pub unknown_mean: f32,
     /// The least trigram similarity (Dice) for a misspelt word to count as a FAQ word.
     pub fuzzy_min: f32,
     /// How much a word found only in an entry's answer counts (phrasings count 1).
@@ -112,6 +114,16 @@ pub struct Tuning {
     pub close: f32,
     /// Choices are entries at most this far behind the best one.
     pub close_gap: f32,
+    /// How much the share of the best phrasing covered adds when ranking.
+    pub phrasing_weight: f32,
+    /// An answer at once needs at least this share of one of the entry's phrasings covered.
+    pub phrasing_min: f32,
+    /// Choices need at least this share of one of their phrasings covered.
+    pub phrasing_close: f32,
+    /// A word the phrasings of this many topics (or more) use frames a question ("скільки
+    /// коштує", "як зробити") rather than saying what it is about; a question must share a
+    /// word that is not such a frame, or a keyword, with its entry (0: no such rule).
+    pub frame_spread: usize,
     /// The margin is to the next entry covering at least this much (0: the next entry).
     pub runner_min: f32,
     /// A misspelt word sharing a beginning of at least this many letters (and most of
@@ -123,6 +135,7 @@ pub struct Tuning {
 impl Tuning {
     pub const DEFAULT: Tuning = Tuning {
         unknown_weight: 1.5,
+        unknown_mean: 0.5,
         fuzzy_min: 0.5,
         answer_weight: 0.3,
         bm25_weight: 1.0,
@@ -131,7 +144,11 @@ impl Tuning {
         margin: 0.05,
         close: 0.5,
         close_gap: 0.25,
-        runner_min: 0.0,
+        phrasing_weight: 0.3,
+        phrasing_min: 0.4,
+        phrasing_close: 0.4,
+        frame_spread: 2,
+        runner_min: 0.5,
         prefix_len: 5,
         prefix_sim: 0.8,
     };
@@ -301,12 +318,19 @@ impl FaqIndex {
                 candidates.push((entry, 0.0));
             }
         }
-        let mut scored: Vec<(Ranked, f32)> = candidates
+        let mut keys: FxHashMap<u32, f32> = FxHashMap::default();
+        for &(k, sim) in query.words.iter().flat_map(|w| &w.keys) {
+            let e = keys.entry(k).or_insert(0.0);
+            *e = e.max(sim);
+        }
+        let mut scored: Vec<(Ranked, f32, f32, bool)> = candidates
             .into_iter()
             .map(|(entry, relative)| {
-                let coverage = self.lexicon.coverage(&query, entry as u32, tuning);
-                let score = coverage + tuning.bm25_weight * relative;
-                (Ranked { entry, score }, coverage)
+                let (coverage, topical) = self.lexicon.coverage(&query, entry as u32, tuning);
+                let side = self.lexicon.phrasing_coverage(&keys, entry);
+                let score =
+                    coverage + tuning.bm25_weight * relative + tuning.phrasing_weight * side;
+                (Ranked { entry, score }, coverage, side, topical)
             })
             .collect();
         scored.sort_by(|a, b| {
@@ -314,11 +338,23 @@ impl FaqIndex {
                 .total_cmp(&a.0.score)
                 .then(a.0.entry.cmp(&b.0.entry))
         });
-        let (ranked, coverage) = scored.into_iter().unzip();
+        let mut ranked = Vec::with_capacity(scored.len());
+        let mut coverage = Vec::with_capacity(scored.len());
+        let mut phrasing = Vec::with_capacity(scored.len());
+        let mut topical = Vec::with_capacity(scored.len());
+        for (r, c, p, t) in scored {
+            ranked.push(r);
+            coverage.push(c);
+            phrasing.push(p);
+            topical.push(t);
+        }
         Judgement {
             ranked,
             coverage,
+            phrasing,
+            topical,
             known: query.known(),
+            weight: query.words.iter().map(|w| w.weight).sum(),
         }
     }
 }
@@ -330,8 +366,14 @@ pub struct Judgement {
     pub ranked: Vec<Ranked>,
     /// Per ranked entry, its coverage of the question (0 to 1).
     pub coverage: Vec<f32>,
+    /// Per ranked entry, how much of its best phrasing the question covers (0 to 1).
+    pub phrasing: Vec<f32>,
+    /// Per ranked entry, whether a word it shares with the question is topical.
+    pub topical: Vec<bool>,
     /// The share of the question's weight the FAQ knows at all (0 to 1).
     pub known: f32,
+    /// The question's weight: its content words' weights added up.
+    pub weight: f32,
 }
 
 impl Tuning {
@@ -340,12 +382,18 @@ impl Tuning {
         let Judgement {
             ranked,
             coverage,
+            phrasing,
+            topical,
             known,
+            ..
         } = judgement;
         let (Some(top), Some(&best)) = (ranked.first(), coverage.first()) else {
             return Verdict::Nothing;
         };
-        if *known < self.known_min || best < self.close {
+        if *known < self.known_min
+            || best < self.close
+            || !topical.first().copied().unwrap_or(false)
+        {
             return Verdict::Nothing;
         }
         let runner_up = ranked
@@ -354,18 +402,28 @@ impl Tuning {
             .skip(1)
             .find(|(_, &c)| c >= self.runner_min)
             .map_or(0.0, |(r, _)| r.score);
-        if best >= self.confident && top.score - runner_up >= self.margin {
+        let side = phrasing.first().copied().unwrap_or(0.0);
+        if best >= self.confident
+            && side >= self.phrasing_min
+            && top.score - runner_up >= self.margin
+        {
             return Verdict::Confident(top.entry);
         }
-        Verdict::Close(
-            ranked
-                .iter()
-                .zip(coverage)
-                .take(3)
-                .filter(|(r, &c)| c >= self.close && top.score - r.score <= self.close_gap)
-                .map(|(r, _)| r.entry)
-                .collect(),
-        )
+        let choices: Vec<usize> = ranked
+            .iter()
+            .zip(coverage)
+            .take(3)
+            .zip(phrasing)
+            .filter(|((r, &c), &p)| {
+                c >= self.close && p >= self.phrasing_close && top.score - r.score <= self.close_gap
+            })
+            .map(|((r, _), _)| r.entry)
+            .collect();
+        if choices.is_empty() {
+            Verdict::Nothing
+        } else {
+            Verdict::Close(choices)
+        }
     }
 }
 
@@ -380,6 +438,8 @@ struct Lexicon {
     key_entries: Vec<Vec<(u32, bool)>>,
     /// Per key: its inverse entry frequency.
     key_idf: Vec<f32>,
+    /// Per key: how many topics' phrasings use it (0 for a keyword: always topical).
+    key_spread: Vec<u8>,
     /// Folded word form → form id.
     forms: FxHashMap<String, u32>,
     /// Per form: its key, and how many trigrams it has.
@@ -394,6 +454,9 @@ struct Lexicon {
     phrases: Vec<(Vec<u32>, u32)>,
     /// How many synonym groups there are (their keys are 0..groups).
     groups: u32,
+    /// Per entry, its phrasings and keywords, each as its words, each word as
+    /// its keys (its own and its synonym groups').
+    phrasings: Vec<Vec<Vec<Vec<u32>>>>,
 }
 
 /// A question's content words, each with the keys it may mean.
@@ -456,10 +519,29 @@ impl Lexicon {
         // Per entry, the keys it uses: key → in a phrasing or keyword.
         let mut uses: FxHashMap<u32, bool> = FxHashMap::default();
         // Each distinct word as written → its keys (most words repeat).
+        // Per key: the topics of the entries whose phrasings use it, and whether
+        // some entry has it as a keyword.
+        let mut topics: Vec<Vec<&str>> = Vec::new();
+        let mut keyword: Vec<bool> = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             uses.clear();
+            for text in entry.keywords.iter().flatten() {
+                seq.clear();
+                lx.text_keys(text, &mut seq);
+                let keys: Vec<u32> = lx
+                    .groups_of(&seq)
+                    .chain(seq.iter().flatten().copied())
+                    .collect();
+                for k in keys {
+                    if keyword.len() <= k as usize {
+                        keyword.resize(k as usize + 1, false);
+                    }
+                    keyword[k as usize] = true;
+                }
+            }
             let phrasings = entry.questions.iter().flatten();
             let keywords = entry.keywords.iter().flatten();
+            let mut docs = Vec::new();
             for (text, asked) in phrasings
                 .chain(keywords)
                 .map(|t| (t, true))
@@ -471,11 +553,33 @@ impl Lexicon {
                     let e = uses.entry(k).or_insert(asked);
                     *e |= asked;
                 }
+                if asked && !seq.is_empty() {
+                    docs.push(lx.slots(&seq));
+                }
             }
+            lx.phrasings.push(docs);
             for (&k, &asked) in &uses {
                 lx.key_entries[k as usize].push((i as u32, asked));
+                if asked {
+                    if topics.len() <= k as usize {
+                        topics.resize(k as usize + 1, Vec::new());
+                    }
+                    let t = &mut topics[k as usize];
+                    if !t.contains(&entry.topic.as_str()) {
+                        t.push(entry.topic.as_str());
+                    }
+                }
             }
         }
+        lx.key_spread = (0..lx.key_entries.len())
+            .map(|k| {
+                if keyword.get(k).copied().unwrap_or(false) {
+                    0
+                } else {
+                    topics.get(k).map_or(0, |t| t.len().min(255) as u8)
+                }
+            })
+            .collect();
         for list in &mut lx.key_entries {
             list.sort_unstable_by_key(|&(e, _)| e);
         }
@@ -557,6 +661,55 @@ impl Lexicon {
         }
     }
 
+    /// Each word of a sequence with its synonym groups added.
+    fn slots(&self, seq: &[Vec<u32>]) -> Vec<Vec<u32>> {
+        let mut slots: Vec<Vec<u32>> = seq.to_vec();
+        for slot in &mut slots {
+            let groups: Vec<u32> = slot
+                .iter()
+                .filter_map(|k| self.single.get(k).copied())
+                .collect();
+            slot.extend(groups);
+        }
+        for (phrase, group) in &self.phrases {
+            let n = phrase.len();
+            for start in 0..seq.len().saturating_sub(n - 1) {
+                let hit = seq[start..start + n]
+                    .iter()
+                    .zip(phrase)
+                    .all(|(alts, k)| alts.contains(k));
+                if hit {
+                    for slot in &mut slots[start..start + n] {
+                        slot.push(*group);
+                    }
+                }
+            }
+        }
+        slots
+    }
+
+    /// The best share of one of an entry's phrasings (or keywords) that the
+    /// question's words account for, each word of the phrasing weighing its rarity.
+    fn phrasing_coverage(&self, query: &FxHashMap<u32, f32>, entry: usize) -> f32 {
+        let mut best: f32 = 0.0;
+        for doc in self.phrasings.get(entry).into_iter().flatten() {
+            let (mut total, mut covered) = (0.0, 0.0);
+            for slot in doc {
+                let w = self.key_idf[slot[0] as usize];
+                total += w;
+                let m = slot
+                    .iter()
+                    .filter_map(|k| query.get(k))
+                    .fold(0.0f32, |a, &b| a.max(b));
+                covered += w * m;
+            }
+            if total > 0.0 {
+                best = best.max(covered / total);
+            }
+        }
+        best
+    }
+
     /// The synonym groups a sequence of words holds.
     fn groups_of<'s>(&'s self, seq: &'s [Vec<u32>]) -> impl Iterator<Item = u32> + 's {
         let singles = seq
@@ -612,7 +765,7 @@ impl Lexicon {
                     if sim < tuning.prefix_sim && shared >= 3 {
                         sim = sim.max(self.prefix_match(&form, f, tuning));
                     }
-                    if sim >= tuning.fuzzy_min {
+                    if sim >= tuning.fuzzy_min && shared >= 3 {
                         push_best(&mut keys, k, sim);
                     }
                 }
@@ -635,18 +788,32 @@ impl Lexicon {
                 }
             }
         }
+        // A word weighs as much as the rarest key it surely means; a word the FAQ
+        // does not know weighs `unknown_weight`, or a share of the known words' mean.
+        let (mut known_sum, mut known_n) = (0.0, 0);
         for w in &mut out {
-            // A word weighs as much as the rarest key it surely means.
             let best = w.keys.iter().map(|k| k.1).fold(0.0, f32::max);
-            w.weight = if best <= 0.0 {
-                tuning.unknown_weight
-            } else {
-                w.keys
+            if best > 0.0 {
+                w.weight = w
+                    .keys
                     .iter()
                     .filter(|k| k.1 >= best)
                     .map(|k| self.key_idf[k.0 as usize])
-                    .fold(0.0, f32::max)
-            };
+                    .fold(0.0, f32::max);
+                known_sum += w.weight;
+                known_n += 1;
+            }
+        }
+        let mean = if known_n > 0 {
+            known_sum / known_n as f32
+        } else {
+            0.0
+        };
+        let unknown = tuning.unknown_weight.max(tuning.unknown_mean * mean);
+        for w in &mut out {
+            if w.keys.iter().all(|k| k.1 <= 0.0) {
+                w.weight = unknown;
+            }
         }
         Query { words: out }
     }
@@ -666,9 +833,12 @@ impl Lexicon {
     }
 
     /// The share of the question's weight an entry's words account for.
-    fn coverage(&self, query: &Query, entry: u32, tuning: &Tuning) -> f32 {
+    /// The share of the question's weight an entry's words account for, and
+    /// whether one of them is topical (used by the phrasings of few topics).
+    fn coverage(&self, query: &Query, entry: u32, tuning: &Tuning) -> (f32, bool) {
         let mut total = 0.0;
         let mut covered = 0.0;
+        let mut topical = false;
         for w in &query.words {
             total += w.weight;
             let mut best: f32 = 0.0;
@@ -677,15 +847,18 @@ impl Lexicon {
                 if let Ok(i) = list.binary_search_by_key(&entry, |&(e, _)| e) {
                     let source = if list[i].1 { 1.0 } else { tuning.answer_weight };
                     best = best.max(sim * source);
+                    let spread = self.key_spread.get(k as usize).copied().unwrap_or(0);
+                    if list[i].1 && usize::from(spread) < tuning.frame_spread.max(1)
+                        || tuning.frame_spread == 0
+                    {
+                        topical = true;
+                    }
                 }
             }
             covered += w.weight * best;
         }
-        if total <= 0.0 {
-            0.0
-        } else {
-            covered / total
-        }
+        let share = if total <= 0.0 { 0.0 } else { covered / total };
+        (share, topical)
     }
 }
 

@@ -763,7 +763,10 @@ fn synonym_problems_are_reported() {
         &lines,
         "synonyms.toml:17:10: error: \"як\" has no word the FAQ can search for",
     );
-    let misspelt = diagnose(&[("synonyms.toml", "[[group]]\nword = [\"світло\", \"свет\"]\n")]);
+    let misspelt = diagnose(&[(
+        "synonyms.toml",
+        "[[group]]\nword = [\"світло\", \"свет\"]\n",
+    )]);
     assert_reported(&misspelt, "synonyms.toml:2:1: error: unknown field `word`");
 }
 

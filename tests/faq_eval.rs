@@ -215,30 +215,44 @@ fn tune() {
     let faq = &script.faq;
     let mut results: Vec<(f64, String)> = Vec::new();
     let base = Tuning::DEFAULT;
-    for unknown_weight in [2.0, 3.0, 4.0, 5.0] {
-        for fuzzy_min in [0.5, 0.6, 0.7] {
-            for answer_weight in [0.3, 0.6] {
-                for bm25_weight in [0.0, 0.2, 0.5, 1.0] {
+    for unknown_weight in [1.5, 2.0, 3.0] {
+        for (fuzzy_min, unknown_mean) in [0.0, 0.5, 0.75].into_iter().map(|m| (0.5, m)) {
+            for (answer_weight, phrasing_weight) in [(0.3, 0.0), (0.3, 0.3), (0.3, 0.6)] {
+                for (bm25_weight, frame_spread) in [0.5, 1.0]
+                    .into_iter()
+                    .flat_map(|b| [(b, 0), (b, 2), (b, 3)])
+                {
                     let ranking = Tuning {
                         unknown_weight,
+                        unknown_mean,
                         fuzzy_min,
                         answer_weight,
                         bm25_weight,
+                        phrasing_weight,
+                        frame_spread,
                         ..base
                     };
                     let judged: Vec<(&Case, Judgement)> = cases
                         .iter()
                         .map(|c| (c, index.judgement(&c.text, &ranking)))
                         .collect();
-                    for known_min in [0.4, 0.5, 0.6, 0.7, 0.8] {
-                        for confident in [0.4, 0.5, 0.6, 0.7, 0.8] {
-                            for margin in [0.0, 0.05, 0.1, 0.15, 0.2, 0.3] {
+                    for (known_min, phrasing_min) in [0.5, 0.6, 0.7, 0.8]
+                        .into_iter()
+                        .flat_map(|k| [(k, 0.0), (k, 0.2), (k, 0.3), (k, 0.4), (k, 0.5)])
+                    {
+                        for (confident, phrasing_close) in [0.4, 0.5]
+                            .into_iter()
+                            .flat_map(|c| [(c, 0.0), (c, 0.3), (c, 0.4)])
+                        {
+                            for margin in [0.0, 0.05, 0.1, 0.15] {
                                 for (close, runner_min) in [0.3, 0.4, 0.5]
                                     .into_iter()
                                     .flat_map(|c| [(c, 0.0), (c, c), (c, c / 2.0)])
                                 {
                                     let t = Tuning {
                                         known_min,
+                                        phrasing_min,
+                                        phrasing_close,
                                         confident,
                                         margin,
                                         close,
@@ -280,7 +294,34 @@ fn tune() {
         }
     }
     results.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (o, line) in results.iter().take(25) {
+    for (o, line) in results.iter().take(15) {
         println!("{o:.1}: {line}");
+    }
+    // The best with each weight of unknown words, to see how much it matters.
+    for u in ["0.0,", "0.5,", "0.75,"] {
+        let needle = format!("unknown_mean: {u}");
+        if let Some((o, line)) = results.iter().find(|(_, l)| l.contains(&needle)) {
+            println!("best with unknown_mean {u} {o:.1}: {line}");
+        }
+    }
+}
+
+/// What the index found for the questions in `FAQ_EXPLAIN` (separated by `|`):
+/// `FAQ_EXPLAIN="котра година" cargo test --test faq_eval -- --ignored --nocapture explain`.
+#[test]
+#[ignore]
+fn explain() {
+    let script = shipped_script();
+    let questions = std::env::var("FAQ_EXPLAIN").unwrap_or_default();
+    for q in questions.split('|').filter(|q| !q.trim().is_empty()) {
+        let j = script.faq_index.judgement(q, &Tuning::DEFAULT);
+        println!("{q:?}: known {:.2}, weight {:.2}", j.known, j.weight);
+        for ((r, c), p) in j.ranked.iter().zip(&j.coverage).zip(&j.phrasing).take(4) {
+            println!(
+                "  {:<20} score {:.3} coverage {c:.2} phrasing {p:.2}",
+                script.faq[r.entry].id, r.score
+            );
+        }
+        println!("  -> {:?}", Tuning::DEFAULT.verdict(&j));
     }
 }
