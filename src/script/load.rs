@@ -37,6 +37,8 @@ pub fn load_sources(
     let strings_path = root.join(STRINGS_FILE);
     let faq_dir = root.join(FAQ_DIR);
     let hubs_path = root.join(HUBS_FILE);
+    let synonyms_path = root.join(super::synonyms::SYNONYMS_FILE);
+    let mut synonyms = crate::faq::Synonyms::default();
     let mut hubs = Vec::new();
     let mut services = Vec::new();
     let mut strings = None;
@@ -52,6 +54,19 @@ pub fn load_sources(
         } else if src.path.starts_with(&faq_dir) {
             if let Some(file) = cx.parse::<FaqFile>(&src) {
                 faq_files.push((src, file));
+            }
+        } else if src.path == synonyms_path {
+            if let Some(file) = cx.parse::<super::synonyms::SynonymsFile>(&src) {
+                let (groups, problems) = super::synonyms::check(&file);
+                for p in problems {
+                    let severity = if p.error {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    };
+                    cx.report(&src, p.span, severity, p.message);
+                }
+                synonyms = groups;
             }
         } else if src.path == strings_path {
             if let Some(file) = cx.parse::<StringsFile>(&src) {
@@ -164,7 +179,7 @@ pub fn load_sources(
             languages: languages.to_vec(),
             dialogues,
             strings,
-            faq_index: crate::faq::FaqIndex::build(&faq),
+            faq_index: crate::faq::FaqIndex::with_synonyms(&faq, &synonyms),
             faq,
             hubs,
             services,

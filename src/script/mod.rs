@@ -20,6 +20,7 @@ pub mod load;
 pub mod markup;
 pub mod schema;
 pub mod strings;
+pub mod synonyms;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -36,6 +36,8 @@ pub const FAQ: &str = "faq.schema.json";
 pub const HUBS: &str = "hubs.schema.json";
 /// The schema of `strings.toml`.
 pub const STRINGS: &str = "strings.schema.json";
+/// The schema of `synonyms.toml`.
+pub const SYNONYMS: &str = "synonyms.schema.json";
 
 /// Every schema, as (file name in `dialogues/schema/`, pretty JSON ending in a newline).
 pub fn all() -> Vec<(&'static str, String)> {
@@ -49,6 +51,13 @@ pub fn all() -> Vec<(&'static str, String)> {
         ),
         (FAQ, render(root::<FaqFile>(), "Pomichnyk FAQ file")),
         (HUBS, render(root::<HubsFile>(), "Pomichnyk library hubs")),
+        (
+            SYNONYMS,
+            render(
+                root::<super::synonyms::SynonymsFile>(),
+                "Pomichnyk: words residents use for the same thing",
+            ),
+        ),
         (
             STRINGS,
             render(
@@ -77,6 +86,7 @@ pub fn for_path(relative: &std::path::Path) -> Option<&'static str> {
     Some(match (parts[0], !folders.is_empty()) {
         (super::limits::STRINGS_FILE, false) => STRINGS,
         (super::limits::HUBS_FILE, false) => HUBS,
+        (super::synonyms::SYNONYMS_FILE, false) => SYNONYMS,
         (super::limits::FAQ_DIR, true) => FAQ,
         _ => DIALOGUE,
     })

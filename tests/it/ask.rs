@@ -258,3 +258,58 @@ fn an_answer_can_carry_a_link_and_a_way_to_the_hubs() {
     r.taps("Знайти бібліотеку поруч")
         .sees(&msg(&script, Msg::HubsAsk, 0));
 }
+
+/// Questions about things the FAQ knows nothing of, in Ukrainian, Russian, Latin letters and
+/// English: the bot says honestly that it does not know, offers the librarian and the lessons,
+/// and no unrelated entries to choose from.
+#[test]
+fn out_of_scope_questions_get_an_honest_i_do_not_know() {
+    let script = shipped_script();
+    let questions = [
+        // time
+        "котра година",
+        "сколько сейчас времени",
+        "what time is it now",
+        // weather
+        "яка завтра погода",
+        "какая погода будет в субботу",
+        "is it going to rain today",
+        // jokes
+        "розкажи анекдот",
+        "расскажи шутку",
+        "tell me a funny joke",
+        // prices
+        "скільки коштує хліб",
+        "почем сахар на рынке",
+        "how much is a kilo of potatoes",
+        // taxis
+        "хочу замовити таксі",
+        "вызови такси на вокзал",
+        "book me a taxi",
+        // exchange rates
+        "який курс долара",
+        "kurs yevro na sohodni",
+    ];
+    for question in questions {
+        let mut r = Resident::new(&script);
+        r.says(question);
+        assert_eq!(
+            asked(&r).0,
+            Verdict::Nothing,
+            "{question}: {:?}",
+            r.labels()
+        );
+        r.sees(&msg(&script, Msg::FaqNothing, 0));
+        let labels = r.labels();
+        assert!(
+            labels.iter().any(|l| l.contains("бібліотекаря")),
+            "{question}: {labels:?}"
+        );
+        assert!(
+            labels.iter().any(|l| l.contains("Уроки")),
+            "{question}: {labels:?}"
+        );
+        // Nothing else: no FAQ entry offered.
+        assert_eq!(labels.len(), 3, "{question}: {labels:?}");
+    }
+}

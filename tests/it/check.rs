@@ -716,3 +716,62 @@ async fn residents_on_a_step_the_files_remove_are_counted_from_the_database() {
         "{stderr}"
     );
 }
+
+/// `synonyms.toml`: groups of words residents use for the same thing.
+const SYNONYMS: &str = r#"[[group]]
+words = ["комуналка", "квартплата"]
+
+[[group]]
+words = []
+
+[[group]]
+words = ["світло", "Світло"]
+
+[[group]]
+words = ["квартплата", "олх"]
+
+[[group]]
+words = ["дія"]
+
+[[group]]
+words = ["як", "сімка"]
+"#;
+
+#[test]
+fn synonym_problems_are_reported() {
+    let lines = diagnose(&[("synonyms.toml", SYNONYMS)]);
+    assert_reported(
+        &lines,
+        "synonyms.toml:5:9: error: this group has no words: list at least two, or delete the group",
+    );
+    assert_reported(
+        &lines,
+        "synonyms.toml:8:20: error: \"Світло\" is already in this group (as \"світло\"; the FAQ reads them as one word)",
+    );
+    assert_reported(
+        &lines,
+        "synonyms.toml:11:10: error: \"квартплата\" is already in group 1 (as \"квартплата\"); a word may be in one group only",
+    );
+    assert_reported(
+        &lines,
+        "synonyms.toml:14:9: warning: a group of one word does nothing",
+    );
+    assert_reported(
+        &lines,
+        "synonyms.toml:17:10: error: \"як\" has no word the FAQ can search for",
+    );
+    let misspelt = diagnose(&[(
+        "synonyms.toml",
+        "[[group]]\nword = [\"світло\", \"свет\"]\n",
+    )]);
+    assert_reported(&misspelt, "synonyms.toml:2:1: error: unknown field `word`");
+}
+
+#[test]
+fn a_valid_synonyms_file_passes() {
+    let lines = diagnose(&[(
+        "synonyms.toml",
+        "[[group]]\nwords = [\"світло\", \"електроенергія\", \"свет\"]\n",
+    )]);
+    assert!(lines.is_empty(), "{lines:#?}");
+}

@@ -330,6 +330,7 @@ const DIRECTIVES: &[(&str, &str)] = &[
     ("a_dialogue.toml", "#:schema ./schema/dialogue.schema.json"),
     ("faq/safety.toml", "#:schema ../schema/faq.schema.json"),
     ("hubs.toml", "#:schema ./schema/hubs.schema.json"),
+    ("synonyms.toml", "#:schema ./schema/synonyms.schema.json"),
     ("strings.toml", "#:schema ./schema/strings.schema.json"),
 ];
 
