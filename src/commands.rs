@@ -143,6 +143,33 @@ pub const ALL: &[Command] = &[
     row(Cmd::Close, "close", Access::Group, Msg::CmdClose),
 ];
 
+/// What `pomichnyk chat` alone understands (a shared place, the librarians'
+/// group); content may name them in the terminal's own hints.
+pub const TERMINAL: &[&str] = &["location", "group"];
+
+/// The `/commands` a text names that the bot does not know, in order. A
+/// command is a `/` at the start of the text or after a space or an opening
+/// mark, followed by lower-case letters, digits and `_` (so an address such as
+/// `diia.gov.ua/services` is not one).
+pub fn unknown_in(text: &str) -> Vec<String> {
+    let mut unknown = Vec::new();
+    let mut before = ' ';
+    for (i, c) in text.char_indices() {
+        if c == '/' && (before.is_whitespace() || "(«\"“'".contains(before)) {
+            let name: String = text[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            let known = parse(&name).is_some() || TERMINAL.contains(&name.as_str());
+            if !name.is_empty() && !known && !unknown.contains(&name) {
+                unknown.push(name);
+            }
+        }
+        before = c;
+    }
+    unknown
+}
+
 /// The command typed as `/name` (lower case, without `@bot`), if it is one.
 pub fn parse(name: &str) -> Option<Cmd> {
     ALL.iter().find(|c| c.name == name).map(|c| c.cmd)
@@ -194,5 +221,25 @@ mod tests {
             }
         }
         assert_eq!(parse("nonsense"), None);
+    }
+
+    #[test]
+    fn a_text_naming_an_unknown_command_is_caught() {
+        assert_eq!(
+            unknown_in("Натисніть /menu або /lessons."),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            unknown_in("Напишіть /help чи /mneu"),
+            vec!["mneu".to_string()]
+        );
+        assert_eq!(
+            unknown_in("diia.gov.ua/services і «/location 49.4 26.9»"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            unknown_in("(/progress) /progres"),
+            vec!["progres".to_string()]
+        );
     }
 }

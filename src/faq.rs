@@ -38,7 +38,19 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::script::FaqEntry;
+/// What the index reads of an FAQ entry; the content's
+/// [`FaqEntry`](crate::script::FaqEntry) is one. (The index knows no more of the
+/// content, so the content may build one without a circle of imports.)
+pub trait Entry {
+    /// The entry's topic (entries of one topic share topical words).
+    fn topic(&self) -> &str;
+    /// Phrasings of the question, per language.
+    fn questions(&self) -> &[Vec<String>];
+    /// Keywords, per language.
+    fn keywords(&self) -> &[Vec<String>];
+    /// The answer, per language.
+    fn answers(&self) -> &[String];
+}
 
 /// How sure the index is about a question.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,13 +211,13 @@ pub struct FaqIndex {
 
 impl FaqIndex {
     /// The index of these entries, without synonyms.
-    pub fn build(entries: &[FaqEntry]) -> FaqIndex {
+    pub fn build<E: Entry>(entries: &[E]) -> FaqIndex {
         FaqIndex::with_synonyms(entries, &Synonyms::default())
     }
 
     /// The index of these entries; a word of a synonym group finds the entries
     /// that use any word of the group.
-    pub fn with_synonyms(entries: &[FaqEntry], synonyms: &Synonyms) -> FaqIndex {
+    pub fn with_synonyms<E: Entry>(entries: &[E], synonyms: &Synonyms) -> FaqIndex {
         // Each phrasing (with its entry's keywords) is a document, and so is each answer.
         let mut interner = Interner::default();
         // All documents' token ids back to back (repeats kept), and per document:
@@ -213,8 +225,8 @@ impl FaqIndex {
         let mut ids: Vec<u32> = Vec::new();
         let mut documents: Vec<(usize, f32, usize)> = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
-            let keywords = entry.keywords.iter().flatten();
-            for phrasing in entry.questions.iter().flatten() {
+            let keywords = entry.keywords().iter().flatten();
+            for phrasing in entry.questions().iter().flatten() {
                 // The words of "{phrasing} {keywords}", without building that text.
                 interner.push_text(phrasing, &mut ids);
                 for keyword in keywords.clone() {
@@ -222,7 +234,7 @@ impl FaqIndex {
                 }
                 documents.push((i, 1.0, ids.len()));
             }
-            for answer in &entry.answer.0 {
+            for answer in entry.answers() {
                 interner.push_text(answer, &mut ids);
                 documents.push((i, ANSWER_WEIGHT, ids.len()));
             }
@@ -502,7 +514,7 @@ impl Query {
 }
 
 impl Lexicon {
-    fn build(entries: &[FaqEntry], synonyms: &Synonyms) -> Lexicon {
+    fn build<E: Entry>(entries: &[E], synonyms: &Synonyms) -> Lexicon {
         let mut lx = Lexicon::default();
         // Synonym groups first, so they are keys 0..n, and so their members are
         // keys whether or not an entry uses them.
@@ -545,7 +557,7 @@ impl Lexicon {
         let mut keyword: Vec<bool> = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             uses.clear();
-            for text in entry.keywords.iter().flatten() {
+            for text in entry.keywords().iter().flatten() {
                 seq.clear();
                 lx.text_keys(text, &mut seq, &mut cache);
                 groups.clear();
@@ -557,13 +569,13 @@ impl Lexicon {
                     keyword[k as usize] = true;
                 }
             }
-            let phrasings = entry.questions.iter().flatten();
-            let keywords = entry.keywords.iter().flatten();
+            let phrasings = entry.questions().iter().flatten();
+            let keywords = entry.keywords().iter().flatten();
             let mut docs = Vec::new();
             for (text, asked) in phrasings
                 .chain(keywords)
                 .map(|t| (t, true))
-                .chain(entry.answer.0.iter().map(|t| (t, false)))
+                .chain(entry.answers().iter().map(|t| (t, false)))
             {
                 seq.clear();
                 lx.text_keys(text, &mut seq, &mut cache);
@@ -585,8 +597,8 @@ impl Lexicon {
                         topics.resize(k as usize + 1, Vec::new());
                     }
                     let t = &mut topics[k as usize];
-                    if !t.contains(&entry.topic.as_str()) {
-                        t.push(entry.topic.as_str());
+                    if !t.contains(&entry.topic()) {
+                        t.push(entry.topic());
                     }
                 }
             }

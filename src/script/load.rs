@@ -253,6 +253,15 @@ impl Checker<'_> {
                     if let Some(problem) = markup::problem(text) {
                         self.error(src, t.span(), format!("{what} ({lang}): {problem}"));
                     }
+                    for name in crate::commands::unknown_in(text) {
+                        self.error(
+                            src,
+                            t.span(),
+                            format!(
+                                "{what} ({lang}) names /{name}, which is not a command of the bot"
+                            ),
+                        );
+                    }
                     let chars = text.chars().count();
                     if chars > MAX_TEXT_CHARS {
                         self.error(

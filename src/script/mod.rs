@@ -140,6 +140,24 @@ pub struct FaqEntry {
     pub buttons: Vec<Button>,
 }
 
+impl crate::faq::Entry for FaqEntry {
+    fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    fn questions(&self) -> &[Vec<String>] {
+        &self.questions
+    }
+
+    fn keywords(&self) -> &[Vec<String>] {
+        &self.keywords
+    }
+
+    fn answers(&self) -> &[String] {
+        &self.answer.0
+    }
+}
+
 impl Script {
     /// The index of a language code in every [`Text`], or `None` if it is not configured.
     pub fn lang_index(&self, code: &str) -> Option<usize> {

@@ -775,3 +775,79 @@ fn a_valid_synonyms_file_passes() {
     )]);
     assert!(lines.is_empty(), "{lines:#?}");
 }
+
+#[test]
+fn a_text_naming_a_command_the_bot_does_not_know_is_an_error() {
+    let broken = LESSON.replace(
+        "text.en = \"Hello\"",
+        "text.en = \"Hello! Type /mneu or /menu\"",
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &broken)]);
+    let wrong: Vec<&String> = lines.iter().filter(|l| l.contains("/mneu")).collect();
+    assert_eq!(wrong.len(), 1, "{lines:#?}");
+    assert_eq!(
+        wrong[0],
+        "lessons/demo.toml:9:11: error: step \"intro\": text (en) names /mneu, which is not a command of the bot"
+    );
+    assert!(!lines.iter().any(|l| l.contains("/menu,")), "{lines:#?}");
+}
+
+/// `load_dir` of a copy of the content with one odd file added by `make`.
+fn diagnose_file(make: impl FnOnce(&Path)) -> Vec<String> {
+    let dir = content_copy();
+    make(dir.path());
+    let started = std::time::Instant::now();
+    let report = pomichnyk::content::load_dir(dir.path(), &languages());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the loader must not hang"
+    );
+    assert!(report.script.is_none(), "an unreadable file is an error");
+    let prefix = format!("{}/", dir.path().display());
+    report
+        .diagnostics
+        .iter()
+        .map(|d| d.to_string().replace(&prefix, ""))
+        .filter(|l| l.contains(": error: "))
+        .collect()
+}
+
+#[test]
+fn a_pipe_or_a_device_named_toml_is_refused_not_read() {
+    let lines = diagnose_file(|dir| {
+        let status = Command::new("mkfifo")
+            .arg(dir.join("lessons/pipe.toml"))
+            .status()
+            .expect("mkfifo");
+        assert!(status.success());
+        std::os::unix::fs::symlink("/dev/zero", dir.join("lessons/zero.toml")).expect("symlink");
+    });
+    assert_reported(
+        &lines,
+        "lessons/pipe.toml:1:1: error: not a regular file (a pipe, a device or a socket); only ordinary files are read",
+    );
+    assert_reported(
+        &lines,
+        "lessons/zero.toml:1:1: error: not a regular file (a pipe, a device or a socket); only ordinary files are read",
+    );
+}
+
+#[test]
+fn invalid_utf8_is_reported_where_it_is_and_a_huge_file_is_not_read() {
+    let lines = diagnose_file(|dir| {
+        let mut bytes = b"id = \"x\"\nkind = \"flow\"\ntitle.uk = \"\xD0\x9F\xFF\"\n".to_vec();
+        bytes.extend_from_slice(b"title.en = \"X\"\n");
+        std::fs::write(dir.join("lessons/bad.toml"), bytes).expect("write");
+        let big = "# ".repeat(600_000);
+        std::fs::write(dir.join("lessons/big.toml"), big).expect("write");
+    });
+    // The third line's 13th character is the bad byte (after `title.uk = "П`).
+    assert_reported(
+        &lines,
+        "lessons/bad.toml:3:14: error: not valid UTF-8 here; save the file as UTF-8",
+    );
+    assert_reported(
+        &lines,
+        "lessons/big.toml:1:1: error: the file is over 1024 KiB; split it into smaller files",
+    );
+}
