@@ -33,10 +33,10 @@ mod rows;
 mod stats;
 mod webinars;
 mod writer;
+pub use crate::stats::figures::*;
 pub use change::{Change as Write, WebinarChange as WebinarWrite};
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::{places_in, Place};
-pub use stats::*;
 pub use webinars::{ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
 
 /// Why the store failed. Nothing here is the resident's fault.

@@ -2,6 +2,8 @@
 //! or JSON for scripts. The figures come from [`Store::stats`](crate::store::Store::stats);
 //! this module only formats them. Headings are in English: this is an admin's tool.
 
+pub mod figures;
+
 use std::fmt::Write as _;
 
 use jiff::civil::Date;
