@@ -155,12 +155,7 @@ impl super::App {
                     .unwrap_or_default();
                 let text = match draft.moving {
                     Some(w) => {
-                        let title = self
-                            .store
-                            .webinar(w)
-                            .await?
-                            .map(|w| w.title)
-                            .unwrap_or_default();
+                        let title = self.webinar_title(w).await?;
                         s.fill(
                             Msg::WebinarMovePreview,
                             lang,
@@ -218,12 +213,7 @@ impl super::App {
             }));
             t.commit().await?;
             self.wake_outbox();
-            let title = self
-                .store
-                .webinar(w)
-                .await?
-                .map(|w| w.title)
-                .unwrap_or_default();
+            let title = self.webinar_title(w).await?;
             let when = when(&script, &self.tz, starts_at, t.lang);
             t.say(Msg::WebinarMovedDone, &[("title", &title), ("when", &when)]);
             return Ok(());
@@ -263,6 +253,16 @@ impl super::App {
             &[("id", &webinar.to_string()), ("count", &count.to_string())],
         );
         Ok(())
+    }
+
+    /// A webinar's title (empty if it is gone).
+    async fn webinar_title(&self, w: i64) -> Result<String, AppError> {
+        Ok(self
+            .store
+            .webinar(w)
+            .await?
+            .map(|w| w.title)
+            .unwrap_or_default())
     }
 
     async fn cancel_webinar(&self, t: &mut Turn<'_>, w: i64) -> Result<(), AppError> {

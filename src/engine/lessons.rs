@@ -136,6 +136,11 @@ impl Turn<'_> {
             correct,
             total,
         });
+        self.finished(lesson, end, correct, total);
+    }
+
+    /// A lesson's last words and the score, with the buttons that follow.
+    fn finished(&mut self, lesson: &Dialogue, end: &Step, correct: u32, total: u32) {
         self.replies.push(Reply::Message {
             text: end.text.get(self.lang).to_string(),
             keyboard: Keyboard::None,
@@ -193,26 +198,7 @@ impl Turn<'_> {
         if let Some((lesson, end)) = finished {
             let score = self.state.lessons.get(&lesson.id).and_then(|r| r.score);
             if let Some((correct, total)) = score {
-                self.replies.push(Reply::Message {
-                    text: end.text.get(self.lang).to_string(),
-                    keyboard: Keyboard::None,
-                });
-                let text = self.script.strings.fill(
-                    Msg::LessonDone,
-                    self.lang,
-                    &[
-                        ("title", lesson.title.get(self.lang)),
-                        ("correct", &correct.to_string()),
-                        ("total", &total.to_string()),
-                    ],
-                );
-                let keyboard = if end.buttons.is_empty() {
-                    self.back_buttons()
-                } else {
-                    self.inline(lesson, end)
-                };
-                self.replies.push(Reply::Message { text, keyboard });
-                return;
+                return self.finished(lesson, end, correct, total);
             }
         }
         self.show_current_or_menu();

@@ -206,50 +206,10 @@ impl Store {
         not_before: i64,
         now: i64,
     ) -> Result<(i64, i64), StoreError> {
-        let audience_json =
-            serde_json::to_string(audience).map_err(|source| StoreError::State {
-                user: author,
-                source,
-            })?;
         let id = self
-            .change(Change::Broadcast {
-                author,
-                topic,
-                audience: audience.clone(),
-                audience_json,
-                html: html.to_string(),
-                photo: photo.map(str::to_string),
-                not_before,
-                now,
-                webinar: None,
-            })
-            .await?;
-        let total = self.progress(id).await?.map_or(0, |p| p.total);
-        Ok((id, total))
-    }
-
-    /// Announces a webinar to every webinar subscriber, with the "I will come"
-    /// button under it. Returns (broadcast id, recipients).
-    pub async fn announce_webinar(
-        &self,
-        author: i64,
-        webinar: i64,
-        html: &str,
-        not_before: i64,
-        now: i64,
-    ) -> Result<(i64, i64), StoreError> {
-        let id = self
-            .change(Change::Broadcast {
-                author,
-                topic: Topic::Webinars,
-                audience: Audience::All,
-                audience_json: r#"{"kind":"all"}"#.to_string(),
-                html: html.to_string(),
-                photo: None,
-                not_before,
-                now,
-                webinar: Some(webinar),
-            })
+            .change(Change::broadcast(
+                author, topic, audience, html, photo, not_before, now, None,
+            ))
             .await?;
         let total = self.progress(id).await?.map_or(0, |p| p.total);
         Ok((id, total))
