@@ -329,11 +329,18 @@ pub fn render(script: &Script, lang: usize, user: i64, shown: &[Outgoing]) -> St
                 name,
                 bytes,
                 caption,
-            } => text.push_str(&format!(
-                "📎 {name} ({} B): {}",
-                bytes.len(),
-                markup::to_plain(caption)
-            )),
+            } => {
+                text.push_str(&format!(
+                    "📎 {name} ({} B): {}",
+                    bytes.len(),
+                    markup::to_plain(caption)
+                ));
+                // A text file (the /stats report) is shown as it is.
+                if let Ok(content) = std::str::from_utf8(bytes) {
+                    text.push('\n');
+                    text.push_str(content.trim_end());
+                }
+            }
         }
         let text = match message.to {
             To::Librarians => script

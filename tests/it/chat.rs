@@ -348,3 +348,17 @@ fn residents_and_a_librarian_do_in_the_terminal_what_they_do_in_telegram() {
     let said = chat_with(&db, None, &["--user", RESIDENT], &["/progress"], &env);
     assert!(!said.contains("У суботу бібліотека"), "{said}");
 }
+
+#[test]
+fn an_admin_reads_the_statistics_in_the_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("stats.db");
+    pomichnyk(&db, &["role", "grant", "9100", "admin"]);
+    let said = chat(&db, None, &["--user", "9100"], &["/start", "/stats", "/reload"]);
+    assert_shows(&said, "📊 Мешканці");
+    assert_shows(&said, "📎 pomichnyk-stats-");
+    // The report itself, as `pomichnyk stats --format csv` writes it.
+    assert_shows(&said, "section,key,metric,value");
+    assert_shows(&said, "residents,all,total,1");
+    assert_shows(&said, "✅ Новий зміст уже працює");
+}
