@@ -150,12 +150,19 @@ fn without_a_librarians_chat_the_bot_says_where_to_ask_in_person() {
     let script = shipped_script();
     let mut r = Resident::new(&script);
     r.handoff = false;
-    // Friday morning: of the shipped hubs only the Ruzhychna point has known hours.
+    // Friday 10:00: of the shipped hubs with known hours, branch No. 18 is open.
     r.says("/librarian")
         .sees(&msg(&script, Msg::LibrarianNone, 0))
         .sees("Найближче відчинена бібліотека-хаб")
+        .sees("Бібліотека-філія № 18 у Пирогівцях")
+        .sees("🟢 Зараз відчинено, до 13:00");
+    // On Monday every shipped hub with hours is closed: the one opening soonest.
+    let mut r = Resident::new(&script);
+    r.handoff = false;
+    r.now = jiff::civil::date(2026, 11, 30).at(10, 0, 0, 0);
+    r.says("/librarian")
         .sees("Мобільний пункт бібліотеки № 7 у Ружичній")
-        .sees("Відчиниться у вівторок о 09:00");
+        .sees("Відчиниться завтра о 09:00");
     assert_eq!(r.events.first(), Some(&Event::HandoffUnavailable));
     assert_eq!(r.state.awaiting, None);
 }

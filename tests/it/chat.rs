@@ -354,7 +354,12 @@ fn an_admin_reads_the_statistics_in_the_terminal() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("stats.db");
     pomichnyk(&db, &["role", "grant", "9100", "admin"]);
-    let said = chat(&db, None, &["--user", "9100"], &["/start", "/stats", "/reload"]);
+    let said = chat(
+        &db,
+        None,
+        &["--user", "9100"],
+        &["/start", "/stats", "/reload"],
+    );
     assert_shows(&said, "📊 Мешканці");
     assert_shows(&said, "📎 pomichnyk-stats-");
     // The report itself, as `pomichnyk stats --format csv` writes it.

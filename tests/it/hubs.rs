@@ -219,3 +219,21 @@ fn shipped_hubs_without_coordinates_are_offered_by_place() {
         .sees("Бібліотека-філія № 7")
         .sees("Години роботи я поки не знаю");
 }
+
+#[test]
+fn a_resident_of_pyrohivtsi_finds_branch_18_however_the_village_is_typed() {
+    let script = crate::support::shipped_script();
+    for typed in ["пирогівці", "pyrohivtsi", "пироговці", "Пирогівцях"]
+    {
+        let mut r = Resident::new(&script);
+        // Wednesday 2 December 2026, 11:00 in Kyiv: winter hours.
+        r.now = date(2026, 12, 2).at(11, 0, 0, 0);
+        r.says("/hubs");
+        r.says(typed)
+            .sees("Бібліотека-філія № 18 у Пирогівцях")
+            .sees("📍 вул. Центральна, 55, Пирогівці")
+            .sees("🟢 Зараз відчинено, до 13:00")
+            .sees("🕘 Сьогодні: 09:30–13:00, 14:00–17:45")
+            .sees("📞 +380683348030");
+    }
+}
