@@ -92,6 +92,12 @@ pub struct StepFile {
     #[serde(default)]
     #[schemars(with = "bool")]
     pub several_correct: Option<bool>,
+    /// A question about the resident, such as "Will you need this?": no option is `correct`,
+    /// each option's `explain` is a kind reply to that choice, and nothing is scored. The
+    /// options are shown in the order written (other questions' options are shuffled).
+    #[serde(default)]
+    #[schemars(with = "bool")]
+    pub reflection: Option<bool>,
     /// Wait for the resident to type something, then go on: `input = { next = "step_id" }`.
     #[serde(default)]
     #[schemars(with = "InputFile")]
@@ -138,7 +144,8 @@ pub struct OptionFile {
     /// `true` on the right answer (on every right answer with `several_correct`).
     #[serde(default)]
     pub correct: bool,
-    /// Why this answer is right or wrong; shown after it is chosen.
+    /// Why this answer is right or wrong (in a `reflection` question: a kind reply to it);
+    /// shown after it is chosen.
     #[schemars(with = "Localized")]
     pub explain: LocalizedFile,
 }

@@ -296,6 +296,10 @@ pub struct Quiz {
     pub options: Vec<QuizOption>,
     /// After a wrong answer the question is asked again.
     pub retry: bool,
+    /// A question about the resident ("Will you need this?"): no answer is
+    /// right or wrong, each gets a kind reply, nothing is scored, and the
+    /// options keep their order.
+    pub reflection: bool,
     /// The step that follows the question, by id.
     pub next: String,
 }
