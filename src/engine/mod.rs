@@ -376,6 +376,13 @@ impl<'s> Turn<'s> {
                     self.stale();
                 }
             }
+            Press::Simpler { dialogue, step } => {
+                if self.here(&dialogue, &step) {
+                    self.simpler();
+                } else {
+                    self.stale();
+                }
+            }
             Press::Back { dialogue, step } => {
                 if self.here(&dialogue, &step) && !self.state.history.is_empty() {
                     self.back();
@@ -465,6 +472,10 @@ impl<'s> Turn<'s> {
             // "🔁 Again" and "⬅️ Back" of a lesson step, typed.
             if let Some((d, s)) = self.current() {
                 if self.here(&d.id, &s.id) {
+                    if s.simpler.is_some() && same_label(self.text_of(Msg::ButtonSimpler), typed) {
+                        self.simpler();
+                        return true;
+                    }
                     if same_label(self.text_of(Msg::ButtonAgain), typed) {
                         self.show_current_or_menu();
                         return true;

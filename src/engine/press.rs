@@ -27,6 +27,8 @@ pub enum Press {
     Again { dialogue: String, step: String },
     /// Go back to the lesson step before this one ("⬅️ Back"): `k:<dialogue>:<step>`.
     Back { dialogue: String, step: String },
+    /// A lesson step in simpler words ("🐢 Simpler"): `e:<dialogue>:<step>`.
+    Simpler { dialogue: String, step: String },
     /// Choose a language: `l:<code>`.
     Language(String),
     /// Confirm that everything about the resident is to be deleted: `x:forget`.
@@ -68,6 +70,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ("q", "answer a question"),
     ("r", "a lesson step again"),
     ("k", "back one lesson step"),
+    ("e", "a lesson step in simpler words"),
     ("l", "choose a language"),
     ("x", "forget me"),
     ("f", "an FAQ entry offered"),
@@ -99,6 +102,7 @@ impl Press {
             } => format!("q:{dialogue}:{step}:{option}"),
             Press::Again { dialogue, step } => format!("r:{dialogue}:{step}"),
             Press::Back { dialogue, step } => format!("k:{dialogue}:{step}"),
+            Press::Simpler { dialogue, step } => format!("e:{dialogue}:{step}"),
             Press::Language(l) => format!("l:{l}"),
             Press::Forget => "x:forget".to_string(),
             Press::Faq { entry, key } => format!("f:{entry}:{key}"),
@@ -149,6 +153,10 @@ impl Press {
                 step: part(parts.next())?,
             },
             "k" => Press::Back {
+                dialogue: part(parts.next())?,
+                step: part(parts.next())?,
+            },
+            "e" => Press::Simpler {
                 dialogue: part(parts.next())?,
                 step: part(parts.next())?,
             },
@@ -228,6 +236,10 @@ mod tests {
                 step: "signs".into(),
             },
             Press::Back {
+                dialogue: "phishing".into(),
+                step: "signs".into(),
+            },
+            Press::Simpler {
                 dialogue: "phishing".into(),
                 step: "signs".into(),
             },
@@ -313,6 +325,10 @@ mod tests {
                 step: id.clone(),
             },
             Press::Back {
+                dialogue: id.clone(),
+                step: id.clone(),
+            },
+            Press::Simpler {
                 dialogue: id.clone(),
                 step: id.clone(),
             },

@@ -2,12 +2,31 @@
 //! the "Lessons" and "Menu" buttons that end a topic.
 
 use super::{InlineButton, Keyboard, Position, Press, Reply, Turn};
-use crate::script::{Dialogue, Kind, Msg, Step, Target, LESSONS_MENU, MAIN_MENU};
+use crate::script::{Dialogue, Kind, Msg, Step, Target, Text, LESSONS_MENU, MAIN_MENU};
 
 impl Turn<'_> {
     /// The message for a step, with its buttons.
     pub(super) fn render(&mut self, dialogue: &Dialogue, step: &Step) -> Reply {
-        let text = step.text.get(self.lang).to_string();
+        self.render_text(dialogue, step, &step.text)
+    }
+
+    /// "🐢 Simpler": the current step in its simpler words, with its buttons.
+    pub(super) fn simpler(&mut self) {
+        match self.current() {
+            Some((d, s)) => match &s.simpler {
+                Some(simpler) => {
+                    let reply = self.render_text(d, s, simpler);
+                    self.replies.push(reply);
+                }
+                None => self.show_current_or_menu(),
+            },
+            None => self.main_menu(),
+        }
+    }
+
+    /// A step's message with `text` (its own or its simpler words) and its buttons.
+    fn render_text(&mut self, dialogue: &Dialogue, step: &Step, text: &Text) -> Reply {
+        let text = text.get(self.lang).to_string();
         if dialogue.kind == Kind::Menu {
             self.state.keyboard = Some(Position {
                 dialogue: dialogue.id.clone(),
@@ -80,8 +99,9 @@ impl Turn<'_> {
         )
     }
 
-    /// A lesson step's keyboard with a row of its own under it: "🔁 Again"
-    /// and, when there is a step to go back to, "⬅️ Back".
+    /// A lesson step's keyboard with a row of its own under it: "🐢 Simpler"
+    /// when the step has simpler words, "🔁 Again" and, when there is a step
+    /// to go back to, "⬅️ Back".
     fn with_controls(&self, keyboard: Keyboard, lesson: &Dialogue, step: &Step) -> Keyboard {
         let mut rows = match keyboard {
             Keyboard::Inline(rows) => rows,
@@ -91,7 +111,19 @@ impl Turn<'_> {
         };
         let strings = &self.script.strings;
         let (dialogue, id) = (lesson.id.clone(), step.id.clone());
-        let mut row = vec![InlineButton {
+        let mut row = Vec::new();
+        if step.simpler.is_some() {
+            row.push(InlineButton {
+                url: None,
+                label: strings.get(Msg::ButtonSimpler, self.lang).to_string(),
+                data: Press::Simpler {
+                    dialogue: dialogue.clone(),
+                    step: id.clone(),
+                }
+                .encode(),
+            });
+        }
+        row.push(InlineButton {
             url: None,
             label: strings.get(Msg::ButtonAgain, self.lang).to_string(),
             data: Press::Again {
@@ -99,7 +131,7 @@ impl Turn<'_> {
                 step: id.clone(),
             }
             .encode(),
-        }];
+        });
         if !self.state.history.is_empty() {
             row.push(InlineButton {
                 url: None,

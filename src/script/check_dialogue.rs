@@ -213,6 +213,18 @@ impl Checker<'_> {
         self.readability(src, &step.text, &format!("step \"{sid}\": text"));
         let end = step.end.unwrap_or(false);
         let is_quiz = !step.options.is_empty();
+        let simpler = step.simpler.as_ref().map(|field| {
+            let what = format!("step \"{sid}\": simpler");
+            self.readability(src, field, &what);
+            if kind != Kind::Lesson || end {
+                self.warning(
+                    src,
+                    field.span(),
+                    format!("{what}: only a lesson's steps (not its end) offer simpler words; this is never shown"),
+                );
+            }
+            self.text(src, field, &what)
+        });
 
         let check_step_link = |cx: &mut Self, link: &Spanned<String>, what: &str| {
             if !index.contains_key(link.get_ref()) {
@@ -347,6 +359,7 @@ impl Checker<'_> {
         Step {
             id: sid.clone(),
             text,
+            simpler,
             buttons,
             columns,
             quiz,

@@ -67,6 +67,11 @@ pub struct StepFile {
     /// The message in each language; `**bold**` is allowed; at most 4,096 characters.
     #[schemars(with = "Localized")]
     pub text: LocalizedFile,
+    /// The same message in simpler words, in each language: a lesson step shows a "🐢 Simpler"
+    /// button that sends it. Optional; lessons only.
+    #[serde(default)]
+    #[schemars(with = "Localized")]
+    pub simpler: Option<LocalizedFile>,
     /// The id of the step that follows: a single "Next" button, or where a quiz question goes
     /// on after the answer.
     #[serde(default)]

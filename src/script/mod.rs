@@ -264,6 +264,8 @@ impl Dialogue {
 pub struct Step {
     pub id: String,
     pub text: Text,
+    /// The message in simpler words ("🐢 Simpler" on a lesson step).
+    pub simpler: Option<Text>,
     /// Buttons in display order, including the "Next" button made from `next`.
     pub buttons: Vec<Button>,
     /// Buttons per row, 1 to 8.

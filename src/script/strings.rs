@@ -49,6 +49,7 @@ messages! {
     ReflectionThanks => "reflection_thanks" [] "put before the reply to an answer of a reflection question (no right or wrong)";
     ButtonAgain => "button_again" [] "the button under a lesson step that sends the step again";
     ButtonBack => "button_back" [] "the button under a lesson step that goes back to the step before";
+    ButtonSimpler => "button_simpler" [] "the button under a lesson step that has simpler words: sends them";
     StepProgress => "step_progress" ["n", "total"] "the first line of a lesson step: which step of how many";
     QuizChosen => "quiz_chosen" ["answer"] "added under a question once an answer is chosen";
     LessonDone => "lesson_done" ["title", "correct", "total"] "sent when a lesson is completed";

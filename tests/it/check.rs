@@ -881,3 +881,41 @@ explain.en = "Bad"
     }
     assert!(!lines.iter().any(|l| l.contains("is option")), "{lines:#?}");
 }
+
+#[test]
+fn simpler_words_are_checked_in_every_language() {
+    let with = LESSON.replacen(
+        "next = \"q\"",
+        "next = \"q\"\nsimpler.uk = \"Просто привіт\"\nsimpler.en = \"Just hello\"",
+        1,
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &with)]);
+    assert!(lines.iter().all(|l| !l.contains("simpler")), "{lines:#?}");
+
+    let missing = with.replace("simpler.en = \"Just hello\"", "");
+    let lines = diagnose(&[("lessons/demo.toml", &missing)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:11:1: error: step \"intro\": simpler has no text in \"en\"",
+    );
+    let empty = with.replace("simpler.en = \"Just hello\"", "simpler.en = \" \"");
+    let lines = diagnose(&[("lessons/demo.toml", &empty)]);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(": error: step \"intro\": simpler (en) is empty")),
+        "{lines:#?}"
+    );
+    // On an end step it would never be shown.
+    let on_end = LESSON.replace(
+        "end = true\n",
+        "end = true\nsimpler.uk = \"Усе\"\nsimpler.en = \"All\"\n",
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &on_end)]);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(": warning: step \"done\": simpler: only a lesson's steps")),
+        "{lines:#?}"
+    );
+}

@@ -385,3 +385,53 @@ fn once_more_back_and_the_step_number_on_every_lesson_step() {
     r.says("/menu").does_not_see("Крок");
     assert!(!r.labels().iter().any(|l| l.contains("Ще раз")));
 }
+
+#[test]
+fn simpler_words_come_with_a_button_and_the_lesson_stays_where_it_was() {
+    let dir = content_copy();
+    let path = dir.path().join("lessons/phishing.toml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let edited = text.replacen(
+        "next = \"signs\"",
+        "next = \"signs\"\nsimpler.uk = \"Шахраї пишуть, ніби вони банк. Вони хочуть ваш код.\"\nsimpler.en = \"Scammers write as if they were the bank. They want your code.\"",
+        1,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&path, edited).expect("write");
+    let report = pomichnyk::content::load_dir(dir.path(), &languages());
+    let script = report.script.expect("valid content");
+    let total = non_end_steps(&script, "phishing");
+
+    let mut r = Resident::new(&script);
+    r.says("/start lesson_phishing").sees("Фішинг — це обман");
+    let rows = inline_rows(&r);
+    let last: Vec<&str> = rows
+        .last()
+        .map(|row| row.iter().map(|b| b.label.as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(last, vec!["🐢 Простіше", "🔁 Ще раз"], "{rows:?}");
+    r.taps("Простіше")
+        .sees("Шахраї пишуть, ніби вони банк")
+        .sees(&format!("Крок 1 з {total}"))
+        .does_not_see("Фішинг — це обман");
+    assert_eq!(r.state.at.as_ref().map(|p| p.step.as_str()), Some("intro"));
+    // The simpler message has the step's buttons: the lesson goes on.
+    r.taps("Далі").sees("Ознаки фішингу");
+    assert!(
+        !r.labels().iter().any(|l| l.contains("Простіше")),
+        "only steps with simpler words have the button: {:?}",
+        r.labels()
+    );
+    // Typed, in English.
+    let mut en = Resident::new(&script);
+    en.lang_hint = Some("en");
+    en.says("/start lesson_phishing")
+        .says("in simpler words")
+        .sees("They want your code");
+
+    // The shipped content: a step without simpler words has no such button.
+    let shipped = shipped_script();
+    let mut plain = Resident::new(&shipped);
+    plain.says("/start lesson_phishing");
+    assert!(!plain.labels().iter().any(|l| l.contains("Простіше")));
+}
