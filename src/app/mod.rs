@@ -402,6 +402,7 @@ impl App {
             lang_hint: t.hint.as_deref(),
             now: self.local_now(),
             handoff: self.librarians.is_some(),
+            seed: engine::Context::seed_of(t.user),
         };
         let state = std::mem::take(&mut t.state);
         let outcome = engine::step(&t.script, state, input, &cx);

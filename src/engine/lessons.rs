@@ -1,7 +1,7 @@
 //! Lessons and quizzes: opening a lesson (or resuming it), moving between
 //! steps, answering a question, finishing with the score.
 
-use super::{Answered, Event, Keyboard, Position, Reply, Turn};
+use super::{Answered, Event, Keyboard, Position, Reply, Turn, HISTORY_LEN};
 use crate::script::{Dialogue, Kind, Msg, Step};
 
 impl Turn<'_> {
@@ -18,9 +18,17 @@ impl Turn<'_> {
         let lang = self.lang;
         let script = self.script;
         let strings = &script.strings;
-        let first_try = self.state.at.as_ref().is_some_and(|p| p.wrong == 0);
         let (dialogue, step, next) = (d.id.clone(), s.id.clone(), quiz.next.clone());
         let is_lesson = d.kind == Kind::Lesson;
+        // A question answered before in this run (the resident went back to
+        // it) is not counted again.
+        let counted = is_lesson
+            && self
+                .state
+                .lessons
+                .get(&dialogue)
+                .is_some_and(|r| r.counted.contains(&step));
+        let first_try = !counted && self.state.at.as_ref().is_some_and(|p| p.wrong == 0);
 
         self.replies.push(Reply::Answered {
             note: strings.fill(Msg::QuizChosen, lang, &[("answer", chosen.text.get(lang))]),
@@ -32,6 +40,10 @@ impl Turn<'_> {
         };
         self.verdict(&answered);
         self.state.answered = Some(answered);
+        if quiz.reflection {
+            // No right or wrong: never scored, always on to the next step.
+            return self.enter(&dialogue, &next);
+        }
         self.events.push(Event::QuizAnswered {
             dialogue: dialogue.clone(),
             step: step.clone(),
@@ -42,6 +54,7 @@ impl Turn<'_> {
         if is_lesson && first_try {
             let record = self.state.lessons.entry(dialogue.clone()).or_default();
             record.answered += 1;
+            record.counted.push(step.clone());
             if chosen.correct {
                 record.correct += 1;
             }
@@ -84,6 +97,7 @@ impl Turn<'_> {
             let record = self.state.lessons.entry(id.to_string()).or_default();
             record.correct = 0;
             record.answered = 0;
+            record.counted.clear();
             self.events.push(Event::LessonStarted {
                 lesson: id.to_string(),
             });
@@ -94,13 +108,46 @@ impl Turn<'_> {
 
     /// Moves to a step and shows it; an end step completes its lesson.
     pub(super) fn enter(&mut self, dialogue_id: &str, step_id: &str) {
+        self.move_to(dialogue_id, step_id, true);
+    }
+
+    /// "⬅️ Back": the lesson step before the current one.
+    pub(super) fn back(&mut self) {
+        match self.state.history.pop() {
+            Some(p) => self.move_to(&p.dialogue, &p.step, false),
+            None => self.show_current_or_menu(),
+        }
+    }
+
+    /// Moves to a step; `remember`: the step left goes into the history
+    /// that "⬅️ Back" uses (within one lesson only).
+    fn move_to(&mut self, dialogue_id: &str, step_id: &str, remember: bool) {
         let script = self.script;
+
         let Some(dialogue) = script.dialogue(dialogue_id) else {
             return self.main_menu();
         };
         let Some((_, step)) = dialogue.step(step_id) else {
             return self.main_menu();
         };
+        let left = self.state.at.clone();
+        match left {
+            Some(p)
+                if p.dialogue == dialogue_id
+                    && p.step != step_id
+                    && self
+                        .resolve(&p)
+                        .is_some_and(|(d, s)| d.kind == Kind::Lesson && !s.end) =>
+            {
+                if remember {
+                    self.state.history.push(Position { wrong: 0, ..p });
+                    let over = self.state.history.len().saturating_sub(HISTORY_LEN);
+                    self.state.history.drain(..over);
+                }
+            }
+            Some(p) if p.dialogue == dialogue_id && p.step == step_id => {}
+            _ => self.state.history.clear(),
+        }
         self.state.at = Some(Position {
             dialogue: dialogue_id.to_string(),
             step: step_id.to_string(),
@@ -130,6 +177,8 @@ impl Turn<'_> {
         record.done = true;
         record.score = Some((record.correct, record.answered));
         record.step = None;
+        record.counted.clear();
+        self.state.history.clear();
         let (correct, total) = (record.correct, record.answered);
         self.events.push(Event::LessonCompleted {
             lesson: lesson.id.clone(),
@@ -169,10 +218,19 @@ impl Turn<'_> {
             .dialogue(&a.dialogue)
             .and_then(|d| d.step(&a.step))
             .and_then(|(_, s)| s.quiz.as_ref())
-            .and_then(|q| q.options.get(a.option));
-        let Some(chosen) = option else {
+            .and_then(|q| q.options.get(a.option).map(|o| (q, o)));
+        let Some((quiz, chosen)) = option else {
             return;
         };
+        if quiz.reflection {
+            let text = format!(
+                "{}\n{}",
+                script.strings.get(Msg::ReflectionThanks, self.lang),
+                chosen.explain.get(self.lang)
+            );
+            self.note(text);
+            return;
+        }
         let verdict = if chosen.correct {
             Msg::QuizRight
         } else {

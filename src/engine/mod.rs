@@ -14,6 +14,7 @@ mod ask;
 mod lessons;
 mod places;
 pub mod press;
+pub mod shuffle;
 mod subscribe;
 mod types;
 mod view;
@@ -63,6 +64,7 @@ impl<'s> Turn<'s> {
                 lang_hint: None,
                 now: cx.now,
                 handoff: cx.handoff,
+                seed: cx.seed,
             },
             state,
             lang,
@@ -367,6 +369,27 @@ impl<'s> Turn<'s> {
                     self.stale();
                 }
             }
+            Press::Again { dialogue, step } => {
+                if self.here(&dialogue, &step) {
+                    self.show_current_or_menu();
+                } else {
+                    self.stale();
+                }
+            }
+            Press::Simpler { dialogue, step } => {
+                if self.here(&dialogue, &step) {
+                    self.simpler();
+                } else {
+                    self.stale();
+                }
+            }
+            Press::Back { dialogue, step } => {
+                if self.here(&dialogue, &step) && !self.state.history.is_empty() {
+                    self.back();
+                } else {
+                    self.stale();
+                }
+            }
             Press::Answer {
                 dialogue,
                 step,
@@ -446,6 +469,25 @@ impl<'s> Turn<'s> {
                 self.answer(i);
                 return true;
             }
+            // "🔁 Again" and "⬅️ Back" of a lesson step, typed.
+            if let Some((d, s)) = self.current() {
+                if self.here(&d.id, &s.id) {
+                    if s.simpler.is_some() && same_label(self.text_of(Msg::ButtonSimpler), typed) {
+                        self.simpler();
+                        return true;
+                    }
+                    if same_label(self.text_of(Msg::ButtonAgain), typed) {
+                        self.show_current_or_menu();
+                        return true;
+                    }
+                    if same_label(self.text_of(Msg::ButtonBack), typed)
+                        && !self.state.history.is_empty()
+                    {
+                        self.back();
+                        return true;
+                    }
+                }
+            }
             // The current step's buttons first, then the big keyboard, then the main menu's.
             let script = self.script;
             let main = script
@@ -514,6 +556,14 @@ impl<'s> Turn<'s> {
     }
 
     // ----- helpers ----------------------------------------------------------
+
+    /// Whether the resident is at this step of a lesson (not its end), where
+    /// "🔁 Again" and "⬅️ Back" are offered.
+    fn here(&self, dialogue: &str, step: &str) -> bool {
+        self.current().is_some_and(|(d, s)| {
+            d.id == dialogue && s.id == step && d.kind == Kind::Lesson && !s.end
+        })
+    }
 
     fn current(&self) -> Option<(&'s Dialogue, &'s Step)> {
         self.state.at.as_ref().and_then(|p| self.resolve(p))

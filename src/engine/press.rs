@@ -23,6 +23,12 @@ pub enum Press {
         step: String,
         option: usize,
     },
+    /// Send a lesson step again ("🔁 Again"): `r:<dialogue>:<step>`.
+    Again { dialogue: String, step: String },
+    /// Go back to the lesson step before this one ("⬅️ Back"): `k:<dialogue>:<step>`.
+    Back { dialogue: String, step: String },
+    /// A lesson step in simpler words ("🐢 Simpler"): `e:<dialogue>:<step>`.
+    Simpler { dialogue: String, step: String },
     /// Choose a language: `l:<code>`.
     Language(String),
     /// Confirm that everything about the resident is to be deleted: `x:forget`.
@@ -62,6 +68,9 @@ pub const TAGS: &[(&str, &str)] = &[
     ("a", "run an action"),
     ("g", "go to a step"),
     ("q", "answer a question"),
+    ("r", "a lesson step again"),
+    ("k", "back one lesson step"),
+    ("e", "a lesson step in simpler words"),
     ("l", "choose a language"),
     ("x", "forget me"),
     ("f", "an FAQ entry offered"),
@@ -91,6 +100,9 @@ impl Press {
                 step,
                 option,
             } => format!("q:{dialogue}:{step}:{option}"),
+            Press::Again { dialogue, step } => format!("r:{dialogue}:{step}"),
+            Press::Back { dialogue, step } => format!("k:{dialogue}:{step}"),
+            Press::Simpler { dialogue, step } => format!("e:{dialogue}:{step}"),
             Press::Language(l) => format!("l:{l}"),
             Press::Forget => "x:forget".to_string(),
             Press::Faq { entry, key } => format!("f:{entry}:{key}"),
@@ -133,6 +145,18 @@ impl Press {
             "l" => Press::Language(part(parts.next())?),
             "x" if parts.next()? == "forget" => Press::Forget,
             "g" => Press::Goto {
+                dialogue: part(parts.next())?,
+                step: part(parts.next())?,
+            },
+            "r" => Press::Again {
+                dialogue: part(parts.next())?,
+                step: part(parts.next())?,
+            },
+            "k" => Press::Back {
+                dialogue: part(parts.next())?,
+                step: part(parts.next())?,
+            },
+            "e" => Press::Simpler {
                 dialogue: part(parts.next())?,
                 step: part(parts.next())?,
             },
@@ -206,6 +230,18 @@ mod tests {
                 dialogue: "phishing".into(),
                 step: "q1".into(),
                 option: 3,
+            },
+            Press::Again {
+                dialogue: "phishing".into(),
+                step: "signs".into(),
+            },
+            Press::Back {
+                dialogue: "phishing".into(),
+                step: "signs".into(),
+            },
+            Press::Simpler {
+                dialogue: "phishing".into(),
+                step: "signs".into(),
             },
             Press::Language("en".into()),
             Press::Forget,
@@ -284,6 +320,18 @@ mod tests {
                 entry: id.clone(),
                 key: "f".repeat(super::super::ask::KEY_LEN),
             },
+            Press::Again {
+                dialogue: id.clone(),
+                step: id.clone(),
+            },
+            Press::Back {
+                dialogue: id.clone(),
+                step: id.clone(),
+            },
+            Press::Simpler {
+                dialogue: id.clone(),
+                step: id.clone(),
+            },
             Press::Place(id.clone()),
             Press::Reply(u64::MAX),
             Press::Close(u64::MAX),
@@ -322,6 +370,8 @@ mod tests {
             "g:a",
             "o:",
             "g:a:b:c",
+            "r:a",
+            "k:a:b:c",
             "v:a:b:2",
             "t:-1",
             "c:x",

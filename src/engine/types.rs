@@ -41,7 +41,14 @@ pub struct State {
     /// A librarian's webinar being written or moved (`/webinar`); the engine leaves it alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar_draft: Option<crate::broadcast::WebinarDraft>,
+    /// The lesson steps left for the current one, oldest first, at most
+    /// [`HISTORY_LEN`]: where "⬅️ Back" goes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<Position>,
 }
+
+/// How many steps "⬅️ Back" can go back.
+pub const HISTORY_LEN: usize = 8;
 
 /// A quiz option chosen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +83,10 @@ pub struct Context<'a> {
     pub now: jiff::civil::DateTime,
     /// A librarians' chat is configured, so questions can go to a person.
     pub handoff: bool,
+    /// A number fixed for the person (the application layer makes it from
+    /// their id, see [`Context::seed_of`]): the order of quiz options comes
+    /// from it, so each person sees their own order, the same every time.
+    pub seed: u64,
 }
 
 impl Context<'_> {
@@ -90,7 +101,13 @@ impl Context<'_> {
             lang_hint: None,
             now,
             handoff: false,
+            seed: 0,
         }
+    }
+
+    /// The seed of a person: a fixed mixing of their id.
+    pub fn seed_of(user: i64) -> u64 {
+        super::shuffle::splitmix64(user as u64 ^ 0x5EED_0F0F_7E57_u64)
     }
 }
 
@@ -119,6 +136,10 @@ pub struct LessonRecord {
     /// The last step reached, to resume an unfinished lesson.
     #[serde(default)]
     pub step: Option<String>,
+    /// The questions already counted in the current run, so that going back
+    /// to one and answering again does not count twice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counted: Vec<String>,
 }
 
 /// What a resident did, free of any messenger's types.

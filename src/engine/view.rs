@@ -2,12 +2,31 @@
 //! the "Lessons" and "Menu" buttons that end a topic.
 
 use super::{InlineButton, Keyboard, Position, Press, Reply, Turn};
-use crate::script::{Dialogue, Kind, Msg, Step, Target, LESSONS_MENU, MAIN_MENU};
+use crate::script::{Dialogue, Kind, Msg, Step, Target, Text, LESSONS_MENU, MAIN_MENU};
 
 impl Turn<'_> {
     /// The message for a step, with its buttons.
     pub(super) fn render(&mut self, dialogue: &Dialogue, step: &Step) -> Reply {
-        let text = step.text.get(self.lang).to_string();
+        self.render_text(dialogue, step, &step.text)
+    }
+
+    /// "🐢 Simpler": the current step in its simpler words, with its buttons.
+    pub(super) fn simpler(&mut self) {
+        match self.current() {
+            Some((d, s)) => match &s.simpler {
+                Some(simpler) => {
+                    let reply = self.render_text(d, s, simpler);
+                    self.replies.push(reply);
+                }
+                None => self.show_current_or_menu(),
+            },
+            None => self.main_menu(),
+        }
+    }
+
+    /// A step's message with `text` (its own or its simpler words) and its buttons.
+    fn render_text(&mut self, dialogue: &Dialogue, step: &Step, text: &Text) -> Reply {
+        let text = text.get(self.lang).to_string();
         if dialogue.kind == Kind::Menu {
             self.state.keyboard = Some(Position {
                 dialogue: dialogue.id.clone(),
@@ -29,10 +48,17 @@ impl Turn<'_> {
             };
         }
         let keyboard = if let Some(quiz) = &step.quiz {
-            let rows = quiz
-                .options
-                .iter()
-                .enumerate()
+            // Each resident sees the options in an order of their own, the same
+            // every time; the data names the option by its place in the file.
+            // Reflection answers keep the order they were written in.
+            let order: Vec<usize> = if quiz.reflection {
+                (0..quiz.options.len()).collect()
+            } else {
+                super::shuffle::order(self.cx.seed, &dialogue.id, &step.id, quiz.options.len())
+            };
+            let rows = order
+                .into_iter()
+                .filter_map(|i| quiz.options.get(i).map(|o| (i, o)))
                 .map(|(i, o)| {
                     vec![InlineButton {
                         url: None,
@@ -52,7 +78,69 @@ impl Turn<'_> {
         } else {
             self.inline(dialogue, step)
         };
+        if dialogue.kind == Kind::Lesson && !step.end {
+            let text = format!("{}\n\n{text}", self.step_progress(dialogue, step));
+            let keyboard = self.with_controls(keyboard, dialogue, step);
+            return Reply::Message { text, keyboard };
+        }
         Reply::Message { text, keyboard }
+    }
+
+    /// "Step 3 of 8": the step's place among the lesson's steps that are not
+    /// an end, in the order of the file.
+    fn step_progress(&self, lesson: &Dialogue, step: &Step) -> String {
+        let steps = lesson.steps.iter().filter(|s| !s.end);
+        let total = steps.clone().count();
+        let n = steps.take_while(|s| s.id != step.id).count() + 1;
+        self.script.strings.fill(
+            Msg::StepProgress,
+            self.lang,
+            &[("n", &n.to_string()), ("total", &total.to_string())],
+        )
+    }
+
+    /// A lesson step's keyboard with a row of its own under it: "🐢 Simpler"
+    /// when the step has simpler words, "🔁 Again" and, when there is a step
+    /// to go back to, "⬅️ Back".
+    fn with_controls(&self, keyboard: Keyboard, lesson: &Dialogue, step: &Step) -> Keyboard {
+        let mut rows = match keyboard {
+            Keyboard::Inline(rows) => rows,
+            // A lesson step never has the big keyboard; keep anything else as it is.
+            Keyboard::None => Vec::new(),
+            other => return other,
+        };
+        let strings = &self.script.strings;
+        let (dialogue, id) = (lesson.id.clone(), step.id.clone());
+        let mut row = Vec::new();
+        if step.simpler.is_some() {
+            row.push(InlineButton {
+                url: None,
+                label: strings.get(Msg::ButtonSimpler, self.lang).to_string(),
+                data: Press::Simpler {
+                    dialogue: dialogue.clone(),
+                    step: id.clone(),
+                }
+                .encode(),
+            });
+        }
+        row.push(InlineButton {
+            url: None,
+            label: strings.get(Msg::ButtonAgain, self.lang).to_string(),
+            data: Press::Again {
+                dialogue: dialogue.clone(),
+                step: id.clone(),
+            }
+            .encode(),
+        });
+        if !self.state.history.is_empty() {
+            row.push(InlineButton {
+                url: None,
+                label: strings.get(Msg::ButtonBack, self.lang).to_string(),
+                data: Press::Back { dialogue, step: id }.encode(),
+            });
+        }
+        rows.push(row);
+        Keyboard::Inline(rows)
     }
 
     pub(super) fn inline(&self, dialogue: &Dialogue, step: &Step) -> Keyboard {

@@ -132,6 +132,10 @@ impl Checker<'_> {
             .map(|step| self.step(src, step, kind, &index, known, strings, linked))
             .collect();
 
+        if kind == Kind::Lesson {
+            self.fairness(src, file, &steps);
+        }
+
         // Which steps can be reached from the start.
         if !steps.is_empty() {
             let mut seen = vec![false; steps.len()];
@@ -209,6 +213,18 @@ impl Checker<'_> {
         self.readability(src, &step.text, &format!("step \"{sid}\": text"));
         let end = step.end.unwrap_or(false);
         let is_quiz = !step.options.is_empty();
+        let simpler = step.simpler.as_ref().map(|field| {
+            let what = format!("step \"{sid}\": simpler");
+            self.readability(src, field, &what);
+            if kind != Kind::Lesson || end {
+                self.warning(
+                    src,
+                    field.span(),
+                    format!("{what}: only a lesson's steps (not its end) offer simpler words; this is never shown"),
+                );
+            }
+            self.text(src, field, &what)
+        });
 
         let check_step_link = |cx: &mut Self, link: &Spanned<String>, what: &str| {
             if !index.contains_key(link.get_ref()) {
@@ -269,11 +285,11 @@ impl Checker<'_> {
         let quiz = if is_quiz {
             Some(self.quiz(src, spanned))
         } else {
-            if step.retry.is_some() || step.several_correct.is_some() {
+            if step.retry.is_some() || step.several_correct.is_some() || step.reflection.is_some() {
                 self.warning(
                     src,
                     step.id.span(),
-                    format!("step \"{sid}\": `retry` and `several_correct` apply only to a question with options"),
+                    format!("step \"{sid}\": `retry`, `several_correct` and `reflection` apply only to a question with options"),
                 );
             }
             None
@@ -343,6 +359,7 @@ impl Checker<'_> {
         Step {
             id: sid.clone(),
             text,
+            simpler,
             buttons,
             columns,
             quiz,
@@ -354,11 +371,18 @@ impl Checker<'_> {
     pub(super) fn quiz(&mut self, src: &Source, spanned: &Spanned<StepFile>) -> Quiz {
         let step = spanned.get_ref();
         let sid = step.id.get_ref();
-        if step.options.len() < 2 {
+        let reflection = step.reflection.unwrap_or(false);
+        if reflection && step.options.len() < 2 {
             self.error(
                 src,
                 step.id.span(),
-                format!("step \"{sid}\": a question needs at least 2 options"),
+                format!("step \"{sid}\": a reflection question needs at least 2 options"),
+            );
+        } else if !reflection && step.options.len() < MIN_OPTIONS {
+            self.error(
+                src,
+                step.id.span(),
+                format!("step \"{sid}\": a question needs at least {MIN_OPTIONS} options, so that guessing is not half the answers"),
             );
         }
         if step.options.len() > 10 {
@@ -388,7 +412,22 @@ impl Checker<'_> {
             .collect();
         let correct = options.iter().filter(|o| o.correct).count();
         let several = step.several_correct.unwrap_or(false);
-        if correct == 0 {
+        if reflection {
+            if correct > 0 {
+                self.error(
+                    src,
+                    step.id.span(),
+                    format!("step \"{sid}\": a reflection question has no right answer; remove `correct = true`"),
+                );
+            }
+            if several || step.retry.is_some() {
+                self.warning(
+                    src,
+                    step.id.span(),
+                    format!("step \"{sid}\": `retry` and `several_correct` do not apply to a reflection question"),
+                );
+            }
+        } else if correct == 0 {
             self.error(
                 src,
                 step.id.span(),
@@ -411,11 +450,72 @@ impl Checker<'_> {
         Quiz {
             options,
             retry: step.retry.unwrap_or(true),
+            reflection,
             next: step
                 .next
                 .as_ref()
                 .map(|n| n.get_ref().clone())
                 .unwrap_or_default(),
+        }
+    }
+
+    /// Warns when a lesson's right answers give themselves away: all at the
+    /// same place in the file, or always the longest option (in a language).
+    /// Residents see the options shuffled; the file still shows the writer's habits.
+    fn fairness(&mut self, src: &Source, file: &DialogueFile, steps: &[Step]) {
+        let questions: Vec<(&Spanned<StepFile>, &Quiz)> = file
+            .steps
+            .iter()
+            .zip(steps)
+            .filter_map(|(f, s)| s.quiz.as_ref().map(|q| (f, q)))
+            .filter(|(_, q)| !q.reflection && q.options.iter().any(|o| o.correct))
+            .collect();
+        if questions.len() < 2 {
+            return;
+        }
+        let Some((first, _)) = questions.first() else {
+            return;
+        };
+        let at = first.get_ref().id.span();
+        let widest = questions
+            .iter()
+            .map(|(_, q)| q.options.len())
+            .max()
+            .unwrap_or(0);
+        let shared = (0..widest).find(|&p| {
+            questions
+                .iter()
+                .all(|(_, q)| q.options.get(p).is_some_and(|o| o.correct))
+        });
+        if let Some(p) = shared {
+            self.warning(
+                src,
+                at.clone(),
+                format!(
+                    "lesson \"{}\": the right answer of every question is option {} in the file; mix their places",
+                    file.id.get_ref(),
+                    p + 1
+                ),
+            );
+        }
+        let languages = self.languages;
+        for (lang_index, lang) in languages.iter().enumerate() {
+            let longest = questions.iter().all(|(_, q)| {
+                let len = |o: &QuizOption| o.text.get(lang_index).chars().count();
+                let max = q.options.iter().map(len).max().unwrap_or(0);
+                let at_max: Vec<&QuizOption> = q.options.iter().filter(|o| len(o) == max).collect();
+                at_max.len() == 1 && at_max[0].correct
+            });
+            if longest {
+                self.warning(
+                    src,
+                    at.clone(),
+                    format!(
+                        "lesson \"{}\" ({lang}): the right answer is always the longest option; residents learn to pick the longest",
+                        file.id.get_ref()
+                    ),
+                );
+            }
         }
     }
 

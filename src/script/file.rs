@@ -67,6 +67,11 @@ pub struct StepFile {
     /// The message in each language; `**bold**` is allowed; at most 4,096 characters.
     #[schemars(with = "Localized")]
     pub text: LocalizedFile,
+    /// The same message in simpler words, in each language: a lesson step shows a "🐢 Simpler"
+    /// button that sends it. Optional; lessons only.
+    #[serde(default)]
+    #[schemars(with = "Localized")]
+    pub simpler: Option<LocalizedFile>,
     /// The id of the step that follows: a single "Next" button, or where a quiz question goes
     /// on after the answer.
     #[serde(default)]
@@ -92,6 +97,12 @@ pub struct StepFile {
     #[serde(default)]
     #[schemars(with = "bool")]
     pub several_correct: Option<bool>,
+    /// A question about the resident, such as "Will you need this?": no option is `correct`,
+    /// each option's `explain` is a kind reply to that choice, and nothing is scored. The
+    /// options are shown in the order written (other questions' options are shuffled).
+    #[serde(default)]
+    #[schemars(with = "bool")]
+    pub reflection: Option<bool>,
     /// Wait for the resident to type something, then go on: `input = { next = "step_id" }`.
     #[serde(default)]
     #[schemars(with = "InputFile")]
@@ -138,7 +149,8 @@ pub struct OptionFile {
     /// `true` on the right answer (on every right answer with `several_correct`).
     #[serde(default)]
     pub correct: bool,
-    /// Why this answer is right or wrong; shown after it is chosen.
+    /// Why this answer is right or wrong (in a `reflection` question: a kind reply to it);
+    /// shown after it is chosen.
     #[schemars(with = "Localized")]
     pub explain: LocalizedFile,
 }

@@ -47,3 +47,6 @@ pub const FAQ_MIN_PHRASINGS: usize = 3;
 pub const STRINGS_FILE: &str = "strings.toml";
 /// Folders under the content folder that hold no dialogues.
 pub const SKIPPED_DIRS: [&str; 1] = ["schema"];
+
+/// Options a scored question needs at least (a reflection question: 2).
+pub const MIN_OPTIONS: usize = 3;

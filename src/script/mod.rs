@@ -282,6 +282,8 @@ impl Dialogue {
 pub struct Step {
     pub id: String,
     pub text: Text,
+    /// The message in simpler words ("🐢 Simpler" on a lesson step).
+    pub simpler: Option<Text>,
     /// Buttons in display order, including the "Next" button made from `next`.
     pub buttons: Vec<Button>,
     /// Buttons per row, 1 to 8.
@@ -314,6 +316,10 @@ pub struct Quiz {
     pub options: Vec<QuizOption>,
     /// After a wrong answer the question is asked again.
     pub retry: bool,
+    /// A question about the resident ("Will you need this?"): no answer is
+    /// right or wrong, each gets a kind reply, nothing is scored, and the
+    /// options keep their order.
+    pub reflection: bool,
     /// The step that follows the question, by id.
     pub next: String,
 }

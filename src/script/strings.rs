@@ -46,6 +46,11 @@ messages! {
     QuizRight => "quiz_right" [] "put before the explanation of a right answer";
     QuizWrong => "quiz_wrong" [] "put before the explanation of a wrong answer";
     QuizTryAgain => "quiz_try_again" [] "asks for another answer after a wrong one";
+    ReflectionThanks => "reflection_thanks" [] "put before the reply to an answer of a reflection question (no right or wrong)";
+    ButtonAgain => "button_again" [] "the button under a lesson step that sends the step again";
+    ButtonBack => "button_back" [] "the button under a lesson step that goes back to the step before";
+    ButtonSimpler => "button_simpler" [] "the button under a lesson step that has simpler words: sends them";
+    StepProgress => "step_progress" ["n", "total"] "the first line of a lesson step: which step of how many";
     QuizChosen => "quiz_chosen" ["answer"] "added under a question once an answer is chosen";
     LessonDone => "lesson_done" ["title", "correct", "total"] "sent when a lesson is completed";
     LessonResume => "lesson_resume" ["title"] "sent when an unfinished lesson is opened again";

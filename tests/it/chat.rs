@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::support::{content_copy, shipped_script};
+use crate::support::{content_copy, option_number, shipped_script};
 use pomichnyk::script::{markup, Msg, Script};
 
 /// Runs `pomichnyk chat` with `lines` on its input and returns what it printed.
@@ -74,20 +74,25 @@ fn assert_shows(output: &str, expected: &str) {
 fn the_phishing_lesson_in_ukrainian_with_one_wrong_answer() {
     let script = shipped_script();
     let db = tempfile::tempdir().expect("temp dir");
+    // The options come in the order of user 1 (the terminal's default).
+    let number = |step, option| option_number(&script, 1, "phishing", step, option);
     let out = chat(
         &db.path().join("p.db"),
         None,
         &[],
         &[
-            "/start", "1", // main menu: Lessons
+            "/start",
+            "1", // main menu: Lessons
             "3", // staying safe online (after the phone and e-services groups)
             "1", // the phishing lesson
-            "1", "1", // intro, signs
-            "2", // "call the bank on the card's number": right
-            "1", "1", // address, secrets
-            "1", // "a real payment": wrong
-            "2", // "scammers": right on the second try
-            "1", // what to do if caught
+            "1",
+            "1",                 // intro, signs
+            &number("q_sms", 1), // "call the bank on the card's number": right
+            "1",
+            "1",                 // address, secrets
+            &number("q_aid", 0), // "a real payment": wrong
+            &number("q_aid", 2), // "scammers": right on the second try
+            "1",                 // what to do if caught
         ],
     );
     assert_shows(&out, "Ваша відповідь: Подзвоню в банк за номером з картки");
@@ -95,7 +100,7 @@ fn the_phishing_lesson_in_ukrainian_with_one_wrong_answer() {
     assert_shows(&out, "❌ Не зовсім.");
     assert_shows(&out, &explanation(&script, "phishing", "q_aid", 0, 0));
     assert_shows(&out, script.strings.get(Msg::QuizTryAgain, 0));
-    assert_shows(&out, &explanation(&script, "phishing", "q_aid", 1, 0));
+    assert_shows(&out, &explanation(&script, "phishing", "q_aid", 2, 0));
     assert_shows(
         &out,
         "🎉 Урок «Як розпізнати фішинг» пройдено!\nПравильних відповідей з першої спроби: 1 з 2.",
@@ -107,19 +112,23 @@ fn the_phishing_lesson_in_ukrainian_with_one_wrong_answer() {
 fn the_passwords_lesson_in_english_with_one_wrong_answer() {
     let script = shipped_script();
     let db = tempfile::tempdir().expect("temp dir");
+    let number = |step, option| option_number(&script, 42, "passwords", step, option);
     let out = chat(
         &db.path().join("p.db"),
         None,
         &["--lang", "en", "--user", "42"],
         &[
-            "/lessons", "3", // staying safe online (after the phone and e-services groups)
+            "/lessons",
+            "3", // staying safe online (after the phone and e-services groups)
             "4", // the passwords lesson
-            "1", "1", // intro, three words
-            "1", // Maria1955: wrong
-            "3", // AppleRiverButton: right on the second try
-            "1", "1", // one password each, two-step login
-            "2", // give the code to nobody: right
-            "1", // sessions
+            "1",
+            "1",                    // intro, three words
+            &number("q_strong", 0), // Maria1955: wrong
+            &number("q_strong", 2), // AppleRiverButton: right on the second try
+            "1",
+            "1",                  // one password each, two-step login
+            &number("q_code", 1), // give the code to nobody: right
+            "1",                  // sessions
         ],
     );
     assert_shows(&out, "Your answer: Maria1955");

@@ -81,6 +81,12 @@ text.en = "No"
 explain.uk = "Погано"
 explain.en = "Bad"
 
+[[steps.options]]
+text.uk = "Не знаю"
+text.en = "Not sure"
+explain.uk = "Подумайте ще"
+explain.en = "Think again"
+
 [[steps]]
 id = "done"
 end = true
@@ -181,11 +187,11 @@ fn unreachable_and_dead_end_steps() {
     let lines = diagnose(&[("lessons/demo.toml", &broken)]);
     assert_reported(
         &lines,
-        "lessons/demo.toml:32:6: error: step \"lost\" has no way forward",
+        "lessons/demo.toml:38:6: error: step \"lost\" has no way forward",
     );
     assert_reported(
         &lines,
-        "lessons/demo.toml:32:6: warning: step \"lost\" cannot be reached from the start",
+        "lessons/demo.toml:38:6: warning: step \"lost\" cannot be reached from the start",
     );
 }
 
@@ -849,5 +855,143 @@ fn invalid_utf8_is_reported_where_it_is_and_a_huge_file_is_not_read() {
     assert_reported(
         &lines,
         "lessons/big.toml:1:1: error: the file is over 1024 KiB; split it into smaller files",
+    );
+}
+
+#[test]
+fn a_question_needs_three_options_and_a_reflection_no_right_answer() {
+    // LESSON's question with only two options.
+    let two = LESSON.replace(
+        "\n[[steps.options]]\ntext.uk = \"Не знаю\"\ntext.en = \"Not sure\"\nexplain.uk = \"Подумайте ще\"\nexplain.en = \"Think again\"\n",
+        "",
+    );
+    assert_ne!(two, LESSON);
+    let lines = diagnose(&[("lessons/demo.toml", &two)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:13:6: error: step \"q\": a question needs at least 3 options",
+    );
+    // A reflection question may have two, and no right one.
+    let reflection = two
+        .replace("next = \"done\"", "next = \"done\"\nreflection = true")
+        .replace("correct = true\n", "");
+    let lines = diagnose(&[("lessons/demo.toml", &reflection)]);
+    assert!(lines.iter().all(|l| !l.contains(": error: ")), "{lines:#?}");
+    let marked = two.replace("next = \"done\"", "next = \"done\"\nreflection = true");
+    let lines = diagnose(&[("lessons/demo.toml", &marked)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:13:6: error: step \"q\": a reflection question has no right answer",
+    );
+}
+
+#[test]
+fn right_answers_that_give_themselves_away_are_warnings() {
+    // A second question; its right answer first, like the first question's.
+    let second = r#"
+[[steps]]
+id = "q2"
+text.uk = "Ще питання?"
+text.en = "Another question?"
+next = "done"
+
+[[steps.options]]
+text.uk = "Авжеж"
+text.en = "Sure"
+correct = true
+explain.uk = "Добре"
+explain.en = "Good"
+
+[[steps.options]]
+text.uk = "Ні"
+text.en = "No"
+explain.uk = "Погано"
+explain.en = "Bad"
+
+[[steps.options]]
+text.uk = "Ніколи в житті"
+text.en = "Never ever"
+explain.uk = "Погано"
+explain.en = "Bad"
+"#;
+    let two = LESSON
+        .replace(
+            "text.en = \"Question?\"\nnext = \"done\"",
+            "text.en = \"Question?\"\nnext = \"q2\"",
+        )
+        .replace(
+            "\n[[steps]]\nid = \"done\"",
+            &format!("{second}\n[[steps]]\nid = \"done\""),
+        );
+    let lines = diagnose(&[("lessons/demo.toml", &two)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:13:6: warning: lesson \"demo\": the right answer of every question is option 1 in the file",
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("always the longest")),
+        "{lines:#?}"
+    );
+
+    // The right answers at different places, but always the longest.
+    let longest = two
+        .replace(
+            "text.uk = \"Так\"\ntext.en = \"Yes\"\n",
+            "text.uk = \"Так, звісно, саме так\"\ntext.en = \"Yes, of course it is\"\n",
+        )
+        .replace(
+            "text.uk = \"Авжеж\"\ntext.en = \"Sure\"\ncorrect = true\n",
+            "text.uk = \"Авжеж\"\ntext.en = \"Sure\"\n",
+        )
+        .replace(
+            "text.uk = \"Ніколи в житті\"\ntext.en = \"Never ever\"\n",
+            "text.uk = \"Ніколи в житті\"\ntext.en = \"Never ever\"\ncorrect = true\n",
+        );
+    let lines = diagnose(&[("lessons/demo.toml", &longest)]);
+    assert!(lines.iter().all(|l| !l.contains(": error: ")), "{lines:#?}");
+    for lang in ["uk", "en"] {
+        assert_reported(
+            &lines,
+            &format!("lessons/demo.toml:13:6: warning: lesson \"demo\" ({lang}): the right answer is always the longest option"),
+        );
+    }
+    assert!(!lines.iter().any(|l| l.contains("is option")), "{lines:#?}");
+}
+
+#[test]
+fn simpler_words_are_checked_in_every_language() {
+    let with = LESSON.replacen(
+        "next = \"q\"",
+        "next = \"q\"\nsimpler.uk = \"Просто привіт\"\nsimpler.en = \"Just hello\"",
+        1,
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &with)]);
+    assert!(lines.iter().all(|l| !l.contains("simpler")), "{lines:#?}");
+
+    let missing = with.replace("simpler.en = \"Just hello\"", "");
+    let lines = diagnose(&[("lessons/demo.toml", &missing)]);
+    assert_reported(
+        &lines,
+        "lessons/demo.toml:11:1: error: step \"intro\": simpler has no text in \"en\"",
+    );
+    let empty = with.replace("simpler.en = \"Just hello\"", "simpler.en = \" \"");
+    let lines = diagnose(&[("lessons/demo.toml", &empty)]);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(": error: step \"intro\": simpler (en) is empty")),
+        "{lines:#?}"
+    );
+    // On an end step it would never be shown.
+    let on_end = LESSON.replace(
+        "end = true\n",
+        "end = true\nsimpler.uk = \"Усе\"\nsimpler.en = \"All\"\n",
+    );
+    let lines = diagnose(&[("lessons/demo.toml", &on_end)]);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(": warning: step \"done\": simpler: only a lesson's steps")),
+        "{lines:#?}"
     );
 }

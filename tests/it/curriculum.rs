@@ -3,7 +3,7 @@
 
 use crate::support::{shipped_script, Resident};
 use pomichnyk::engine::{Event, Input, Press};
-use pomichnyk::script::{Kind, Script, Target, LESSONS_MENU};
+use pomichnyk::script::{Kind, Msg, Script, Target, LESSONS_MENU};
 
 /// The lessons a step of the lessons menu links to.
 fn linked_from(script: &Script, step: &str) -> Vec<String> {
@@ -91,10 +91,16 @@ fn every_lesson_is_complete_in_both_languages() {
 }
 
 /// Walks a lesson to its end: the right answer to every question, the first
-/// button everywhere else. Returns the completion event.
+/// button everywhere else; on the way it presses "🔁 Once more" once (the same
+/// step comes again) and "⬅️ Back" once (the step before comes again).
+/// Returns the completion event.
 fn walk(script: &Script, lesson: &str, lang: &str) -> Event {
     let mut resident = Resident::new(script);
     resident.lang_hint = Some(lang);
+    let l = script.lang_index(lang).expect("a configured language");
+    let again_label = script.strings.get(Msg::ButtonAgain, l).to_string();
+    let back_label = script.strings.get(Msg::ButtonBack, l).to_string();
+    let (mut again, mut back) = (false, false);
     resident.says(&format!("/start lesson_{lesson}"));
     for _ in 0..40 {
         if let Some(done) = resident
@@ -102,9 +108,46 @@ fn walk(script: &Script, lesson: &str, lang: &str) -> Event {
             .iter()
             .find(|e| matches!(e, Event::LessonCompleted { .. }))
         {
+            assert!(again, "{lesson} ({lang}): 🔁 was pressed");
+            assert!(back, "{lesson} ({lang}): ⬅️ was pressed");
             return done.clone();
         }
         let at = resident.state.at.clone().expect("a position in the lesson");
+        assert!(
+            resident.said().contains(&script.strings.fill(
+                Msg::StepProgress,
+                l,
+                &[
+                    (
+                        "n",
+                        &step_number(script, &at.dialogue, &at.step).to_string()
+                    ),
+                    ("total", &step_number(script, &at.dialogue, "").to_string()),
+                ],
+            )),
+            "{lesson}/{}: the step's number:\n{}",
+            at.step,
+            resident.said()
+        );
+        if !again {
+            let text = resident.said();
+            resident.taps(&again_label);
+            assert_eq!(resident.state.at, Some(at.clone()), "{lesson}: 🔁 stays");
+            assert!(
+                text.contains(&resident.said()),
+                "{lesson}: 🔁 sends the same step:\n{}\n---\n{text}",
+                resident.said()
+            );
+            again = true;
+            continue;
+        }
+        if !back && !resident.state.history.is_empty() {
+            let before = resident.state.history.last().cloned();
+            resident.taps(&back_label);
+            assert_eq!(resident.state.at, before, "{lesson}: ⬅️ goes one step back");
+            back = true;
+            continue;
+        }
         let dialogue = script.dialogue(&at.dialogue).expect("dialogue");
         let (_, step) = dialogue.step(&at.step).expect("step");
         let input = match &step.quiz {
@@ -124,7 +167,11 @@ fn walk(script: &Script, lesson: &str, lang: &str) -> Event {
                 )
             }
             None => {
-                let first = resident.labels().first().cloned().expect("a button");
+                let first = resident
+                    .labels()
+                    .into_iter()
+                    .find(|l| *l != again_label && *l != back_label)
+                    .expect("a button");
                 resident.button(&first)
             }
         };
@@ -136,6 +183,19 @@ fn walk(script: &Script, lesson: &str, lang: &str) -> Event {
         );
     }
     panic!("{lesson} ({lang}) did not end within 40 inputs");
+}
+
+/// A step's number among its lesson's steps that are not an end (the count
+/// of them for a step that is not there).
+fn step_number(script: &Script, lesson: &str, step: &str) -> usize {
+    let steps: Vec<_> = script
+        .dialogue(lesson)
+        .map(|d| d.steps.iter().filter(|s| !s.end).collect())
+        .unwrap_or_default();
+    steps
+        .iter()
+        .position(|s| s.id == step)
+        .map_or(steps.len(), |i| i + 1)
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The store keeps a resident's place: stop mid-lesson, reopen, carry on.
 
-use crate::support::{reply_text, Terminal};
+use crate::support::{option_number, reply_text, shipped_script, Terminal};
 use pomichnyk::store::Store;
 
 const USER: i64 = 7001;
@@ -24,7 +24,17 @@ async fn a_resident_resumes_at_the_same_step_after_the_store_is_reopened() {
         pomichnyk::engine::Reply::Message {
             keyboard: pomichnyk::engine::Keyboard::Inline(rows),
             ..
-        } => rows[1][0].data.clone(),
+        } => rows
+            .iter()
+            .flatten()
+            .find(|b| {
+                matches!(
+                    pomichnyk::engine::Press::decode(&b.data),
+                    Some(pomichnyk::engine::Press::Answer { option: 1, .. })
+                )
+            })
+            .map(|b| b.data.clone())
+            .expect("the right answer (option 2 in the file)"),
         other => panic!("expected a question with options, got {other:?}"),
     };
     store.close().await;
@@ -68,10 +78,21 @@ async fn residents_events_and_completion_are_committed_together() {
     let mut session = Terminal::new(store.clone(), USER, Some("en".into()));
     session.send("/start hub_branch_8", 10).await.expect("send");
     session.send("/start hub_branch_9", 11).await.expect("send");
-    for (i, line) in ["/start lesson_passwords", "1", "1", "3", "1", "1", "2", "1"]
-        .iter()
-        .enumerate()
-    {
+    // The right answers, at the places this resident sees them.
+    let script = shipped_script();
+    let strong = option_number(&script, USER, "passwords", "q_strong", 2);
+    let code = option_number(&script, USER, "passwords", "q_code", 1);
+    let lines = [
+        "/start lesson_passwords",
+        "1",
+        "1",
+        &strong,
+        "1",
+        "1",
+        &code,
+        "1",
+    ];
+    for (i, line) in lines.iter().enumerate() {
         session.send(line, 20 + i as i64).await.expect("send");
     }
     let resident = store

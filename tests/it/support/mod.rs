@@ -49,6 +49,30 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// The number a terminal shows on option `option` (its place in the file) of
+/// question `step` of `lesson` for the person `user`: options come in an order
+/// of each person's own.
+pub fn option_number(
+    script: &Script,
+    user: i64,
+    lesson: &str,
+    step: &str,
+    option: usize,
+) -> String {
+    let n = script
+        .dialogue(lesson)
+        .and_then(|d| d.step(step))
+        .and_then(|(_, s)| s.quiz.as_ref())
+        .map_or(0, |q| q.options.len());
+    let seed = engine::Context::seed_of(user);
+    let order = engine::shuffle::order(seed, lesson, step, n);
+    let place = order
+        .iter()
+        .position(|&o| o == option)
+        .unwrap_or_else(|| panic!("{lesson}/{step} has no option {option}"));
+    (place + 1).to_string()
+}
+
 /// A resident talking straight to the engine (no store): what they send, what the bot answers.
 pub struct Resident<'a> {
     pub script: &'a Script,
@@ -58,6 +82,8 @@ pub struct Resident<'a> {
     pub now: jiff::civil::DateTime,
     /// Whether a librarians' chat is configured.
     pub handoff: bool,
+    /// The seed the application layer would make from the person's id.
+    pub seed: u64,
     /// The replies to the last input.
     pub replies: Vec<Reply>,
     /// Buttons shown most recently, as (label, input).
@@ -76,6 +102,7 @@ impl<'a> Resident<'a> {
             // A Friday morning in Khmelnytskyi.
             now: jiff::civil::date(2026, 11, 27).at(10, 0, 0, 0),
             handoff: true,
+            seed: engine::Context::seed_of(1),
             replies: Vec::new(),
             buttons: Vec::new(),
             events: Vec::new(),
@@ -88,6 +115,7 @@ impl<'a> Resident<'a> {
             lang_hint: self.lang_hint,
             now: self.now,
             handoff: self.handoff,
+            seed: self.seed,
         };
         let outcome = engine::step(self.script, std::mem::take(&mut self.state), &input, &cx);
         self.state = outcome.state;
