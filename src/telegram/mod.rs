@@ -135,9 +135,16 @@ pub async fn run_with_clock(
             "broadcast.per_second is above Telegram's bulk limit of about 30 a second"
         );
     }
-    // Residents whose replies a crash may have swallowed see where they stand.
-    for response in app.recover(None).await? {
-        app.deliver(out.as_ref(), response).await;
+    // Residents whose replies a crash may have swallowed see where they stand;
+    // the messages go out in the background while the bot takes new updates.
+    let recovered = app.recover(None).await?;
+    if !recovered.is_empty() {
+        let (app, out) = (app.clone(), out.clone());
+        tokio::spawn(async move {
+            for response in recovered {
+                app.deliver(out.as_ref(), response).await;
+            }
+        });
     }
 
     let gate = flood::Gate::new(
