@@ -87,6 +87,24 @@ pub enum Step {
     Stale,
 }
 
+/// What a librarian is writing, kept between updates beside (not in) the
+/// dialogue engine's state: the application layer alone reads and writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drafts {
+    /// An announcement being written (`/announce`).
+    #[serde(default)]
+    pub draft: Option<Draft>,
+    /// A webinar being written or moved (`/webinar`).
+    #[serde(default)]
+    pub webinar_draft: Option<WebinarDraft>,
+}
+
+impl Drafts {
+    pub fn is_empty(&self) -> bool {
+        self.draft.is_none() && self.webinar_draft.is_none()
+    }
+}
+
 /// Callback data of the draft's buttons start with this.
 pub const PREFIX: &str = "b:";
 

@@ -31,6 +31,7 @@ use std::sync::Arc;
 pub use reload::spawn_watcher;
 pub use types::*;
 
+use crate::broadcast::Drafts;
 use crate::clock::Clock;
 use crate::commands::{self, Access, Cmd};
 use crate::content::Content;
@@ -336,11 +337,12 @@ impl App {
     /// One update in a resident's private chat.
     async fn turn(&self, update: Update) -> Response {
         let user = update.from.id;
-        let state = match self.store.load_state(user).await {
-            Ok(s) => s.unwrap_or_default(),
+        let (state, drafts) = match self.store.load_turn(user).await {
+            Ok((s, d)) => (s.unwrap_or_default(), d),
             Err(e) => return self.failed(user, update.from.lang_hint.as_deref(), e.into()),
         };
         let mut t = Turn::new(self, self.script(), &update.from, state);
+        t.drafts = drafts;
         let routed = self.route(&mut t, &update).await;
         let finished = match routed {
             Ok(()) => t.finish().await,
@@ -482,7 +484,9 @@ struct Turn<'a> {
     hint: Option<String>,
     lang: usize,
     state: State,
-    /// The state changed and must be saved.
+    /// A librarian's drafts, saved beside the state; only this layer touches them.
+    drafts: Drafts,
+    /// The state or the drafts changed and must be saved.
     dirty: bool,
     events: Vec<Event>,
     writes: Vec<Write>,
@@ -505,6 +509,7 @@ impl<'a> Turn<'a> {
             hint: from.lang_hint.clone(),
             lang,
             state,
+            drafts: Drafts::default(),
             dirty: false,
             events: Vec::new(),
             writes: Vec::new(),
@@ -576,6 +581,7 @@ impl<'a> Turn<'a> {
                     state: &self.state,
                     events: &self.events,
                 },
+                &self.drafts,
                 writes,
                 guard.turn(),
             )

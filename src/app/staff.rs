@@ -37,7 +37,7 @@ impl super::App {
                 let cmd = commands::parse(name);
                 let Some((cmd, role)) = cmd.and_then(|c| Some((c, required_role(c)?))) else {
                     // Any other command leaves an unfinished draft behind.
-                    if t.state.draft.take().is_some() | t.state.webinar_draft.take().is_some() {
+                    if t.drafts.draft.take().is_some() | t.drafts.webinar_draft.take().is_some() {
                         t.dirty = true;
                     }
                     return Ok(Handled::No);
@@ -50,15 +50,15 @@ impl super::App {
                 match cmd {
                     Cmd::Announce => {
                         t.audit("announce_start", None, None);
-                        t.state.draft = Some(Draft::new());
-                        t.state.webinar_draft = None;
+                        t.drafts.draft = Some(Draft::new());
+                        t.drafts.webinar_draft = None;
                         t.dirty = true;
                         self.show_draft(t, &Draft::new()).await?;
                     }
                     Cmd::Webinar => {
                         t.audit("webinar_start", None, None);
-                        t.state.draft = None;
-                        t.state.webinar_draft = Some(broadcast::WebinarDraft::new());
+                        t.drafts.draft = None;
+                        t.drafts.webinar_draft = Some(broadcast::WebinarDraft::new());
                         t.dirty = true;
                         self.show_webinar_draft(t, &broadcast::WebinarDraft::new())
                             .await?;
@@ -93,7 +93,7 @@ impl super::App {
                 if !matches!(Press::decode(data), Some(Press::Draft(_))) {
                     return Ok(Handled::No);
                 }
-                let Some(mut draft) = t.state.draft.clone() else {
+                let Some(mut draft) = t.drafts.draft.clone() else {
                     return Ok(Handled::No);
                 };
                 if !self.store.has_role(t.user, Role::Librarian).await? {
@@ -102,13 +102,13 @@ impl super::App {
                 let before = draft.clone();
                 match draft.press(data) {
                     Step::Show if self.audience_exists(t, &draft) => {
-                        t.state.draft = Some(draft.clone());
+                        t.drafts.draft = Some(draft.clone());
                         t.dirty = true;
                         self.show_draft(t, &draft).await?;
                     }
                     Step::Show | Step::Stale => self.show_draft(t, &before).await?,
                     Step::Cancel => {
-                        t.state.draft = None;
+                        t.drafts.draft = None;
                         t.dirty = true;
                         t.say(Msg::AnnounceCancelled, &[]);
                     }
@@ -116,8 +116,8 @@ impl super::App {
                 }
                 Ok(Handled::Yes)
             }
-            Input::Text(_) | Input::Other if t.state.draft.is_some() => {
-                let Some(mut draft) = t.state.draft.clone() else {
+            Input::Text(_) | Input::Other if t.drafts.draft.is_some() => {
+                let Some(mut draft) = t.drafts.draft.clone() else {
                     return Ok(Handled::No);
                 };
                 if !self.store.has_role(t.user, Role::Librarian).await? {
@@ -133,7 +133,7 @@ impl super::App {
                     _ => (String::new(), None),
                 };
                 if draft.text(html, photo) == Step::Show {
-                    t.state.draft = Some(draft.clone());
+                    t.drafts.draft = Some(draft.clone());
                     t.dirty = true;
                 }
                 self.show_draft(t, &draft).await?;
@@ -146,7 +146,7 @@ impl super::App {
     /// The librarian's role was revoked in the middle of a draft: it is
     /// dropped, and the input goes to the engine like anyone's.
     fn lost_role(&self, t: &mut Turn<'_>) -> Handled {
-        t.state.draft = None;
+        t.drafts.draft = None;
         t.dirty = true;
         t.audit("refused", Some("announce"), None);
         Handled::No
@@ -321,7 +321,7 @@ impl super::App {
             now,
             None,
         ));
-        t.state.draft = None;
+        t.drafts.draft = None;
         t.dirty = true;
         let answers = t.commit().await?;
         let broadcast = answers.last().copied().unwrap_or_default();

@@ -19,7 +19,7 @@ impl super::App {
         match input {
             Input::Command { name, .. } => {
                 if commands::parse(name) == Some(Cmd::Webinars) {
-                    if t.state.webinar_draft.take().is_some() {
+                    if t.drafts.webinar_draft.take().is_some() {
                         t.dirty = true;
                     }
                     self.list_webinars(t).await?;
@@ -27,23 +27,23 @@ impl super::App {
                 }
                 // Another command leaves the webinar draft (the staff part
                 // and the engine see to the rest).
-                if t.state.webinar_draft.take().is_some() {
+                if t.drafts.webinar_draft.take().is_some() {
                     t.dirty = true;
                 }
                 Ok(Handled::No)
             }
             Input::Press(data) => self.webinar_press(t, data).await,
             Input::Text(text) => {
-                let Some(mut draft) = t.state.webinar_draft.clone() else {
+                let Some(mut draft) = t.drafts.webinar_draft.clone() else {
                     return Ok(Handled::No);
                 };
                 if !self.store.has_role(t.user, Role::Librarian).await? {
-                    t.state.webinar_draft = None;
+                    t.drafts.webinar_draft = None;
                     t.dirty = true;
                     return Ok(Handled::No);
                 }
                 if draft.text(text, self.local_now()) {
-                    t.state.webinar_draft = Some(draft.clone());
+                    t.drafts.webinar_draft = Some(draft.clone());
                     t.dirty = true;
                 } else {
                     t.say(Msg::WebinarTryAgain, &[]);
@@ -77,23 +77,23 @@ impl super::App {
         match press {
             Press::WebinarMove(w) => {
                 let draft = WebinarDraft::moving(w);
-                t.state.webinar_draft = Some(draft.clone());
+                t.drafts.webinar_draft = Some(draft.clone());
                 t.dirty = true;
                 self.show_webinar_draft(t, &draft).await?;
             }
             Press::WebinarCancel(w) => self.cancel_webinar(t, w).await?,
             Press::WebinarDraft(what) => {
-                let Some(mut draft) = t.state.webinar_draft.clone() else {
+                let Some(mut draft) = t.drafts.webinar_draft.clone() else {
                     return Ok(Handled::No);
                 };
                 match what.as_str() {
                     "cancel" => {
-                        t.state.webinar_draft = None;
+                        t.drafts.webinar_draft = None;
                         t.dirty = true;
                         t.say(Msg::AnnounceCancelled, &[]);
                     }
                     "publish" if draft.stage == WebinarStage::Preview => {
-                        t.state.webinar_draft = None;
+                        t.drafts.webinar_draft = None;
                         t.dirty = true;
                         self.publish(t, &draft).await?;
                     }
@@ -102,7 +102,7 @@ impl super::App {
                             .strip_prefix("place:")
                             .is_none_or(|hub| t.script.hub(hub).is_some());
                         if valid && draft.press(&what) {
-                            t.state.webinar_draft = Some(draft.clone());
+                            t.drafts.webinar_draft = Some(draft.clone());
                             t.dirty = true;
                         }
                         self.show_webinar_draft(t, &draft).await?;

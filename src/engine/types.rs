@@ -30,17 +30,10 @@ pub struct State {
     /// The announcements they want.
     #[serde(default, skip_serializing_if = "Subscription::is_none")]
     pub subscription: Subscription,
-    /// A librarian's announcement being written (the adapter's `/announce`
-    /// dialogue); the engine leaves it alone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub draft: Option<crate::broadcast::Draft>,
     /// The quiz answer of the resident's last input, so that after a crash
     /// the verdict can be shown again ([`Input::Resume`]); cleared by the next input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answered: Option<Answered>,
-    /// A librarian's webinar being written or moved (`/webinar`); the engine leaves it alone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub webinar_draft: Option<crate::broadcast::WebinarDraft>,
     /// The lesson steps left for the current one, oldest first, at most
     /// [`HISTORY_LEN`]: where "⬅️ Back" goes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

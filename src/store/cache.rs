@@ -22,18 +22,26 @@ pub const CAPACITY: usize = 20_000;
 
 #[derive(Debug, Default)]
 pub struct StateCache {
-    states: Mutex<FxHashMap<i64, Box<str>>>,
+    states: Mutex<FxHashMap<i64, Cached>>,
+}
+
+/// One resident's row as last committed: the state's JSON and, for a
+/// librarian in the middle of one, the drafts' JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cached {
+    pub state: Box<str>,
+    pub drafts: Option<Box<str>>,
 }
 
 impl StateCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<i64, Box<str>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<i64, Cached>> {
         // A panic while holding the lock cannot leave a half-written entry
         // (each operation is one map call), so the map is still good.
         self.states.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The committed state of `user` as JSON, if this process knows it.
-    pub fn get(&self, user: i64) -> Option<Box<str>> {
+    pub fn get(&self, user: i64) -> Option<Cached> {
         self.lock().get(&user).cloned()
     }
 
@@ -43,7 +51,7 @@ impl StateCache {
     }
 
     /// Remembers `user`'s committed state (its JSON).
-    pub fn put(&self, user: i64, state: Box<str>) {
+    pub fn put(&self, user: i64, state: Cached) {
         let mut states = self.lock();
         if states.len() >= CAPACITY && !states.contains_key(&user) {
             states.clear();
@@ -61,8 +69,11 @@ impl StateCache {
 mod tests {
     use super::*;
 
-    fn state(lang: &str) -> Box<str> {
-        format!("{{\"lang\":\"{lang}\"}}").into()
+    fn state(lang: &str) -> Cached {
+        Cached {
+            state: format!("{{\"lang\":\"{lang}\"}}").into(),
+            drafts: None,
+        }
     }
 
     #[test]

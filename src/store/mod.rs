@@ -21,6 +21,7 @@ use sqlx::Row;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::broadcast::Drafts;
 use crate::engine::{Effect, Event, Outcome, State};
 use change::Change;
 
@@ -254,31 +255,48 @@ impl Store {
 
     /// The saved state of a resident; `None` for someone new.
     pub async fn load_state(&self, user: i64) -> Result<Option<State>, StoreError> {
-        if let Some(json) = self.states.get(user) {
-            return serde_json::from_str(&json)
-                .map(Some)
-                .map_err(|source| StoreError::State { user, source });
-        }
-        let row = sqlx::query("SELECT state FROM dialogue_state WHERE user_id = ?")
-            .bind(user)
-            .fetch_optional(&self.read)
-            .await?;
-        match row {
-            None => Ok(None),
-            Some(row) => {
-                let json: String = row.try_get("state")?;
-                serde_json::from_str(&json)
-                    .map(Some)
-                    .map_err(|source| StoreError::State { user, source })
+        Ok(self.load_turn(user).await?.0)
+    }
+
+    /// A person's saved state and a librarian's drafts (empty for anyone
+    /// else), read together: one query, or none when the row is cached.
+    pub async fn load_turn(&self, user: i64) -> Result<(Option<State>, Drafts), StoreError> {
+        let cached = match self.states.get(user) {
+            Some(c) => c,
+            None => {
+                let row = sqlx::query("SELECT state, drafts FROM dialogue_state WHERE user_id = ?")
+                    .bind(user)
+                    .fetch_optional(&self.read)
+                    .await?;
+                let Some(row) = row else {
+                    return Ok((None, Drafts::default()));
+                };
+                let state: String = row.try_get("state")?;
+                let drafts: Option<String> = row.try_get("drafts")?;
+                cache::Cached {
+                    state: state.into(),
+                    drafts: drafts.map(Into::into),
+                }
             }
-        }
+        };
+        let state = serde_json::from_str(&cached.state)
+            .map_err(|source| StoreError::State { user, source })?;
+        let drafts = match cached.drafts.as_deref() {
+            Some(json) => {
+                serde_json::from_str(json).map_err(|source| StoreError::State { user, source })?
+            }
+            None => Drafts::default(),
+        };
+        Ok((Some(state), drafts))
     }
 
     /// Saves a resident's new state and the events that led to it, in one
     /// transaction (shared with other residents' steps under load, see
     /// [`writer`]). Callers send replies only after this returns `Ok`.
     pub async fn commit(&self, c: Commit<'_>) -> Result<(), StoreError> {
-        self.commit_turn(c, Vec::new(), 0).await.map(drop)
+        self.commit_turn(c, &Drafts::default(), Vec::new(), 0)
+            .await
+            .map(drop)
     }
 
     /// [`Store::commit`] with everything else the step causes (`writes`, in
@@ -288,9 +306,20 @@ impl Store {
     pub async fn commit_turn(
         &self,
         c: Commit<'_>,
+        drafts: &Drafts,
         writes: Vec<Write>,
         turn: i64,
     ) -> Result<Vec<i64>, StoreError> {
+        let drafts = if drafts.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_string(drafts).map_err(|source| StoreError::State {
+                    user: c.user,
+                    source,
+                })?,
+            )
+        };
         let state = serde_json::to_string(c.state).map_err(|source| StoreError::State {
             user: c.user,
             source,
@@ -305,6 +334,7 @@ impl Store {
             lang: c.state.lang.clone(),
             state,
             events: c.events.to_vec(),
+            drafts: drafts.clone(),
             writes,
             turn,
             done,
@@ -314,7 +344,13 @@ impl Store {
             .await
             .map_err(|_| StoreError::Closed)?;
         let answers = answer.await.map_err(|_| StoreError::Closed)??;
-        self.states.put(c.user, json);
+        self.states.put(
+            c.user,
+            cache::Cached {
+                state: json,
+                drafts: drafts.map(Into::into),
+            },
+        );
         Ok(answers)
     }
 

@@ -37,6 +37,8 @@ pub(super) struct Job {
     pub lang: Option<String>,
     pub state: String,
     pub events: Vec<Event>,
+    /// A librarian's drafts, as JSON (`None`: none).
+    pub drafts: Option<String>,
     /// Changes written with the step; each answers a row id or a count.
     pub writes: Vec<Change>,
     /// The turn's number (see `Store::commit_turn`); 0 when it has none.
@@ -533,17 +535,18 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
     residents.build().execute(&mut *tx).await?;
 
     let mut states = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO dialogue_state (user_id, state, updated_at, turn) ",
+        "INSERT INTO dialogue_state (user_id, state, updated_at, turn, drafts) ",
     );
     states.push_values(jobs, |mut row, job| {
         row.push_bind(job.user)
             .push_bind(job.state.as_str())
             .push_bind(job.now)
-            .push_bind(job.turn);
+            .push_bind(job.turn)
+            .push_bind(job.drafts.as_deref());
     });
     states.push(
         " ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
-           turn = excluded.turn",
+           turn = excluded.turn, drafts = excluded.drafts",
     );
     states.build().execute(&mut *tx).await?;
 

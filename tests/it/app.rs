@@ -18,12 +18,11 @@ async fn a_librarian_mid_draft_who_sends_menu_makes_one_commit() {
     let mut librarian = Terminal::new(store.clone(), LIBRARIAN, None);
     let said = reply_text(&librarian.send("/announce", 10).await.expect("send"));
     assert!(said.contains("оголошення"), "{said}");
-    let state = store
-        .load_state(LIBRARIAN)
-        .await
-        .expect("load")
-        .expect("saved");
-    assert!(state.draft.is_some(), "the draft is saved");
+    let (_, drafts) = store.load_turn(LIBRARIAN).await.expect("load");
+    assert!(
+        drafts.draft.is_some(),
+        "the draft is saved, beside the state"
+    );
 
     let before = store.transactions();
     let said = reply_text(&librarian.send("/menu", 11).await.expect("send"));
@@ -33,12 +32,9 @@ async fn a_librarian_mid_draft_who_sends_menu_makes_one_commit() {
         "the draft left behind and the engine's step are one commit"
     );
     assert!(said.contains("Головне меню"), "{said}");
-    let state = store
-        .load_state(LIBRARIAN)
-        .await
-        .expect("load")
-        .expect("saved");
-    assert!(state.draft.is_none(), "the draft is gone");
+    let (state, drafts) = store.load_turn(LIBRARIAN).await.expect("load");
+    let state = state.expect("saved");
+    assert!(drafts.is_empty(), "the draft is gone");
     assert_eq!(state.at.as_ref().map(|p| p.dialogue.as_str()), Some("main"));
 
     // A resident's refused privileged command: the audit row and the
