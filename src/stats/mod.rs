@@ -71,167 +71,8 @@ pub fn csv(stats: &Stats) -> String {
     let mut row = |section: &str, key: &str, metric: &str, value: String| {
         rows.push([section.into(), key.into(), metric.into(), value]);
     };
-    let w = &stats.window;
-    row("window", "all", "now", w.now.to_string());
-    row("window", "all", "days", w.days.to_string());
-    row("window", "all", "since", w.since.to_string());
-    row(
-        "window",
-        "all",
-        "since_date",
-        w.since_date.map(|d| d.to_string()).unwrap_or_default(),
-    );
-    row("window", "all", "time_zone", zone_label(&w.time_zone));
-    let r = &stats.residents;
-    row("residents", "all", "total", r.total.to_string());
-    row("residents", "all", "active", r.active.to_string());
-    row("residents", "all", "new", r.new.to_string());
-    row("residents", "all", "blocked", r.blocked.to_string());
-    row("residents", "all", "new_7d", r.new_7d.to_string());
-    row("residents", "all", "active_7d", r.active_7d.to_string());
-    row("residents", "all", "active_30d", r.active_30d.to_string());
-    for l in &stats.languages {
-        row(
-            "languages",
-            l.lang.as_deref().unwrap_or(""),
-            "residents",
-            l.residents.to_string(),
-        );
-    }
-    for l in &stats.lessons {
-        row("lessons", &l.lesson, "started", l.started.to_string());
-        row("lessons", &l.lesson, "completed", l.completed.to_string());
-        row(
-            "lessons",
-            &l.lesson,
-            "completion_pct",
-            opt(l.completion_pct),
-        );
-        row("lessons", &l.lesson, "avg_score_pct", opt(l.avg_score_pct));
-    }
-    for l in &stats.lessons {
-        let lesson = &l.lesson;
-        row("funnel", lesson, "step_order", l.step_order.as_str().into());
-        row("funnel", lesson, "started", l.started.to_string());
-        for s in &l.steps {
-            let key = format!("{lesson}/{}", s.step);
-            row("funnel", &key, "reached", s.reached.to_string());
-            row("funnel", &key, "left", s.left.to_string());
-        }
-        row("funnel", lesson, "completed", l.completed.to_string());
-        let (step, left) = match &l.most_left {
-            Some(m) => (m.step.clone(), m.left.to_string()),
-            None => (String::new(), String::new()),
-        };
-        row("funnel", lesson, "most_left_step", step);
-        row("funnel", lesson, "most_left_count", left);
-    }
-    for q in &stats.quizzes {
-        row("quizzes", &q.dialogue, "answers", q.answers.to_string());
-        row("quizzes", &q.dialogue, "first_try", q.first_try.to_string());
-        row(
-            "quizzes",
-            &q.dialogue,
-            "first_try_correct",
-            q.first_try_correct.to_string(),
-        );
-        row(
-            "quizzes",
-            &q.dialogue,
-            "first_try_correct_pct",
-            opt(q.first_try_correct_pct),
-        );
-    }
-    for c in &stats.confusing {
-        let key = format!("{}/{}", c.dialogue, c.step);
-        row(
-            "confusing",
-            &key,
-            "first_answers",
-            c.first_answers.to_string(),
-        );
-        row("confusing", &key, "wrong", c.wrong.to_string());
-        row("confusing", &key, "wrong_pct", opt(c.wrong_pct));
-    }
-    let q = &stats.questions;
-    row("questions", "all", "asked", q.asked.to_string());
-    row("questions", "all", "answered", q.answered.to_string());
-    row("questions", "all", "choices", q.choices.to_string());
-    row("questions", "all", "nothing", q.nothing.to_string());
-    row("questions", "all", "helpful", q.helpful.to_string());
-    row("questions", "all", "unhelpful", q.unhelpful.to_string());
-    for f in &stats.faq {
-        row("faq", &f.entry, "answered", f.answered.to_string());
-        row("faq", &f.entry, "helpful", f.helpful.to_string());
-        row("faq", &f.entry, "unhelpful", f.unhelpful.to_string());
-    }
-    for u in &stats.unanswered {
-        let text = defuse(&u.text);
-        row("unanswered", &text, "count", u.count.to_string());
-        row(
-            "unanswered",
-            &text,
-            "last_asked_at",
-            u.last_asked_at.to_string(),
-        );
-    }
-    for h in &stats.hubs {
-        row("per_hub", &h.hub, "residents", h.residents.to_string());
-    }
-    let t = &stats.tickets;
-    row("tickets", "all", "opened", t.opened.to_string());
-    row("tickets", "all", "closed", t.closed.to_string());
-    row("tickets", "all", "open_now", t.open_now.to_string());
-    let a = &stats.announcements;
-    row(
-        "announcements",
-        "all",
-        "broadcasts",
-        a.broadcasts.to_string(),
-    );
-    let deliveries = |d: &crate::store::DeliveryCounts| {
-        [
-            ("sent", d.sent),
-            ("blocked", d.blocked),
-            ("skipped", d.skipped),
-            ("failed", d.failed),
-            ("pending", d.pending),
-        ]
-    };
-    for (metric, n) in deliveries(&a.deliveries) {
-        row("announcements", "all", metric, n.to_string());
-    }
-    for b in &a.list {
-        let id = b.id.to_string();
-        row("broadcast", &id, "topic", b.topic.clone());
-        row("broadcast", &id, "created_at", b.created_at.to_string());
-        for (metric, n) in deliveries(&b.deliveries) {
-            row("broadcast", &id, metric, n.to_string());
-        }
-    }
-    for wb in &stats.webinars {
-        let id = wb.id.to_string();
-        row("webinars", &id, "title", defuse(&wb.title));
-        row("webinars", &id, "starts_at", wb.starts_at.to_string());
-        row(
-            "webinars",
-            &id,
-            "cancelled",
-            u8::from(wb.cancelled).to_string(),
-        );
-        row(
-            "webinars",
-            &id,
-            "capacity",
-            wb.capacity.map(|c| c.to_string()).unwrap_or_default(),
-        );
-        row("webinars", &id, "signups", wb.signups.to_string());
-    }
-    for week in &stats.weekly {
-        let key = local_date(week.start, &w.time_zone);
-        row("weekly", &key, "start", week.start.to_string());
-        row("weekly", &key, "active", week.active.to_string());
-        row("weekly", &key, "completions", week.completions.to_string());
+    for part in PARTS {
+        csv_part(part, stats, &mut row);
     }
 
     let mut out = String::from("section,key,metric,value\n");
@@ -277,256 +118,536 @@ pub fn text(stats: &Stats) -> String {
             format!("in the last {} days", w.days),
         ),
     };
-    match w.since_date {
-        Some(d) => {
-            let _ = writeln!(
-                out,
-                "Pomichnyk usage as of {} UTC; window: since {d} 00:00 {zone} ({} UTC, {} days)",
-                datetime(w.now),
-                datetime(w.since),
-                w.days
+    let cx = TextContext {
+        zone,
+        period,
+        in_period,
+    };
+    for part in PARTS {
+        text_part(part, stats, &cx, &mut out);
+    }
+    out
+}
+
+/// The report's sections, in order: the text report and the CSV both go
+/// through this one list, each section rendered by [`csv_part`] and [`text_part`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Window,
+    Residents,
+    Languages,
+    Lessons,
+    Funnel,
+    Quizzes,
+    Confusing,
+    Questions,
+    Faq,
+    Unanswered,
+    Hubs,
+    Tickets,
+    Announcements,
+    Webinars,
+    Weekly,
+}
+
+const PARTS: [Part; 15] = [
+    Part::Window,
+    Part::Residents,
+    Part::Languages,
+    Part::Lessons,
+    Part::Funnel,
+    Part::Quizzes,
+    Part::Confusing,
+    Part::Questions,
+    Part::Faq,
+    Part::Unanswered,
+    Part::Hubs,
+    Part::Tickets,
+    Part::Announcements,
+    Part::Webinars,
+    Part::Weekly,
+];
+
+/// One section's rows of the CSV, `section,key,metric,value`.
+fn csv_part(part: Part, stats: &Stats, row: &mut dyn FnMut(&str, &str, &str, String)) {
+    let w = &stats.window;
+    match part {
+        Part::Window => {
+            let w = &stats.window;
+            row("window", "all", "now", w.now.to_string());
+            row("window", "all", "days", w.days.to_string());
+            row("window", "all", "since", w.since.to_string());
+            row(
+                "window",
+                "all",
+                "since_date",
+                w.since_date.map(|d| d.to_string()).unwrap_or_default(),
             );
+            row("window", "all", "time_zone", zone_label(&w.time_zone));
         }
-        None => {
-            let _ = writeln!(
-                out,
-                "Pomichnyk usage as of {} UTC; window: the last {} days (since {} UTC)",
-                datetime(w.now),
-                w.days,
-                datetime(w.since)
+        Part::Residents => {
+            let r = &stats.residents;
+            row("residents", "all", "total", r.total.to_string());
+            row("residents", "all", "active", r.active.to_string());
+            row("residents", "all", "new", r.new.to_string());
+            row("residents", "all", "blocked", r.blocked.to_string());
+            row("residents", "all", "new_7d", r.new_7d.to_string());
+            row("residents", "all", "active_7d", r.active_7d.to_string());
+            row("residents", "all", "active_30d", r.active_30d.to_string());
+        }
+        Part::Languages => {
+            for l in &stats.languages {
+                row(
+                    "languages",
+                    l.lang.as_deref().unwrap_or(""),
+                    "residents",
+                    l.residents.to_string(),
+                );
+            }
+        }
+        Part::Lessons => {
+            for l in &stats.lessons {
+                row("lessons", &l.lesson, "started", l.started.to_string());
+                row("lessons", &l.lesson, "completed", l.completed.to_string());
+                row(
+                    "lessons",
+                    &l.lesson,
+                    "completion_pct",
+                    opt(l.completion_pct),
+                );
+                row("lessons", &l.lesson, "avg_score_pct", opt(l.avg_score_pct));
+            }
+        }
+        Part::Funnel => {
+            for l in &stats.lessons {
+                let lesson = &l.lesson;
+                row("funnel", lesson, "step_order", l.step_order.as_str().into());
+                row("funnel", lesson, "started", l.started.to_string());
+                for s in &l.steps {
+                    let key = format!("{lesson}/{}", s.step);
+                    row("funnel", &key, "reached", s.reached.to_string());
+                    row("funnel", &key, "left", s.left.to_string());
+                }
+                row("funnel", lesson, "completed", l.completed.to_string());
+                let (step, left) = match &l.most_left {
+                    Some(m) => (m.step.clone(), m.left.to_string()),
+                    None => (String::new(), String::new()),
+                };
+                row("funnel", lesson, "most_left_step", step);
+                row("funnel", lesson, "most_left_count", left);
+            }
+        }
+        Part::Quizzes => {
+            for q in &stats.quizzes {
+                row("quizzes", &q.dialogue, "answers", q.answers.to_string());
+                row("quizzes", &q.dialogue, "first_try", q.first_try.to_string());
+                row(
+                    "quizzes",
+                    &q.dialogue,
+                    "first_try_correct",
+                    q.first_try_correct.to_string(),
+                );
+                row(
+                    "quizzes",
+                    &q.dialogue,
+                    "first_try_correct_pct",
+                    opt(q.first_try_correct_pct),
+                );
+            }
+        }
+        Part::Confusing => {
+            for c in &stats.confusing {
+                let key = format!("{}/{}", c.dialogue, c.step);
+                row(
+                    "confusing",
+                    &key,
+                    "first_answers",
+                    c.first_answers.to_string(),
+                );
+                row("confusing", &key, "wrong", c.wrong.to_string());
+                row("confusing", &key, "wrong_pct", opt(c.wrong_pct));
+            }
+        }
+        Part::Questions => {
+            let q = &stats.questions;
+            row("questions", "all", "asked", q.asked.to_string());
+            row("questions", "all", "answered", q.answered.to_string());
+            row("questions", "all", "choices", q.choices.to_string());
+            row("questions", "all", "nothing", q.nothing.to_string());
+            row("questions", "all", "helpful", q.helpful.to_string());
+            row("questions", "all", "unhelpful", q.unhelpful.to_string());
+        }
+        Part::Faq => {
+            for f in &stats.faq {
+                row("faq", &f.entry, "answered", f.answered.to_string());
+                row("faq", &f.entry, "helpful", f.helpful.to_string());
+                row("faq", &f.entry, "unhelpful", f.unhelpful.to_string());
+            }
+        }
+        Part::Unanswered => {
+            for u in &stats.unanswered {
+                let text = defuse(&u.text);
+                row("unanswered", &text, "count", u.count.to_string());
+                row(
+                    "unanswered",
+                    &text,
+                    "last_asked_at",
+                    u.last_asked_at.to_string(),
+                );
+            }
+        }
+        Part::Hubs => {
+            for h in &stats.hubs {
+                row("per_hub", &h.hub, "residents", h.residents.to_string());
+            }
+        }
+        Part::Tickets => {
+            let t = &stats.tickets;
+            row("tickets", "all", "opened", t.opened.to_string());
+            row("tickets", "all", "closed", t.closed.to_string());
+            row("tickets", "all", "open_now", t.open_now.to_string());
+        }
+        Part::Announcements => {
+            let a = &stats.announcements;
+            row(
+                "announcements",
+                "all",
+                "broadcasts",
+                a.broadcasts.to_string(),
             );
+            let deliveries = |d: &crate::store::DeliveryCounts| {
+                [
+                    ("sent", d.sent),
+                    ("blocked", d.blocked),
+                    ("skipped", d.skipped),
+                    ("failed", d.failed),
+                    ("pending", d.pending),
+                ]
+            };
+            for (metric, n) in deliveries(&a.deliveries) {
+                row("announcements", "all", metric, n.to_string());
+            }
+            for b in &a.list {
+                let id = b.id.to_string();
+                row("broadcast", &id, "topic", b.topic.clone());
+                row("broadcast", &id, "created_at", b.created_at.to_string());
+                for (metric, n) in deliveries(&b.deliveries) {
+                    row("broadcast", &id, metric, n.to_string());
+                }
+            }
+        }
+        Part::Webinars => {
+            for wb in &stats.webinars {
+                let id = wb.id.to_string();
+                row("webinars", &id, "title", defuse(&wb.title));
+                row("webinars", &id, "starts_at", wb.starts_at.to_string());
+                row(
+                    "webinars",
+                    &id,
+                    "cancelled",
+                    u8::from(wb.cancelled).to_string(),
+                );
+                row(
+                    "webinars",
+                    &id,
+                    "capacity",
+                    wb.capacity.map(|c| c.to_string()).unwrap_or_default(),
+                );
+                row("webinars", &id, "signups", wb.signups.to_string());
+            }
+        }
+        Part::Weekly => {
+            for week in &stats.weekly {
+                let key = local_date(week.start, &w.time_zone);
+                row("weekly", &key, "start", week.start.to_string());
+                row("weekly", &key, "active", week.active.to_string());
+                row("weekly", &key, "completions", week.completions.to_string());
+            }
         }
     }
+}
 
-    section(&mut out, "Residents");
-    let r = &stats.residents;
-    table(
-        &mut out,
-        None,
-        &[
-            vec!["total".into(), r.total.to_string()],
-            vec![
-                "active".into(),
-                r.active.to_string(),
-                format!("(seen {in_period})"),
-            ],
-            vec![
-                "new".into(),
-                r.new.to_string(),
-                format!("(first seen {in_period})"),
-            ],
-            vec!["blocked".into(), r.blocked.to_string()],
-            vec![
-                "new this week".into(),
-                r.new_7d.to_string(),
-                "(first seen in the last 7 days)".into(),
-            ],
-            vec![
-                "active, 7 days".into(),
-                r.active_7d.to_string(),
-                "(seen in the last 7 days)".into(),
-            ],
-            vec![
-                "active, 30 days".into(),
-                r.active_30d.to_string(),
-                "(seen in the last 30 days)".into(),
-            ],
-        ],
-        &[Left, Right, Left],
-    );
+/// What every section of the text report says the same way.
+struct TextContext {
+    zone: String,
+    /// "last 30 days" or "since 2026-11-20", for titles.
+    period: String,
+    /// "in the last 30 days" or the same, in sentences.
+    in_period: String,
+}
 
-    section(&mut out, "Languages");
-    let rows: Vec<Vec<String>> = stats
-        .languages
-        .iter()
-        .map(|l| {
-            vec![
-                l.lang.clone().unwrap_or_else(|| "(not chosen)".into()),
-                l.residents.to_string(),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        Some(&["language", "residents"]),
-        &rows,
-        &[Left, Right],
-    );
-
-    section(&mut out, "Lesson funnels");
-    let rows: Vec<Vec<String>> = stats
-        .lessons
-        .iter()
-        .map(|l| {
-            vec![
-                l.lesson.clone(),
-                l.started.to_string(),
-                l.completed.to_string(),
-                percent(l.completion_pct),
-                percent(l.avg_score_pct),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        Some(&["lesson", "started", "completed", "completion", "avg score"]),
-        &rows,
-        &[Left, Right, Right, Right, Right],
-    );
-    steps(&mut out, stats);
-
-    section(&mut out, "Quiz accuracy");
-    let rows: Vec<Vec<String>> = stats
-        .quizzes
-        .iter()
-        .map(|q| {
-            vec![
-                q.dialogue.clone(),
-                q.answers.to_string(),
-                q.first_try.to_string(),
-                q.first_try_correct.to_string(),
-                percent(q.first_try_correct_pct),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        Some(&[
-            "dialogue",
-            "answers",
-            "first tries",
-            "right first time",
-            "accuracy",
-        ]),
-        &rows,
-        &[Left, Right, Right, Right, Right],
-    );
-
-    section(
-        &mut out,
-        &format!(
-            "Most confusing quiz questions (wrong first answers, all time; top {TOP_CONFUSING})"
-        ),
-    );
-    let rows: Vec<Vec<String>> = stats
-        .confusing
-        .iter()
-        .take(TOP_CONFUSING)
-        .map(|c| {
-            vec![
-                c.dialogue.clone(),
-                c.step.clone(),
-                c.first_answers.to_string(),
-                c.wrong.to_string(),
-                percent(c.wrong_pct),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        Some(&[
-            "dialogue",
-            "question",
-            "first answers",
-            "wrong",
-            "wrong share",
-        ]),
-        &rows,
-        &[Left, Left, Right, Right, Right],
-    );
-
-    section(&mut out, &format!("Questions to the FAQ ({period})"));
-    let q = &stats.questions;
-    table(
-        &mut out,
-        None,
-        &[
-            vec!["asked".into(), q.asked.to_string()],
-            vec!["answered at once".into(), q.answered.to_string()],
-            vec!["offered choices".into(), q.choices.to_string()],
-            vec!["nothing found".into(), q.nothing.to_string()],
-            vec!["helpful votes".into(), q.helpful.to_string()],
-            vec!["unhelpful votes".into(), q.unhelpful.to_string()],
-        ],
-        &[Left, Right],
-    );
-
-    section(
-        &mut out,
-        &format!("FAQ answers given (at once or chosen; top {TOP_FAQ}, {period})"),
-    );
-    let rows: Vec<Vec<String>> = stats
-        .faq
-        .iter()
-        .take(TOP_FAQ)
-        .map(|f| {
-            vec![
-                f.entry.clone(),
-                f.answered.to_string(),
-                f.helpful.to_string(),
-                f.unhelpful.to_string(),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        Some(&["entry", "answered", "👍", "👎"]),
-        &rows,
-        &[Left, Right, Right, Right],
-    );
-
-    section(
-        &mut out,
-        &format!(
-            "Unanswered questions (nothing found or voted unhelpful; top {TOP_UNANSWERED}, {period})"
-        ),
-    );
-    let rows: Vec<Vec<String>> = stats
-        .unanswered
-        .iter()
-        .map(|u| {
-            vec![
-                u.count.to_string(),
-                date(u.last_asked_at),
-                one_line(&u.text, 80),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        Some(&["count", "last asked", "question"]),
-        &rows,
-        &[Right, Left, Left],
-    );
-
-    section(&mut out, "Residents per hub (the poster that brought them)");
-    let rows: Vec<Vec<String>> = stats
-        .hubs
-        .iter()
-        .map(|h| vec![h.hub.clone(), h.residents.to_string()])
-        .collect();
-    table(&mut out, Some(&["hub", "residents"]), &rows, &[Left, Right]);
-
-    section(&mut out, &format!("Tickets to librarians ({period})"));
-    let t = &stats.tickets;
-    table(
-        &mut out,
-        None,
-        &[
-            vec!["opened".into(), t.opened.to_string()],
-            vec!["closed".into(), t.closed.to_string()],
-            vec![
-                "open now".into(),
-                t.open_now.to_string(),
-                "(however old)".into(),
-            ],
-        ],
-        &[Left, Right, Left],
-    );
-    announcements(&mut out, stats, &period);
-    webinars(&mut out, stats, &zone);
-    weekly(&mut out, stats, &zone);
-    out
+/// One section of the text report.
+fn text_part(part: Part, stats: &Stats, cx: &TextContext, out: &mut String) {
+    let TextContext {
+        zone,
+        period,
+        in_period,
+    } = cx;
+    let w = &stats.window;
+    match part {
+        Part::Window => match w.since_date {
+            Some(d) => {
+                let _ = writeln!(
+                    out,
+                    "Pomichnyk usage as of {} UTC; window: since {d} 00:00 {zone} ({} UTC, {} days)",
+                    datetime(w.now),
+                    datetime(w.since),
+                    w.days
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "Pomichnyk usage as of {} UTC; window: the last {} days (since {} UTC)",
+                    datetime(w.now),
+                    w.days,
+                    datetime(w.since)
+                );
+            }
+        },
+        Part::Residents => {
+            section(out, "Residents");
+            let r = &stats.residents;
+            table(
+                out,
+                None,
+                &[
+                    vec!["total".into(), r.total.to_string()],
+                    vec![
+                        "active".into(),
+                        r.active.to_string(),
+                        format!("(seen {in_period})"),
+                    ],
+                    vec![
+                        "new".into(),
+                        r.new.to_string(),
+                        format!("(first seen {in_period})"),
+                    ],
+                    vec!["blocked".into(), r.blocked.to_string()],
+                    vec![
+                        "new this week".into(),
+                        r.new_7d.to_string(),
+                        "(first seen in the last 7 days)".into(),
+                    ],
+                    vec![
+                        "active, 7 days".into(),
+                        r.active_7d.to_string(),
+                        "(seen in the last 7 days)".into(),
+                    ],
+                    vec![
+                        "active, 30 days".into(),
+                        r.active_30d.to_string(),
+                        "(seen in the last 30 days)".into(),
+                    ],
+                ],
+                &[Left, Right, Left],
+            );
+        }
+        Part::Languages => {
+            section(out, "Languages");
+            let rows: Vec<Vec<String>> = stats
+                .languages
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.lang.clone().unwrap_or_else(|| "(not chosen)".into()),
+                        l.residents.to_string(),
+                    ]
+                })
+                .collect();
+            table(out, Some(&["language", "residents"]), &rows, &[Left, Right]);
+        }
+        Part::Lessons => {
+            section(out, "Lesson funnels");
+            let rows: Vec<Vec<String>> = stats
+                .lessons
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.lesson.clone(),
+                        l.started.to_string(),
+                        l.completed.to_string(),
+                        percent(l.completion_pct),
+                        percent(l.avg_score_pct),
+                    ]
+                })
+                .collect();
+            table(
+                out,
+                Some(&["lesson", "started", "completed", "completion", "avg score"]),
+                &rows,
+                &[Left, Right, Right, Right, Right],
+            );
+        }
+        Part::Funnel => {
+            steps(out, stats);
+        }
+        Part::Quizzes => {
+            section(out, "Quiz accuracy");
+            let rows: Vec<Vec<String>> = stats
+                .quizzes
+                .iter()
+                .map(|q| {
+                    vec![
+                        q.dialogue.clone(),
+                        q.answers.to_string(),
+                        q.first_try.to_string(),
+                        q.first_try_correct.to_string(),
+                        percent(q.first_try_correct_pct),
+                    ]
+                })
+                .collect();
+            table(
+                out,
+                Some(&[
+                    "dialogue",
+                    "answers",
+                    "first tries",
+                    "right first time",
+                    "accuracy",
+                ]),
+                &rows,
+                &[Left, Right, Right, Right, Right],
+            );
+        }
+        Part::Confusing => {
+            section(
+                out,
+                &format!(
+                "Most confusing quiz questions (wrong first answers, all time; top {TOP_CONFUSING})"
+            ),
+            );
+            let rows: Vec<Vec<String>> = stats
+                .confusing
+                .iter()
+                .take(TOP_CONFUSING)
+                .map(|c| {
+                    vec![
+                        c.dialogue.clone(),
+                        c.step.clone(),
+                        c.first_answers.to_string(),
+                        c.wrong.to_string(),
+                        percent(c.wrong_pct),
+                    ]
+                })
+                .collect();
+            table(
+                out,
+                Some(&[
+                    "dialogue",
+                    "question",
+                    "first answers",
+                    "wrong",
+                    "wrong share",
+                ]),
+                &rows,
+                &[Left, Left, Right, Right, Right],
+            );
+        }
+        Part::Questions => {
+            section(out, &format!("Questions to the FAQ ({period})"));
+            let q = &stats.questions;
+            table(
+                out,
+                None,
+                &[
+                    vec!["asked".into(), q.asked.to_string()],
+                    vec!["answered at once".into(), q.answered.to_string()],
+                    vec!["offered choices".into(), q.choices.to_string()],
+                    vec!["nothing found".into(), q.nothing.to_string()],
+                    vec!["helpful votes".into(), q.helpful.to_string()],
+                    vec!["unhelpful votes".into(), q.unhelpful.to_string()],
+                ],
+                &[Left, Right],
+            );
+        }
+        Part::Faq => {
+            section(
+                out,
+                &format!("FAQ answers given (at once or chosen; top {TOP_FAQ}, {period})"),
+            );
+            let rows: Vec<Vec<String>> = stats
+                .faq
+                .iter()
+                .take(TOP_FAQ)
+                .map(|f| {
+                    vec![
+                        f.entry.clone(),
+                        f.answered.to_string(),
+                        f.helpful.to_string(),
+                        f.unhelpful.to_string(),
+                    ]
+                })
+                .collect();
+            table(
+                out,
+                Some(&["entry", "answered", "👍", "👎"]),
+                &rows,
+                &[Left, Right, Right, Right],
+            );
+        }
+        Part::Unanswered => {
+            section(
+            out,
+            &format!(
+                "Unanswered questions (nothing found or voted unhelpful; top {TOP_UNANSWERED}, {period})"
+            ),
+        );
+            let rows: Vec<Vec<String>> = stats
+                .unanswered
+                .iter()
+                .map(|u| {
+                    vec![
+                        u.count.to_string(),
+                        date(u.last_asked_at),
+                        one_line(&u.text, 80),
+                    ]
+                })
+                .collect();
+            table(
+                out,
+                Some(&["count", "last asked", "question"]),
+                &rows,
+                &[Right, Left, Left],
+            );
+        }
+        Part::Hubs => {
+            section(out, "Residents per hub (the poster that brought them)");
+            let rows: Vec<Vec<String>> = stats
+                .hubs
+                .iter()
+                .map(|h| vec![h.hub.clone(), h.residents.to_string()])
+                .collect();
+            table(out, Some(&["hub", "residents"]), &rows, &[Left, Right]);
+        }
+        Part::Tickets => {
+            section(out, &format!("Tickets to librarians ({period})"));
+            let t = &stats.tickets;
+            table(
+                out,
+                None,
+                &[
+                    vec!["opened".into(), t.opened.to_string()],
+                    vec!["closed".into(), t.closed.to_string()],
+                    vec![
+                        "open now".into(),
+                        t.open_now.to_string(),
+                        "(however old)".into(),
+                    ],
+                ],
+                &[Left, Right, Left],
+            );
+        }
+        Part::Announcements => {
+            announcements(out, stats, period);
+        }
+        Part::Webinars => {
+            webinars(out, stats, zone);
+        }
+        Part::Weekly => {
+            weekly(out, stats, zone);
+        }
+    }
 }
 
 /// Each lesson's steps in order, how many reached each, and where most leave.
