@@ -138,14 +138,14 @@ pub async fn run_with_clock(
     // Residents whose replies a crash may have swallowed see where they stand;
     // the messages go out in the background while the bot takes new updates.
     let recovered = app.recover(None).await?;
-    if !recovered.is_empty() {
+    let recovering = {
         let (app, out) = (app.clone(), out.clone());
         tokio::spawn(async move {
             for response in recovered {
                 app.deliver(out.as_ref(), response).await;
             }
-        });
-    }
+        })
+    };
 
     let gate = flood::Gate::new(
         out.clone(),
@@ -260,6 +260,8 @@ pub async fn run_with_clock(
         tracing::warn!("the outbox did not stop in time; unrecorded sends will repeat");
     }
     let _ = watermark.await;
+    // What the start owed residents is sent (or given up on: it is shown again next time).
+    let _ = tokio::time::timeout(Duration::from_secs(2), recovering).await;
     // Every update handled has had its replies sent: say so for the next start.
     app.record_delivered().await;
     if let Some(watcher) = watcher {
