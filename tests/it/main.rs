@@ -19,6 +19,7 @@ mod hubs;
 mod outbox_crash;
 mod privacy;
 mod qr;
+mod reliability;
 mod reload;
 mod run;
 mod schema;
