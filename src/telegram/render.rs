@@ -135,7 +135,9 @@ impl Out {
                 match origin.filter(fits) {
                     // Already marked (the answer pressed again): an edit to the same text
                     // is refused by Telegram ("message is not modified").
-                    Some(o) if note.trim().is_empty() || o.text.trim_end().ends_with(note.trim()) => {
+                    Some(o)
+                        if note.trim().is_empty() || o.text.trim_end().ends_with(note.trim()) =>
+                    {
                         ids.push(i64::from(o.id.0));
                     }
                     Some(o) => {
@@ -166,9 +168,10 @@ impl Out {
                                 continue;
                             }
                             self.pace(chat, urgency).await;
-                            let sent =
-                                call(urgency, || bot.send_message(chat, piece.clone()).into_future())
-                                    .await?;
+                            let sent = call(urgency, || {
+                                bot.send_message(chat, piece.clone()).into_future()
+                            })
+                            .await?;
                             ids.push(i64::from(sent.id.0));
                         }
                     }
@@ -536,9 +539,7 @@ fn tokens(html: &str) -> Vec<Token<'_>> {
                                 .strip_prefix("&#")
                                 .and_then(|d| d[..d.len() - 1].parse().ok())
                         });
-                    let n = code
-                        .and_then(char::from_u32)
-                        .map_or(1, |c| c.len_utf16());
+                    let n = code.and_then(char::from_u32).map_or(1, |c| c.len_utf16());
                     Token::Visible(entity, n)
                 }),
             _ => None,
@@ -590,21 +591,27 @@ pub fn visible_units(html: &str) -> usize {
         .sum()
 }
 
+/// The tags open at a point: each name with the tag as written.
+type Open<'a> = Vec<(String, &'a str)>;
+
 /// Splits Telegram HTML into pieces whose visible text is at most `max`
 /// UTF-16 units, at line breaks where it can; tags open at a cut are closed
 /// at the end of one piece and opened again at the start of the next.
 pub fn split_html(html: &str, max: usize) -> Vec<String> {
     let max = max.max(2);
     let close = |open: &[(String, &str)]| -> String {
-        open.iter().rev().map(|(name, _)| format!("</{name}>")).collect()
+        open.iter()
+            .rev()
+            .map(|(name, _)| format!("</{name}>"))
+            .collect()
     };
     let reopen = |open: &[(String, &str)]| -> String { open.iter().map(|(_, t)| *t).collect() };
     let mut pieces = Vec::new();
     let mut current = String::new();
     let mut len = 0;
-    let mut open: Vec<(String, &str)> = Vec::new();
+    let mut open: Open<'_> = Vec::new();
     // After the last line break: where in `current`, its length so far, the tags open there.
-    let mut line_break: Option<(usize, usize, Vec<(String, &str)>)> = None;
+    let mut line_break: Option<(usize, usize, Open<'_>)> = None;
     for token in tokens(html) {
         match token {
             Token::Tag(tag) => {
@@ -692,7 +699,11 @@ mod tests {
 
     #[test]
     fn html_is_split_by_visible_units_and_tags_reopened() {
-        let html = format!("<b>{}</b>\n<i>{}</i> &amp; end", "😀".repeat(1500), "ї".repeat(3000));
+        let html = format!(
+            "<b>{}</b>\n<i>{}</i> &amp; end",
+            "😀".repeat(1500),
+            "ї".repeat(3000)
+        );
         let pieces = split_html(&html, MAX_MESSAGE);
         assert!(pieces.len() >= 2, "{}", pieces.len());
         for p in &pieces {
@@ -704,7 +715,9 @@ mod tests {
         let long = format!("<b>{}</b>", "😀".repeat(5000));
         let pieces = split_html(&long, MAX_MESSAGE);
         assert_eq!(pieces.len(), 3);
-        assert!(pieces.iter().all(|p| p.starts_with("<b>") && p.ends_with("</b>")));
+        assert!(pieces
+            .iter()
+            .all(|p| p.starts_with("<b>") && p.ends_with("</b>")));
         assert!(pieces.iter().all(|p| visible_units(p) <= MAX_MESSAGE));
     }
 

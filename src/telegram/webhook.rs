@@ -28,10 +28,12 @@ pub fn harden(router: axum::Router, secret: String) -> axum::Router {
         secret,
         reading: Semaphore::new(MAX_REQUESTS),
     });
-    router.layer(axum::middleware::from_fn(move |request: Request, next: Next| {
-        let door = door.clone();
-        async move { door.check(request, next).await }
-    }))
+    router.layer(axum::middleware::from_fn(
+        move |request: Request, next: Next| {
+            let door = door.clone();
+            async move { door.check(request, next).await }
+        },
+    ))
 }
 
 /// Compares without stopping at the first difference.
