@@ -96,6 +96,10 @@ struct Inner {
     refused: Vec<String>,
     /// Sends hanging on a stalled chat.
     hanging: usize,
+    /// Whether `getUpdates` holds a long poll for its whole timeout (else at most 1 s).
+    long_polls: bool,
+    /// `getUpdates` requests being held now.
+    polling: usize,
 }
 
 #[derive(Clone)]
@@ -160,6 +164,16 @@ impl FakeApi {
             }
         }
         self.notify.notify_waiters();
+    }
+
+    /// Holds each long poll for the whole timeout the bot asks for, as Telegram does.
+    pub fn long_polls(&self) {
+        self.lock().long_polls = true;
+    }
+
+    /// How many `getUpdates` requests are being held now.
+    pub fn polling(&self) -> usize {
+        self.lock().polling
     }
 
     /// The id of the latest update queued.
@@ -489,13 +503,15 @@ fn refusal(inner: &Inner, method: &str, params: &Value) -> Option<String> {
 
 async fn get_updates(api: &FakeApi, params: &Value) -> Response {
     let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
-    let timeout = params
-        .get("timeout")
-        .and_then(Value::as_u64)
-        .unwrap_or(0)
-        .min(1);
+    let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0);
+    let timeout = if api.lock().long_polls {
+        timeout
+    } else {
+        timeout.min(1)
+    };
     let deadline = Instant::now() + Duration::from_secs(timeout);
-    loop {
+    api.lock().polling += 1;
+    let response = loop {
         let notified = api.notify.notified();
         let updates: Vec<Value> = {
             let mut inner = api.lock();
@@ -508,10 +524,12 @@ async fn get_updates(api: &FakeApi, params: &Value) -> Response {
             out
         };
         if !updates.is_empty() || Instant::now() >= deadline {
-            return Json(json!({ "ok": true, "result": updates })).into_response();
+            break Json(json!({ "ok": true, "result": updates })).into_response();
         }
         let _ = tokio::time::timeout(deadline - Instant::now(), notified).await;
-    }
+    };
+    api.lock().polling -= 1;
+    response
 }
 
 /// The file parts of a multipart/form-data body; none for a JSON body.
