@@ -123,6 +123,7 @@ async fn quick_taps_through_two_lessons_are_never_lost() {
     let first = tap_through(&mut r, "phishing", false).await;
     let second = tap_through(&mut r, "passwords", false).await;
     assert!(first >= 5 && second >= 5, "taps: {first} and {second}");
+    eprintln!("taps: {first} through phishing, {second} through passwords");
     all_answered(&api, &r).await;
     let answers = api.calls_to("answerCallbackQuery");
     assert_eq!(answers.len() as u32, r.queries, "each tap answered once");
@@ -144,6 +145,49 @@ async fn quick_taps_through_two_lessons_are_never_lost() {
         "both lessons completed"
     );
     store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_taps_at_one_every_0_7_s_all_reach_the_bot() {
+    // Default flood control; replies unpaced, so only the gate is measured.
+    let (api, _dir, _db, bot) = start(&[("POMICHNYK__TELEGRAM__PACE_BURST", "100")]).await;
+    let mut r = Resident::new(&api, 3151, "uk");
+    let mut buttons = Vec::new();
+    for (lesson, first) in [("phishing", "це обман"), ("passwords", "Пароль — це ключ")]
+    {
+        r.says(&format!("/start lesson_{lesson}")).sees(first).await;
+        let (call, button) = r.button("Далі").await;
+        let message = api
+            .sent_message(call.message_id.expect("a sent message"))
+            .expect("the message");
+        let data = button["callback_data"].as_str().expect("data").to_string();
+        buttons.push((message, data));
+    }
+    // Two buttons in turn: a press every 0.7 s, never the same one within a second.
+    for i in 0..40 {
+        let (message, data) = &buttons[i % 2];
+        r.queries += 1;
+        let query = format!("q{}-{}", r.id, r.queries);
+        api.push(fake_api::callback(
+            r.id,
+            r.lang,
+            message.clone(),
+            data,
+            &query,
+        ));
+        tokio::time::sleep(TAP).await;
+    }
+    all_answered(&api, &r).await;
+    let toasts = api
+        .calls_to("answerCallbackQuery")
+        .iter()
+        .filter(|c| c.params.get("text").is_some())
+        .count();
+    assert_eq!(
+        toasts, 0,
+        "{toasts} of 40 taps were dropped by flood control"
+    );
+    bot.stop().await.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,6 +255,7 @@ async fn a_flooder_is_slowed_and_others_are_answered_within_a_second() {
             .expect("the answer")
             .at;
         let waited = answered - at;
+        eprintln!("resident {id} answered after {waited:?} during the flood");
         assert!(
             waited < Duration::from_secs(1),
             "resident {id} waited {waited:?}"
@@ -234,6 +279,7 @@ async fn a_flooder_is_slowed_and_others_are_answered_within_a_second() {
         .filter(|c| c.text().contains("дуже швидко"))
         .count();
     assert_eq!(notes, 1, "one slow-down note");
+    eprintln!("the flooder's 300 texts got {} messages", to_flooder.len());
     assert!(
         to_flooder.len() < 60,
         "{} answers to 300 texts: the flooder is slowed",
@@ -304,6 +350,8 @@ async fn a_long_answer_of_emoji_arrives_in_pieces_telegram_accepts() {
         "{}",
         pieces[0]
     );
+    let sizes: Vec<usize> = pieces.iter().map(|p| p.encode_utf16().count()).collect();
+    eprintln!("the answer arrived in pieces of {sizes:?} UTF-16 units");
     let arrived: usize = pieces.iter().map(|p| p.matches('😀').count()).sum();
     assert_eq!(arrived, 2040, "every emoji arrived");
     api.assert_no_refusals();
@@ -521,6 +569,7 @@ async fn a_burst_of_a_thousand_webhook_requests_is_handled_or_shed() {
         .await;
     let ok = statuses.iter().filter(|s| **s == Some(200)).count();
     let shed = statuses.iter().filter(|s| **s == Some(503)).count();
+    eprintln!("a burst of 1000: {ok} accepted, {shed} shed");
     assert_eq!(
         ok + shed,
         1000,
