@@ -94,6 +94,12 @@ pub struct TelegramSettings {
     pub flood_burst: u32,
     /// ... and then one more each this many milliseconds; the excess is dropped.
     pub flood_period_ms: u64,
+    /// Flood control of button presses: presses at once ...
+    pub press_burst: u32,
+    /// ... and then one more each this many milliseconds.
+    pub press_period_ms: u64,
+    /// The same press again within this many milliseconds is a double tap, acted on once.
+    pub press_repeat_ms: u64,
     /// Pacing of replies to one chat: messages sent at once ...
     pub pace_burst: u32,
     /// ... and then one each this many milliseconds (Telegram allows about one a second).
@@ -291,6 +297,8 @@ impl Settings {
         for (key, value) in [
             ("telegram.flood_burst", self.telegram.flood_burst as u64),
             ("telegram.flood_period_ms", self.telegram.flood_period_ms),
+            ("telegram.press_burst", self.telegram.press_burst as u64),
+            ("telegram.press_period_ms", self.telegram.press_period_ms),
             ("telegram.pace_burst", self.telegram.pace_burst as u64),
             ("telegram.pace_period_ms", self.telegram.pace_period_ms),
             ("dialogues.debounce_ms", self.dialogues.debounce_ms),

@@ -6,12 +6,14 @@
 //! flooding resident could hold up everyone. [`Guarded`] wraps any update
 //! listener (polling or webhook) and filters its stream instead.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::IntoFuture;
 use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tokio::sync::Semaphore;
 
@@ -19,19 +21,125 @@ use futures_util::{Stream, StreamExt};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use teloxide::prelude::*;
 use teloxide::stop::StopToken;
-use teloxide::types::AllowedUpdate;
+use teloxide::types::{AllowedUpdate, UpdateKind};
 use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
 
-use super::render::Out;
+use super::render::{self, Out};
 use crate::app::{Deliver, Outgoing, To, Urgency};
 use crate::content::Content;
 use crate::engine::Keyboard;
 use crate::script::{Msg, Script};
 
+/// How much one resident may send: typed messages and button presses have
+/// allowances of their own.
+#[derive(Debug, Clone, Copy)]
+pub struct Allowance {
+    /// Typed messages (and anything that is not a press) at once ...
+    pub text_burst: u32,
+    /// ... then one more each this long.
+    pub text_period: Duration,
+    /// Button presses at once ...
+    pub press_burst: u32,
+    /// ... then one more each this long.
+    pub press_period: Duration,
+    /// The same press again within this long is a double tap (zero: off).
+    pub repeat: Duration,
+}
+
+impl Allowance {
+    pub fn from_settings(settings: &crate::settings::Settings) -> Allowance {
+        let t = &settings.telegram;
+        Allowance {
+            text_burst: t.flood_burst,
+            text_period: Duration::from_millis(t.flood_period_ms),
+            press_burst: t.press_burst,
+            press_period: Duration::from_millis(t.press_period_ms),
+            repeat: Duration::from_millis(t.press_repeat_ms),
+        }
+    }
+}
+
+/// Presses remembered for double taps: at most this many (old ones go first).
+const RECENT_PRESSES: usize = 4_096;
+
+/// A press as it identifies itself for double taps: who, which message, which button.
+type PressKey = (UserId, i64, i32, String);
+
+/// Recent presses, oldest first, to find double taps.
+#[derive(Default)]
+struct Presses {
+    at: HashMap<PressKey, Instant>,
+    order: VecDeque<(PressKey, Instant)>,
+}
+
+impl Presses {
+    /// Whether `key` was pressed within `repeat` before `now`; remembers this press
+    /// unless it is such a repeat (so a stream of taps never extends its own window).
+    fn is_repeat(&mut self, key: PressKey, now: Instant, repeat: Duration) -> bool {
+        while let Some((_, t)) = self.order.front() {
+            if now.duration_since(*t) < repeat && self.order.len() < RECENT_PRESSES {
+                break;
+            }
+            if let Some((old, t)) = self.order.pop_front() {
+                if self.at.get(&old) == Some(&t) {
+                    self.at.remove(&old);
+                }
+            }
+        }
+        if self
+            .at
+            .get(&key)
+            .is_some_and(|t| now.duration_since(*t) < repeat)
+        {
+            return true;
+        }
+        self.at.insert(key.clone(), now);
+        self.order.push_back((key, now));
+        false
+    }
+}
+
+fn quota(burst: u32, period: Duration) -> Quota {
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
+}
+
+/// Update ids remembered to hand each update on once: at most this many.
+pub const RECENT_UPDATES: usize = 10_000;
+
+/// The ids of the updates seen lately, to drop one Telegram (or a webhook's
+/// caller) hands out again.
+#[derive(Default)]
+struct Seen {
+    ids: HashSet<u32>,
+    order: VecDeque<u32>,
+}
+
+impl Seen {
+    /// Whether `id` is new; remembers it.
+    fn first(&mut self, id: u32) -> bool {
+        if !self.ids.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        while self.order.len() > RECENT_UPDATES {
+            if let Some(old) = self.order.pop_front() {
+                self.ids.remove(&old);
+            }
+        }
+        true
+    }
+}
+
 /// Decides which updates get in, and tells a flooding resident once.
 #[derive(Clone)]
 pub struct Gate {
-    limiter: Arc<DefaultKeyedRateLimiter<UserId>>,
+    texts: Arc<DefaultKeyedRateLimiter<UserId>>,
+    presses: Arc<DefaultKeyedRateLimiter<UserId>>,
+    repeat: Duration,
+    recent: Arc<Mutex<Presses>>,
+    seen: Arc<Mutex<Seen>>,
     /// Residents already told to slow down, until they calm down.
     warned: Arc<Mutex<HashSet<UserId>>>,
     out: Arc<Out>,
@@ -60,13 +168,19 @@ impl Gate {
         Slot(self.in_flight.clone())
     }
 
-    /// `burst` updates at once, then one more every `period`.
-    pub fn new(out: Arc<Out>, content: Arc<Content>, burst: u32, period: Duration) -> Gate {
-        let quota = Quota::with_period(period)
-            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-            .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
+    pub fn new(out: Arc<Out>, content: Arc<Content>, allowance: Allowance) -> Gate {
         Gate {
-            limiter: Arc::new(RateLimiter::keyed(quota)),
+            texts: Arc::new(RateLimiter::keyed(quota(
+                allowance.text_burst,
+                allowance.text_period,
+            ))),
+            presses: Arc::new(RateLimiter::keyed(quota(
+                allowance.press_burst,
+                allowance.press_period,
+            ))),
+            repeat: allowance.repeat,
+            recent: Arc::default(),
+            seen: Arc::default(),
             warned: Arc::default(),
             out,
             content,
@@ -78,13 +192,72 @@ impl Gate {
         self.content.get()
     }
 
-    /// Whether an update may go on to the handlers.
+    /// Answers a callback query the handlers will not see, so its spinner stops.
+    fn answer(&self, query: &CallbackQuery, toast: Option<String>) {
+        let bot = self.out.bot().clone();
+        let id = query.id.clone();
+        tokio::spawn(async move {
+            let result = render::call(Urgency::Reply, || {
+                let mut r = bot.answer_callback_query(id.clone());
+                if let Some(t) = &toast {
+                    r = r.text(t.clone());
+                }
+                r.into_future()
+            })
+            .await;
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "could not answer a dropped callback query");
+            }
+        });
+    }
+
+    /// Whether an update may go on to the handlers: each update once, and
+    /// within its sender's allowance.
     pub fn admit(&self, update: &Update) -> bool {
+        let first = self
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .first(update.id.0);
+        if !first {
+            tracing::debug!(update = update.id.0, "update seen before: dropped");
+            return false;
+        }
         let Some(user) = update.from() else {
             return true;
         };
+        let press = match &update.kind {
+            UpdateKind::CallbackQuery(query) => Some(query),
+            _ => None,
+        };
+        if let Some(query) = press {
+            if !self.repeat.is_zero() {
+                let key = (
+                    user.id,
+                    query.message.as_ref().map_or(0, |m| m.chat().id.0),
+                    query.message.as_ref().map_or(0, |m| m.id().0),
+                    query.data.clone().unwrap_or_default(),
+                );
+                let repeat = self
+                    .recent
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .is_repeat(key, crate::clock::instant(), self.repeat);
+                if repeat {
+                    // A double tap: answered, acted on once, not counted.
+                    tracing::debug!(user = user.id.0, "double tap answered and dropped");
+                    self.answer(query, None);
+                    return false;
+                }
+            }
+        }
+        let limiter = if press.is_some() {
+            &self.presses
+        } else {
+            &self.texts
+        };
         let mut warned = self.warned.lock().unwrap_or_else(|e| e.into_inner());
-        if self.limiter.check_key(&user.id).is_ok() {
+        if limiter.check_key(&user.id).is_ok() {
             warned.remove(&user.id);
             return true;
         }
@@ -93,19 +266,8 @@ impl Gate {
         let lang = script.resolve_lang(None, user.language_code.as_deref());
         let text = script.strings.get(Msg::SlowDown, lang).to_string();
         // A dropped button press is still answered, so its spinner stops.
-        if let teloxide::types::UpdateKind::CallbackQuery(query) = &update.kind {
-            let bot = self.out.bot().clone();
-            let (id, toast) = (query.id.clone(), text.clone());
-            tokio::spawn(async move {
-                if let Err(e) = bot
-                    .answer_callback_query(id)
-                    .text(toast)
-                    .into_future()
-                    .await
-                {
-                    tracing::debug!(error = %e, "could not answer a dropped callback query");
-                }
-            });
+        if let Some(query) = press {
+            self.answer(query, Some(text.clone()));
         }
         if warned.insert(user.id) {
             let out = self.out.clone();

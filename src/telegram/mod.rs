@@ -10,6 +10,7 @@
 
 pub mod flood;
 pub mod render;
+pub mod webhook;
 
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;
@@ -150,8 +151,7 @@ pub async fn run_with_clock(
     let gate = flood::Gate::new(
         out.clone(),
         content,
-        settings.telegram.flood_burst,
-        Duration::from_millis(settings.telegram.flood_period_ms),
+        flood::Allowance::from_settings(settings),
     );
     let (stop_tasks, tasks_stopped) = tokio::sync::watch::channel(false);
     let watcher = if settings.dialogues.watch {
@@ -231,10 +231,11 @@ pub async fn run_with_clock(
                 .context("webhook.secret is not set")?
                 .expose_secret()
                 .to_string();
-            let options = webhooks::Options::new(listen, url).secret_token(secret);
+            let options = webhooks::Options::new(listen, url).secret_token(secret.clone());
             let (listener, stop, router) = webhooks::axum_to_router(bot.clone(), options)
                 .await
                 .context("cannot register the webhook with Telegram")?;
+            let router = webhook::harden(router, secret);
             let tcp = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen} (webhook.listen)"))?;

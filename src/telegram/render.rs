@@ -24,8 +24,11 @@ use crate::engine::{Keyboard, Reply};
 use crate::script::markup;
 use crate::settings::Settings;
 
-/// Telegram's limit on one message's text.
+/// Telegram's limit on one message's text, in UTF-16 code units of the text
+/// after entity parsing (HTML tags do not count).
 pub const MAX_MESSAGE: usize = 4096;
+/// Telegram's limit on a photo's or a document's caption, counted alike.
+pub const MAX_CAPTION: usize = 1024;
 /// How many times an interactive request is tried when the network or server fails.
 const ATTEMPTS: u32 = 4;
 
@@ -98,27 +101,8 @@ impl Out {
         let mut ids = Vec::new();
         match &out.body {
             Body::Reply(Reply::Message { text, keyboard }) => {
-                let chunks = html_pieces(text);
-                let last = chunks.len().saturating_sub(1);
-                for (i, html) in chunks.iter().enumerate() {
-                    let markup = (i == last).then(|| reply_markup(keyboard)).flatten();
-                    let reply = reply.clone().filter(|_| i == 0);
-                    self.pace(chat, urgency).await;
-                    let sent = call(urgency, || {
-                        let mut r = bot
-                            .send_message(chat, html.clone())
-                            .parse_mode(ParseMode::Html);
-                        if let Some(m) = &markup {
-                            r = r.reply_markup(m.clone());
-                        }
-                        if let Some(p) = &reply {
-                            r = r.reply_parameters(p.clone());
-                        }
-                        r.into_future()
-                    })
+                self.send_pieces(chat, html_pieces(text), keyboard, reply, urgency, &mut ids)
                     .await?;
-                    ids.push(i64::from(sent.id.0));
-                }
             }
             Body::Reply(Reply::Venue {
                 latitude,
@@ -146,10 +130,16 @@ impl Out {
             Body::Reply(Reply::Answered { note }) => {
                 let note = markup::to_plain(note);
                 let fits = |o: &&Origin| {
-                    o.chat == chat
-                        && o.text.chars().count() + note.chars().count() + 2 <= MAX_MESSAGE
+                    o.chat == chat && units(&o.text) + units(&note) + 2 <= MAX_MESSAGE
                 };
                 match origin.filter(fits) {
+                    // Already marked (the answer pressed again): an edit to the same text
+                    // is refused by Telegram ("message is not modified").
+                    Some(o)
+                        if note.trim().is_empty() || o.text.trim_end().ends_with(note.trim()) =>
+                    {
+                        ids.push(i64::from(o.id.0));
+                    }
                     Some(o) => {
                         // The question stays as it was, without its buttons, with the answer under it.
                         let text = format!("{}\n\n{}", o.text, note);
@@ -171,13 +161,19 @@ impl Out {
                             }
                         }
                     }
+                    None if note.trim().is_empty() => {}
                     None => {
-                        self.pace(chat, urgency).await;
-                        let sent = call(urgency, || {
-                            bot.send_message(chat, note.clone()).into_future()
-                        })
-                        .await?;
-                        ids.push(i64::from(sent.id.0));
+                        for piece in split(&note, MAX_MESSAGE) {
+                            if piece.trim().is_empty() {
+                                continue;
+                            }
+                            self.pace(chat, urgency).await;
+                            let sent = call(urgency, || {
+                                bot.send_message(chat, piece.clone()).into_future()
+                            })
+                            .await?;
+                            ids.push(i64::from(sent.id.0));
+                        }
                     }
                 }
             }
@@ -185,74 +181,128 @@ impl Out {
                 html,
                 photo,
                 keyboard,
-            } => {
-                let markup = reply_markup(keyboard);
-                self.pace(chat, urgency).await;
-                let sent = match photo {
-                    Some(file) => {
-                        call(urgency, || {
-                            let mut r = bot
-                                .send_photo(chat, InputFile::file_id(file.clone().into()))
-                                .caption(html.clone())
-                                .parse_mode(ParseMode::Html);
-                            if let Some(m) = &markup {
-                                r = r.reply_markup(m.clone());
-                            }
-                            r.into_future()
-                        })
-                        .await?
+            } => match photo {
+                Some(file) => {
+                    let fits = visible_units(html) <= MAX_CAPTION;
+                    let markup = reply_markup(keyboard).filter(|_| fits);
+                    self.pace(chat, urgency).await;
+                    let sent = call(urgency, || {
+                        let mut r = bot.send_photo(chat, InputFile::file_id(file.clone().into()));
+                        if fits && !html.trim().is_empty() {
+                            r = r.caption(html.clone()).parse_mode(ParseMode::Html);
+                        }
+                        if let Some(m) = &markup {
+                            r = r.reply_markup(m.clone());
+                        }
+                        r.into_future()
+                    })
+                    .await?;
+                    ids.push(i64::from(sent.id.0));
+                    if !fits {
+                        // A caption too long for a photo follows it as text.
+                        let pieces = split_html(html, MAX_MESSAGE);
+                        self.send_pieces(chat, pieces, keyboard, None, urgency, &mut ids)
+                            .await?;
                     }
-                    None => {
-                        call(urgency, || {
-                            let mut r = bot
-                                .send_message(chat, html.clone())
-                                .parse_mode(ParseMode::Html);
-                            if let Some(m) = &markup {
-                                r = r.reply_markup(m.clone());
-                            }
-                            r.into_future()
-                        })
-                        .await?
-                    }
-                };
-                ids.push(i64::from(sent.id.0));
-            }
+                }
+                None => {
+                    let pieces = split_html(html, MAX_MESSAGE);
+                    self.send_pieces(chat, pieces, keyboard, reply, urgency, &mut ids)
+                        .await?;
+                }
+            },
             Body::Picture { png, caption } => {
-                let caption = markup::to_html(caption);
+                let html = markup::to_html(caption);
+                let fits = visible_units(&html) <= MAX_CAPTION;
                 self.pace(chat, urgency).await;
                 let sent = call(urgency, || {
-                    bot.send_photo(
+                    let mut r = bot.send_photo(
                         chat,
                         InputFile::memory(png.clone()).file_name("picture.png"),
-                    )
-                    .caption(caption.clone())
-                    .parse_mode(ParseMode::Html)
-                    .into_future()
+                    );
+                    if fits && !html.trim().is_empty() {
+                        r = r.caption(html.clone()).parse_mode(ParseMode::Html);
+                    }
+                    r.into_future()
                 })
                 .await?;
                 ids.push(i64::from(sent.id.0));
+                if !fits {
+                    let pieces = html_pieces(caption);
+                    self.send_pieces(chat, pieces, &Keyboard::None, None, urgency, &mut ids)
+                        .await?;
+                }
             }
             Body::File {
                 bytes,
                 name,
                 caption,
             } => {
-                let caption = markup::to_html(caption);
+                let html = markup::to_html(caption);
+                let fits = visible_units(&html) <= MAX_CAPTION;
                 self.pace(chat, urgency).await;
                 let sent = call(urgency, || {
-                    bot.send_document(
+                    let mut r = bot.send_document(
                         chat,
                         InputFile::memory(bytes.clone()).file_name(name.clone()),
-                    )
-                    .caption(caption.clone())
-                    .parse_mode(ParseMode::Html)
-                    .into_future()
+                    );
+                    if fits && !html.trim().is_empty() {
+                        r = r.caption(html.clone()).parse_mode(ParseMode::Html);
+                    }
+                    r.into_future()
                 })
                 .await?;
                 ids.push(i64::from(sent.id.0));
+                if !fits {
+                    let pieces = html_pieces(caption);
+                    self.send_pieces(chat, pieces, &Keyboard::None, None, urgency, &mut ids)
+                        .await?;
+                }
             }
         }
         Ok(ids)
+    }
+
+    /// Sends HTML pieces in order, the keyboard under the last, the first as a
+    /// reply to `reply`; pieces with no visible text are left out.
+    async fn send_pieces(
+        &self,
+        chat: ChatId,
+        pieces: Vec<String>,
+        keyboard: &Keyboard,
+        reply: Option<ReplyParameters>,
+        urgency: Urgency,
+        ids: &mut Vec<i64>,
+    ) -> Result<(), SendError> {
+        let pieces: Vec<String> = pieces
+            .into_iter()
+            .filter(|p| !visible(p).trim().is_empty())
+            .collect();
+        if pieces.is_empty() {
+            tracing::debug!("nothing to send: the text is empty");
+        }
+        let last = pieces.len().saturating_sub(1);
+        for (i, html) in pieces.iter().enumerate() {
+            let markup = (i == last).then(|| reply_markup(keyboard)).flatten();
+            let reply = reply.clone().filter(|_| i == 0);
+            self.pace(chat, urgency).await;
+            let sent = call(urgency, || {
+                let mut r = self
+                    .bot
+                    .send_message(chat, html.clone())
+                    .parse_mode(ParseMode::Html);
+                if let Some(m) = &markup {
+                    r = r.reply_markup(m.clone());
+                }
+                if let Some(p) = &reply {
+                    r = r.reply_parameters(p.clone());
+                }
+                r.into_future()
+            })
+            .await?;
+            ids.push(i64::from(sent.id.0));
+        }
+        Ok(())
     }
 
     /// Waits for this chat's turn; a reply takes from Telegram's overall
@@ -412,22 +462,37 @@ fn html_pieces(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Splits a text into pieces of at most `max` characters, at line breaks where it can.
+/// The length Telegram counts of a plain text: UTF-16 code units.
+pub fn units(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
+/// Splits a text into pieces of at most `max` UTF-16 units, at line breaks where it can.
 pub fn split(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(2);
     let mut chunks = Vec::new();
     let mut current = String::new();
     let mut len = 0;
     for line in text.split_inclusive('\n') {
-        let line_len = line.chars().count();
+        let line_len = units(line);
         if len + line_len > max && len > 0 {
             chunks.push(std::mem::take(&mut current).trim_end().to_string());
             len = 0;
         }
         if line_len > max {
             // One line longer than a message: cut it at character boundaries.
-            let chars: Vec<char> = line.chars().collect();
-            for piece in chars.chunks(max) {
-                chunks.push(piece.iter().collect());
+            let mut piece = String::new();
+            let mut piece_len = 0;
+            for c in line.chars() {
+                if piece_len + c.len_utf16() > max {
+                    chunks.push(std::mem::take(&mut piece));
+                    piece_len = 0;
+                }
+                piece.push(c);
+                piece_len += c.len_utf16();
+            }
+            if !piece.trim().is_empty() {
+                chunks.push(piece);
             }
             continue;
         }
@@ -438,6 +503,170 @@ pub fn split(text: &str, max: usize) -> Vec<String> {
         chunks.push(current.trim_end().to_string());
     }
     chunks
+}
+
+/// A piece of Telegram HTML: a tag, or something visible with the UTF-16
+/// units Telegram counts for it (a character, or an entity such as `&amp;`).
+enum Token<'a> {
+    Tag(&'a str),
+    Visible(&'a str, usize),
+}
+
+fn tokens(html: &str) -> Vec<Token<'_>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(c) = html[i..].chars().next() {
+        let rest = &html[i..];
+        let token = match c {
+            '<' => rest.find('>').map(|end| Token::Tag(&rest[..=end])),
+            '&' => rest
+                .char_indices()
+                .take(12)
+                .find(|(_, c)| *c == ';')
+                .filter(|(end, _)| {
+                    rest[1..*end]
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '#')
+                        && *end > 1
+                })
+                .map(|(end, _)| {
+                    let entity = &rest[..=end];
+                    let code = entity
+                        .strip_prefix("&#x")
+                        .and_then(|h| u32::from_str_radix(&h[..h.len() - 1], 16).ok())
+                        .or_else(|| {
+                            entity
+                                .strip_prefix("&#")
+                                .and_then(|d| d[..d.len() - 1].parse().ok())
+                        });
+                    let n = code.and_then(char::from_u32).map_or(1, |c| c.len_utf16());
+                    Token::Visible(entity, n)
+                }),
+            _ => None,
+        };
+        let token = token.unwrap_or_else(|| Token::Visible(&rest[..c.len_utf8()], c.len_utf16()));
+        i += match &token {
+            Token::Tag(t) | Token::Visible(t, _) => t.len(),
+        };
+        out.push(token);
+    }
+    out
+}
+
+/// A tag's name, lowercase, and whether it closes.
+fn tag_name(tag: &str) -> (String, bool) {
+    let inner = tag.trim_start_matches('<').trim_end_matches('>');
+    let (closing, inner) = match inner.strip_prefix('/') {
+        Some(rest) => (true, rest),
+        None => (false, inner),
+    };
+    let name = inner
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    (name, closing)
+}
+
+/// The visible text of Telegram HTML (tags removed, entities kept as written).
+fn visible(html: &str) -> String {
+    tokens(html)
+        .into_iter()
+        .filter_map(|t| match t {
+            Token::Visible(v, _) => Some(v),
+            Token::Tag(_) => None,
+        })
+        .collect()
+}
+
+/// The length Telegram counts of an HTML text: its text after the tags are
+/// parsed out, in UTF-16 units.
+pub fn visible_units(html: &str) -> usize {
+    tokens(html)
+        .iter()
+        .map(|t| match t {
+            Token::Visible(_, n) => *n,
+            Token::Tag(_) => 0,
+        })
+        .sum()
+}
+
+/// The tags open at a point: each name with the tag as written.
+type Open<'a> = Vec<(String, &'a str)>;
+
+/// Splits Telegram HTML into pieces whose visible text is at most `max`
+/// UTF-16 units, at line breaks where it can; tags open at a cut are closed
+/// at the end of one piece and opened again at the start of the next.
+pub fn split_html(html: &str, max: usize) -> Vec<String> {
+    let max = max.max(2);
+    let close = |open: &[(String, &str)]| -> String {
+        open.iter()
+            .rev()
+            .map(|(name, _)| format!("</{name}>"))
+            .collect()
+    };
+    let reopen = |open: &[(String, &str)]| -> String { open.iter().map(|(_, t)| *t).collect() };
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    let mut len = 0;
+    let mut open: Open<'_> = Vec::new();
+    // After the last line break: where in `current`, its length so far, the tags open there.
+    let mut line_break: Option<(usize, usize, Open<'_>)> = None;
+    for token in tokens(html) {
+        match token {
+            Token::Tag(tag) => {
+                let (name, closing) = tag_name(tag);
+                if closing {
+                    if let Some(at) = open.iter().rposition(|(n, _)| *n == name) {
+                        open.truncate(at);
+                    }
+                } else if !tag.ends_with("/>") {
+                    open.push((name, tag));
+                }
+                current.push_str(tag);
+            }
+            Token::Visible(text, n) => {
+                if len + n > max && len > 0 {
+                    match line_break.take().filter(|(_, at_len, _)| *at_len > 0) {
+                        Some((at, at_len, was_open)) => {
+                            let tail = current.split_off(at);
+                            current.push_str(&close(&was_open));
+                            pieces.push(std::mem::take(&mut current));
+                            current = reopen(&was_open) + &tail;
+                            len -= at_len;
+                        }
+                        None => {
+                            current.push_str(&close(&open));
+                            pieces.push(std::mem::take(&mut current));
+                            current = reopen(&open);
+                            len = 0;
+                        }
+                    }
+                    if len + n > max && len > 0 {
+                        current.push_str(&close(&open));
+                        pieces.push(std::mem::take(&mut current));
+                        current = reopen(&open);
+                        len = 0;
+                    }
+                }
+                current.push_str(text);
+                len += n;
+                if text == "\n" {
+                    line_break = Some((current.len(), len, open.clone()));
+                }
+            }
+        }
+    }
+    pieces.push(current);
+    let kept: Vec<String> = pieces
+        .into_iter()
+        .filter(|p| !visible(p).trim().is_empty())
+        .collect();
+    if kept.is_empty() {
+        vec![String::new()]
+    } else {
+        kept
+    }
 }
 
 #[cfg(test)]
@@ -460,10 +689,43 @@ mod tests {
     }
 
     #[test]
+    fn emoji_count_twice() {
+        let text = "😀".repeat(3000);
+        let chunks = split(&text, MAX_MESSAGE);
+        assert_eq!(chunks.len(), 2);
+        assert!(chunks.iter().all(|c| units(c) <= MAX_MESSAGE));
+        assert_eq!(chunks.concat(), text);
+    }
+
+    #[test]
+    fn html_is_split_by_visible_units_and_tags_reopened() {
+        let html = format!(
+            "<b>{}</b>\n<i>{}</i> &amp; end",
+            "😀".repeat(1500),
+            "ї".repeat(3000)
+        );
+        let pieces = split_html(&html, MAX_MESSAGE);
+        assert!(pieces.len() >= 2, "{}", pieces.len());
+        for p in &pieces {
+            assert!(visible_units(p) <= MAX_MESSAGE, "{}", visible_units(p));
+            assert_eq!(p.matches("<b>").count(), p.matches("</b>").count(), "{p}");
+            assert_eq!(p.matches("<i>").count(), p.matches("</i>").count(), "{p}");
+        }
+        assert_eq!(visible_units("<a href=\"x\">a&lt;b</a>"), 3);
+        let long = format!("<b>{}</b>", "😀".repeat(5000));
+        let pieces = split_html(&long, MAX_MESSAGE);
+        assert_eq!(pieces.len(), 3);
+        assert!(pieces
+            .iter()
+            .all(|p| p.starts_with("<b>") && p.ends_with("</b>")));
+        assert!(pieces.iter().all(|p| visible_units(p) <= MAX_MESSAGE));
+    }
+
+    #[test]
     fn one_huge_line_is_cut() {
         let text = "я".repeat(10_000);
         let chunks = split(&text, MAX_MESSAGE);
         assert_eq!(chunks.len(), 3);
-        assert!(chunks.iter().all(|c| c.chars().count() <= MAX_MESSAGE));
+        assert!(chunks.iter().all(|c| units(c) <= MAX_MESSAGE));
     }
 }

@@ -20,6 +20,7 @@ mod outbox_crash;
 mod privacy;
 mod qr;
 mod quiz;
+mod reliability;
 mod reload;
 mod run;
 mod schema;

@@ -70,6 +70,10 @@ pub enum Fault {
 #[derive(Default)]
 struct Inner {
     updates: Vec<Value>,
+    /// Every update queued, by id, to hand one out again.
+    history: HashMap<i64, Value>,
+    /// Updates to hand out again with the next `getUpdates`, whatever its offset.
+    repeats: Vec<Value>,
     next_update: i64,
     next_message: i64,
     calls: Vec<Call>,
@@ -87,8 +91,15 @@ struct Inner {
     recent: VecDeque<Instant>,
     /// Sends refused with 429 because of the limit.
     pub limited: usize,
+    /// Requests refused with 400 as Telegram would refuse them: a text too
+    /// long or empty, an edit to the same content.
+    refused: Vec<String>,
     /// Sends hanging on a stalled chat.
     hanging: usize,
+    /// Whether `getUpdates` holds a long poll for its whole timeout (else at most 1 s).
+    long_polls: bool,
+    /// `getUpdates` requests being held now.
+    polling: usize,
 }
 
 #[derive(Clone)]
@@ -136,11 +147,43 @@ impl FakeApi {
             let id = inner.next_update;
             inner.next_update += 1;
             update["update_id"] = json!(id);
+            inner.history.insert(id, update.clone());
             inner.updates.push(update);
             id
         };
         self.notify.notify_waiters();
         id
+    }
+
+    /// Hands out the update `id` once more (as Telegram may after a lost confirmation).
+    pub fn repeat(&self, id: i64) {
+        {
+            let mut inner = self.lock();
+            if let Some(update) = inner.history.get(&id).cloned() {
+                inner.repeats.push(update);
+            }
+        }
+        self.notify.notify_waiters();
+    }
+
+    /// Holds each long poll for the whole timeout the bot asks for, as Telegram does.
+    pub fn long_polls(&self) {
+        self.lock().long_polls = true;
+    }
+
+    /// How many `getUpdates` requests are being held now.
+    pub fn polling(&self) -> usize {
+        self.lock().polling
+    }
+
+    /// The id of the latest update queued.
+    pub fn last_update_id(&self) -> i64 {
+        self.lock().next_update - 1
+    }
+
+    /// Whether every update to hand out again has been handed out.
+    pub fn repeats_handed_out(&self) -> bool {
+        self.lock().repeats.is_empty()
     }
 
     pub fn fail_next(&self, method: &str, fault: Fault) {
@@ -201,6 +244,22 @@ impl FakeApi {
 
     pub fn call_count(&self) -> usize {
         self.lock().calls.len()
+    }
+
+    /// The requests answered 400 because Telegram would refuse them (each as
+    /// "method: why"): a text over 4,096 UTF-16 units or empty, a caption over
+    /// 1,024, an edit that changes nothing.
+    pub fn refusals(&self) -> Vec<String> {
+        self.lock().refused.clone()
+    }
+
+    /// Fails the test if the bot made any request Telegram would refuse.
+    pub fn assert_no_refusals(&self) {
+        let refused = self.refusals();
+        assert!(
+            refused.is_empty(),
+            "the bot made requests Telegram refuses: {refused:#?}"
+        );
     }
 
     /// Whether every queued update has been handed out.
@@ -286,8 +345,12 @@ async fn handle(
         api.lock().hanging -= 1;
         return error(StatusCode::BAD_GATEWAY, 502, "Bad Gateway", None);
     }
-    let (fault, message_id) = {
+    let (fault, message_id, refusal) = {
         let mut inner = api.lock();
+        let refusal = refusal(&inner, &method, &params);
+        if let Some(why) = &refusal {
+            inner.refused.push(format!("{method}: {why}"));
+        }
         let mut fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
         if let (Some(limit), true, None) = (inner.rate, sends, fault) {
             let now = Instant::now();
@@ -307,6 +370,7 @@ async fn handle(
         }
         let chat = params.get("chat_id").and_then(Value::as_i64);
         let delivered = fault.is_none()
+            && refusal.is_none()
             && !chat.is_some_and(|c| inner.blocked.contains(&c) || inner.gone.contains(&c));
         let message_id = (sends && delivered).then(|| {
             let id = inner.next_message;
@@ -321,8 +385,16 @@ async fn handle(
             delivered,
             files,
         });
-        (fault, message_id)
+        (fault, message_id, refusal)
     };
+    if let Some(why) = refusal {
+        return error(
+            StatusCode::BAD_REQUEST,
+            400,
+            &format!("Bad Request: {why}"),
+            None,
+        );
+    }
     match fault {
         Some(Fault::TooMany(secs)) => {
             return error(
@@ -392,28 +464,72 @@ async fn handle(
     Json(json!({ "ok": true, "result": result })).into_response()
 }
 
+/// Why Telegram would refuse this request with 400, if it would.
+fn refusal(inner: &Inner, method: &str, params: &Value) -> Option<String> {
+    let visible = |key: &str| params.get(key).and_then(Value::as_str).map(strip_tags);
+    match method {
+        "sendMessage" | "editMessageText" => {
+            let text = visible("text").unwrap_or_default();
+            if text.trim().is_empty() {
+                return Some("message text is empty".into());
+            }
+            let units = text.encode_utf16().count();
+            if units > 4096 {
+                return Some(format!("message is too long ({units} UTF-16 units)"));
+            }
+            if method == "editMessageText" {
+                let id = params.get("message_id").and_then(Value::as_i64)?;
+                let old = inner.sent.get(&id)?;
+                let same_text = old["text"].as_str() == Some(text.as_str());
+                let same_markup = old.get("reply_markup") == params.get("reply_markup");
+                if same_text && same_markup {
+                    return Some(
+                        "message is not modified: specified new message content and reply \
+                         markup are exactly the same as a current content and reply markup \
+                         of the message"
+                            .into(),
+                    );
+                }
+            }
+            None
+        }
+        "sendPhoto" | "sendDocument" => {
+            let units = visible("caption")?.encode_utf16().count();
+            (units > 1024).then(|| format!("message caption is too long ({units} UTF-16 units)"))
+        }
+        _ => None,
+    }
+}
+
 async fn get_updates(api: &FakeApi, params: &Value) -> Response {
     let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
-    let timeout = params
-        .get("timeout")
-        .and_then(Value::as_u64)
-        .unwrap_or(0)
-        .min(1);
+    let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0);
+    let timeout = if api.lock().long_polls {
+        timeout
+    } else {
+        timeout.min(1)
+    };
     let deadline = Instant::now() + Duration::from_secs(timeout);
-    loop {
+    api.lock().polling += 1;
+    let response = loop {
         let notified = api.notify.notified();
         let updates: Vec<Value> = {
             let mut inner = api.lock();
             inner
                 .updates
                 .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
-            inner.updates.clone()
+            // Repeats first, so the newest id still comes last.
+            let mut out = std::mem::take(&mut inner.repeats);
+            out.extend(inner.updates.iter().cloned());
+            out
         };
         if !updates.is_empty() || Instant::now() >= deadline {
-            return Json(json!({ "ok": true, "result": updates })).into_response();
+            break Json(json!({ "ok": true, "result": updates })).into_response();
         }
         let _ = tokio::time::timeout(deadline - Instant::now(), notified).await;
-    }
+    };
+    api.lock().polling -= 1;
+    response
 }
 
 /// The file parts of a multipart/form-data body; none for a JSON body.
