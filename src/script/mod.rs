@@ -18,6 +18,7 @@ pub mod file;
 pub mod limits;
 pub mod load;
 pub mod markup;
+pub mod pieces;
 pub mod schema;
 pub mod strings;
 pub mod synonyms;
