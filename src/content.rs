@@ -149,6 +149,11 @@ fn read(path: &Path) -> Result<String, Diagnostic> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_big());
     }
+    decode(path, bytes)
+}
+
+/// A content file's bytes as text, or where they stop being UTF-8.
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         // The valid part is UTF-8, so lines and columns count characters.

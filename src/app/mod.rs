@@ -26,6 +26,7 @@ mod turns;
 pub mod types;
 mod webinars;
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 pub use reload::spawn_watcher;
@@ -66,6 +67,10 @@ pub struct App {
     wake: Arc<tokio::sync::Notify>,
     /// Turns whose replies are not all delivered yet.
     inflight: Arc<InFlight>,
+    /// The highest update id handled before this start ([`App::recover`]
+    /// reads it; until then every id is looked up): only an update at or
+    /// below it can be one handled already.
+    handled_mark: Arc<AtomicI64>,
 }
 
 /// What one update produced: the messages to send, in order, and the turn
@@ -75,6 +80,9 @@ pub struct Response {
     pub out: Vec<Outgoing>,
     /// The content changed: the command menu is to be set anew.
     pub commands: bool,
+    /// The update was handled before (Telegram handed it out again after an
+    /// unexpected stop): nothing was done, and nothing is to be answered.
+    pub duplicate: bool,
     guard: Option<TurnGuard>,
 }
 
@@ -83,6 +91,7 @@ impl Response {
         Response {
             out,
             commands: false,
+            duplicate: false,
             guard: None,
         }
     }
@@ -104,6 +113,7 @@ impl App {
             librarians: settings.handoff.librarians_chat_id,
             wake: Arc::new(tokio::sync::Notify::new()),
             inflight: Arc::new(InFlight::default()),
+            handled_mark: Arc::new(AtomicI64::new(i64::MAX)),
         }
     }
 
@@ -208,6 +218,51 @@ impl App {
         self.script().resolve_lang(saved.as_deref(), hint)
     }
 
+    /// The highest update id handled before this start (known after
+    /// [`App::recover`]).
+    pub fn handled_mark(&self) -> i64 {
+        self.handled_mark.load(Ordering::Relaxed)
+    }
+
+    /// Whether Telegram's update `id` was handled before this start (its
+    /// turn committed, then the process died before Telegram knew).
+    pub async fn handled_before(&self, id: i64) -> bool {
+        if id > self.handled_mark.load(Ordering::Relaxed) {
+            return false;
+        }
+        match self.store.handled(id).await {
+            Ok(handled) => {
+                if handled {
+                    tracing::info!(update = id, "update handled before the restart: skipped");
+                }
+                handled
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot tell whether an update was handled");
+                false
+            }
+        }
+    }
+
+    /// Handles Telegram's update `id` once: one handled before (its turn
+    /// committed, then the process died before Telegram knew) is answered
+    /// [`Response::duplicate`] and not handled again. A resident's turn
+    /// records the id in its own transaction.
+    pub async fn handle_once(&self, id: i64, update: Update) -> Response {
+        if self.handled_before(id).await {
+            return Response {
+                duplicate: true,
+                ..Response::new(Vec::new())
+            };
+        }
+        match (update.chat, &update.input) {
+            (Chat::Private, Incoming::Membership { .. }) | (Chat::Librarians, _) => {
+                self.handle(update).await
+            }
+            (Chat::Private, _) => self.turn(update, Some(id)).await,
+        }
+    }
+
     /// Handles one update and answers what to send. It never fails: a store
     /// error is logged and the person is told to try again.
     pub async fn handle(&self, update: Update) -> Response {
@@ -224,7 +279,7 @@ impl App {
                 }
                 Response::new(Vec::new())
             }
-            (Chat::Private, _) => self.turn(update).await,
+            (Chat::Private, _) => self.turn(update, None).await,
         }
     }
 
@@ -278,6 +333,9 @@ impl App {
     /// just this one, for a terminal). Answers one response per such
     /// resident, for the adapter to deliver.
     pub async fn recover(&self, only: Option<i64>) -> Result<Vec<Response>, AppError> {
+        // Telegram keeps an update for a day; two days of handled ids cover that.
+        let mark = self.store.handled_mark(self.now() - 2 * 86_400).await?;
+        self.handled_mark.store(mark, Ordering::Relaxed);
         let last = self.store.last_turn().await?;
         self.inflight.start_after(last);
         let below = self.store.delivered_below().await?;
@@ -300,7 +358,7 @@ impl App {
                     message: None,
                     input: Incoming::Resume,
                 };
-                responses.push(self.turn(update).await);
+                responses.push(self.turn(update, None).await);
             }
         }
         self.record_delivered().await;
@@ -335,7 +393,7 @@ impl App {
     }
 
     /// One update in a resident's private chat.
-    async fn turn(&self, update: Update) -> Response {
+    async fn turn(&self, update: Update, id: Option<i64>) -> Response {
         let user = update.from.id;
         let (state, drafts) = match self.store.load_turn(user).await {
             Ok((s, d)) => (s.unwrap_or_default(), d),
@@ -343,6 +401,13 @@ impl App {
         };
         let mut t = Turn::new(self, self.script(), &update.from, state);
         t.drafts = drafts;
+        if let Some(update) = id {
+            // Written with the turn's first commit: handled exactly when it took effect.
+            t.writes.push(Write::Handled {
+                update,
+                now: self.now(),
+            });
+        }
         let routed = self.route(&mut t, &update).await;
         let finished = match routed {
             Ok(()) => t.finish().await,
@@ -352,6 +417,7 @@ impl App {
             Ok(()) => Response {
                 out: t.out,
                 commands: t.commands,
+                duplicate: false,
                 guard: t.guard,
             },
             // Nothing was saved, so nothing is shown as done: the resident tries again.

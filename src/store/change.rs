@@ -98,6 +98,13 @@ pub enum Change {
     },
     /// Every turn below this number has had its replies delivered.
     DeliveredBelow(i64),
+    /// A Telegram update was handled (written with what it caused).
+    Handled {
+        update: i64,
+        now: i64,
+    },
+    /// Forget the updates handled before this time.
+    HandledBefore(i64),
 }
 
 impl Change {

@@ -551,6 +551,24 @@ impl Store {
         Ok(row.map(|r| r.try_get("value")).transpose()?)
     }
 
+    /// Whether the Telegram update `id` was handled (its turn committed).
+    pub async fn handled(&self, id: i64) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM handled_updates WHERE update_id = ?")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// The highest update id handled; forgets those handled before `before`.
+    pub async fn handled_mark(&self, before: i64) -> Result<i64, StoreError> {
+        self.write(vec![Change::HandledBefore(before)]).await?;
+        let row = sqlx::query("SELECT coalesce(max(update_id), 0) AS id FROM handled_updates")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(row.try_get("id")?)
+    }
+
     /// Records that every turn below `turn` has had its replies delivered.
     pub async fn set_delivered_below(&self, turn: i64) -> Result<(), StoreError> {
         self.write(vec![Change::DeliveredBelow(turn)])

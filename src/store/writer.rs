@@ -440,6 +440,19 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
             .execute(&mut *tx)
             .await?;
         }
+        Change::Handled { update, now } => {
+            sqlx::query("INSERT OR IGNORE INTO handled_updates (update_id, at) VALUES (?, ?)")
+                .bind(update)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Change::HandledBefore(before) => {
+            sqlx::query("DELETE FROM handled_updates WHERE at < ?")
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
+        }
     }
     Ok(answer)
 }

@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::IntoFuture;
 use std::num::NonZeroU32;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,9 +22,10 @@ use futures_util::{Stream, StreamExt};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use teloxide::prelude::*;
 use teloxide::stop::StopToken;
-use teloxide::types::{AllowedUpdate, UpdateKind};
+use teloxide::types::{AllowedUpdate, UpdateId, UpdateKind};
 use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
 
+use super::polling::Pending;
 use super::render::{self, Out};
 use crate::app::{Deliver, Outgoing, To, Urgency};
 use crate::content::Content;
@@ -148,24 +150,60 @@ pub struct Gate {
     /// permit before yielding an update, so a backlog stays at Telegram (or in
     /// the webhook's caller) instead of in this process's memory.
     in_flight: Arc<Semaphore>,
+    /// The admitted updates not handled yet, which polling does not confirm.
+    pending: Arc<Pending>,
+    /// Updates up to this id may have been handled before this start.
+    replays_up_to: Arc<AtomicI64>,
 }
 
 /// Updates handled at once, across all chats.
 pub const MAX_IN_FLIGHT: usize = 64;
 
 /// Held while one update is handled; gives its place back when dropped.
-pub struct Slot(Arc<Semaphore>);
+pub struct Slot {
+    places: Arc<Semaphore>,
+    pending: Arc<Pending>,
+    /// The update, until it has taken effect.
+    update: Option<i32>,
+}
+
+impl Slot {
+    /// The update has taken effect (its turn is committed; replies still to
+    /// go out are the application's to recover): polling may confirm it.
+    pub fn handled(&mut self) {
+        if let Some(id) = self.update.take() {
+            self.pending.finish(id);
+        }
+    }
+}
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.0.add_permits(1);
+        self.places.add_permits(1);
+        self.handled();
     }
 }
 
 impl Gate {
-    /// Marks the end of one admitted update's handling when the returned value is dropped.
-    pub fn slot(&self) -> Slot {
-        Slot(self.in_flight.clone())
+    /// Marks the end of the handling of admitted update `update` when the
+    /// returned value is dropped.
+    pub fn slot(&self, update: UpdateId) -> Slot {
+        Slot {
+            places: self.in_flight.clone(),
+            pending: self.pending.clone(),
+            update: Some(update.0 as i32),
+        }
+    }
+
+    /// Updates up to `id` may have been handled before this start: they are
+    /// let through unthrottled, for the handlers to look up.
+    pub fn replays_up_to(&self, id: i64) {
+        self.replays_up_to.store(id, Ordering::Relaxed);
+    }
+
+    /// The admitted updates still being handled.
+    pub fn pending(&self) -> Arc<Pending> {
+        self.pending.clone()
     }
 
     pub fn new(out: Arc<Out>, content: Arc<Content>, allowance: Allowance) -> Gate {
@@ -185,6 +223,8 @@ impl Gate {
             out,
             content,
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            pending: Arc::default(),
+            replays_up_to: Arc::new(AtomicI64::new(0)),
         }
     }
 
@@ -222,6 +262,11 @@ impl Gate {
         if !first {
             tracing::debug!(update = update.id.0, "update seen before: dropped");
             return false;
+        }
+        if i64::from(update.id.0) <= self.replays_up_to.load(Ordering::Relaxed) {
+            // Handed out again after an unexpected stop: not new taps to
+            // throttle, but updates the handlers look up (handled then, or not).
+            return true;
         }
         let Some(user) = update.from() else {
             return true;
@@ -305,6 +350,7 @@ where
     fn as_stream(&'a mut self) -> Self::Stream {
         let gate = self.gate.clone();
         let in_flight = self.gate.in_flight.clone();
+        let pending = self.gate.pending.clone();
         Box::pin(
             self.inner
                 .as_stream()
@@ -317,12 +363,14 @@ where
                 })
                 .then(move |update| {
                     let in_flight = in_flight.clone();
+                    let pending = pending.clone();
                     async move {
                         // Every admitted update takes a place; its handler's `Slot` gives it back.
-                        if update.is_ok() {
+                        if let Ok(update) = &update {
                             if let Ok(permit) = in_flight.acquire().await {
                                 permit.forget();
                             }
+                            pending.start(update.id.0 as i32);
                         }
                         update
                     }

@@ -9,6 +9,7 @@
 //! it holds no use case: only listening, converting and rendering.
 
 pub mod flood;
+pub mod polling;
 pub mod render;
 pub mod webhook;
 
@@ -22,7 +23,7 @@ use teloxide::dispatching::UpdateHandler;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::ChatMemberUpdated;
-use teloxide::update_listeners::{webhooks, Polling};
+use teloxide::update_listeners::webhooks;
 use url::Url;
 
 use crate::app::{self, outbox::Outbox, App, Deliver, Incoming, Person};
@@ -153,6 +154,7 @@ pub async fn run_with_clock(
         content,
         flood::Allowance::from_settings(settings),
     );
+    gate.replays_up_to(app.handled_mark());
     let (stop_tasks, tasks_stopped) = tokio::sync::watch::channel(false);
     let watcher = if settings.dialogues.watch {
         app::spawn_watcher(
@@ -177,7 +179,7 @@ pub async fn run_with_clock(
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![tg])
         .default_handler(move |update| {
-            let slot = ignored.slot();
+            let slot = ignored.slot(update.id);
             async move {
                 tracing::debug!(update = update.id.0, "update ignored");
                 drop(slot);
@@ -201,14 +203,7 @@ pub async fn run_with_clock(
 
     match settings.telegram.mode {
         TelegramMode::Polling => {
-            let listener = Polling::builder(bot.clone())
-                .timeout(Duration::from_secs(25))
-                .backoff_strategy(|errors| {
-                    Duration::from_millis((250u64 << errors.min(5)).min(5_000))
-                })
-                .delete_webhook()
-                .await
-                .build();
+            let listener = polling::Polling::new(bot.clone(), gate.pending()).await;
             tracing::info!("polling started");
             dispatcher
                 .dispatch_with_listener(
@@ -300,8 +295,8 @@ fn person(user: &teloxide::types::User) -> Person {
     }
 }
 
-async fn on_message(msg: Message, tg: Tg) -> HandlerResult {
-    let _slot = tg.gate.slot();
+async fn on_message(msg: Message, tg: Tg, upd: Update) -> HandlerResult {
+    let mut slot = tg.gate.slot(upd.id);
     let (Some(chat), Some(user)) = (chat_kind(&tg, &msg.chat), msg.from.as_ref()) else {
         return Ok(());
     };
@@ -314,7 +309,8 @@ async fn on_message(msg: Message, tg: Tg) -> HandlerResult {
         message: Some(i64::from(msg.id.0)),
         input: incoming(&msg),
     };
-    let response = tg.app.handle(update).await;
+    let response = tg.app.handle_once(i64::from(upd.id.0), update).await;
+    slot.handled();
     let sink = render::Turn {
         out: &tg.out,
         origin: None,
@@ -363,8 +359,15 @@ fn incoming(msg: &Message) -> Incoming {
     Incoming::Other { reply_to }
 }
 
-async fn on_callback(bot: Bot, query: CallbackQuery, tg: Tg) -> HandlerResult {
-    let _slot = tg.gate.slot();
+async fn on_callback(bot: Bot, query: CallbackQuery, tg: Tg, upd: Update) -> HandlerResult {
+    let mut slot = tg.gate.slot(upd.id);
+    let id = i64::from(upd.id.0);
+    // A press handled before an unexpected stop and handed out again was
+    // answered then (the answer goes before the step is committed): neither
+    // act on it nor answer it twice.
+    if tg.app.handled_before(id).await {
+        return Ok(());
+    }
     // Answer at once, whatever follows: the button's spinner stops.
     if let Err(e) = render::call(app::Urgency::Reply, || {
         bot.answer_callback_query(query.id.clone()).into_future()
@@ -391,7 +394,8 @@ async fn on_callback(bot: Bot, query: CallbackQuery, tg: Tg) -> HandlerResult {
         message: Some(i64::from(message.id.0)),
         input: Incoming::Press { data },
     };
-    let response = tg.app.handle(update).await;
+    let response = tg.app.handle_once(id, update).await;
+    slot.handled();
     let sink = render::Turn {
         out: &tg.out,
         origin: (!origin.text.is_empty()).then_some(origin),
@@ -401,8 +405,8 @@ async fn on_callback(bot: Bot, query: CallbackQuery, tg: Tg) -> HandlerResult {
 }
 
 /// The resident blocked or unblocked the bot.
-async fn on_member(update: ChatMemberUpdated, tg: Tg) -> HandlerResult {
-    let _slot = tg.gate.slot();
+async fn on_member(update: ChatMemberUpdated, tg: Tg, upd: Update) -> HandlerResult {
+    let _slot = tg.gate.slot(upd.id);
     if !update.chat.is_private() {
         return Ok(());
     }
@@ -413,7 +417,7 @@ async fn on_member(update: ChatMemberUpdated, tg: Tg) -> HandlerResult {
         message: None,
         input: Incoming::Membership { blocked },
     };
-    let response = tg.app.handle(update).await;
+    let response = tg.app.handle_once(i64::from(upd.id.0), update).await;
     tg.app.deliver(tg.out.as_ref(), response).await;
     Ok(())
 }

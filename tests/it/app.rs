@@ -156,3 +156,61 @@ fn the_layering_check_itself_sees_a_violation() {
     ));
     assert!(uses("    use teloxide::prelude::*;", "use teloxide"));
 }
+
+/// The application over the shipped content and `store`, at Unix second 1000.
+fn app_over(store: Store) -> pomichnyk::app::App {
+    use std::sync::Arc;
+    let settings = pomichnyk::settings::Settings::load_with_env(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"),
+        Some(std::collections::HashMap::new()),
+    )
+    .expect("settings");
+    let content = Arc::new(pomichnyk::content::Content::new(
+        Arc::new(crate::support::shipped_script()),
+        &crate::support::shipped_dir(),
+        crate::support::languages(),
+    ));
+    pomichnyk::app::App::new(content, store, &settings, Arc::new(|| 1_000))
+}
+
+fn start_from(user: i64) -> pomichnyk::app::Update {
+    pomichnyk::app::Update {
+        from: pomichnyk::app::Person {
+            id: user,
+            lang_hint: Some("uk".into()),
+        },
+        chat: pomichnyk::app::Chat::Private,
+        message: Some(1),
+        input: pomichnyk::app::Incoming::text("/start"),
+    }
+}
+
+#[tokio::test]
+async fn an_update_handed_out_again_after_a_crash_is_not_handled_twice() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let store = Store::open(&url).await.expect("open");
+    let app = app_over(store.clone());
+    app.recover(None).await.expect("recover");
+    let first = app.handle_once(501, start_from(31)).await;
+    assert!(!first.duplicate);
+    assert!(!first.out.is_empty(), "the welcome");
+    drop(first);
+    store.close().await;
+
+    // Started again: Telegram hands out update 501 (never confirmed) and a new one.
+    let store = Store::open(&url).await.expect("reopen");
+    let app = app_over(store.clone());
+    app.recover(None).await.expect("recover");
+    let before = store.transactions();
+    let repeated = app.handle_once(501, start_from(31)).await;
+    assert!(repeated.duplicate, "handled before the restart");
+    assert!(repeated.out.is_empty(), "nothing said twice");
+    assert_eq!(store.transactions(), before, "nothing written");
+    drop(repeated);
+    let fresh = app.handle_once(502, start_from(31)).await;
+    assert!(!fresh.duplicate);
+    assert!(!fresh.out.is_empty());
+    drop(fresh);
+    store.close().await;
+}

@@ -13,18 +13,18 @@ use pomichnyk::script::{markup, Msg, Script, Target};
 use pomichnyk::store::Store;
 
 /// The bot process; killed when dropped, so a failing test leaves none behind.
-struct Bot(Child);
+pub(crate) struct Bot(Child);
 
 impl Bot {
-    fn kill(&mut self) -> std::io::Result<()> {
+    pub(crate) fn kill(&mut self) -> std::io::Result<()> {
         self.0.kill()
     }
 
-    fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
+    pub(crate) fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
         self.0.wait()
     }
 
-    fn id(&self) -> u32 {
+    pub(crate) fn id(&self) -> u32 {
         self.0.id()
     }
 }
@@ -37,6 +37,11 @@ impl Drop for Bot {
 }
 
 fn start_bot(api: &FakeApi, url: &str) -> Bot {
+    start_bot_with(api, url, &[])
+}
+
+/// The bot binary with more settings (`POMICHNYK__…` variables).
+pub(crate) fn start_bot_with(api: &FakeApi, url: &str, env: &[(&str, &str)]) -> Bot {
     Bot(Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
         .arg("run")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -51,13 +56,14 @@ fn start_bot(api: &FakeApi, url: &str) -> Bot {
         // Replies go out at once: the test stalls them itself.
         .env("POMICHNYK__TELEGRAM__PACE_BURST", "100")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start pomichnyk run"))
 }
 
-async fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+pub(crate) async fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");

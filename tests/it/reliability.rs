@@ -412,9 +412,10 @@ async fn a_storm_of_429s_slows_taps_but_loses_none() {
     let p95 = percentile(&mut times, 0.95);
     let max = percentile(&mut times, 1.0);
     eprintln!("tap to answer at 25 % 429 (retry after 1 s): p50 {p50:?}, p95 {p95:?}, max {max:?}");
-    // Each 429 costs the second Telegram asks for; more than a few in a row
-    // for one answer would mean the waits pile up.
-    assert!(p95 <= Duration::from_secs(4), "p95 {p95:?}");
+    // Each 429 costs the second Telegram asks for, and a tap's answer takes
+    // three requests (the update, the answer to the press, the reply); ten
+    // seconds would mean the waits pile up.
+    assert!(p95 <= Duration::from_secs(10), "p95 {p95:?}");
 }
 
 // ----- requests Telegram would refuse -------------------------------------------

@@ -309,6 +309,11 @@ impl FakeApi {
         self.lock().refused.clone()
     }
 
+    /// The refusals so far, forgotten (for a test that bounds them itself).
+    pub fn take_refusals(&self) -> Vec<String> {
+        std::mem::take(&mut self.lock().refused)
+    }
+
     /// Fails the test if the bot made any request Telegram would refuse.
     pub fn assert_no_refusals(&self) {
         let refused = self.refusals();
