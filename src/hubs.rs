@@ -205,16 +205,25 @@ pub fn nearest_placed(
 }
 
 /// The settlement a resident named (typos, endings and Latin letters
-/// forgiven), if the text names one.
+/// forgiven), if the text names one: the one with most of its words named,
+/// then the one with fewest words ("Колибань" before "Мала Колибань"
+/// unless "мала" is typed too), then file order.
 pub fn settlement_in(settlements: &[Settlement], text: &str) -> Option<usize> {
     let query: Vec<Vec<String>> = words(text);
-    settlements.iter().position(|s| {
-        let names: Vec<String> = s.name.0.iter().flat_map(|n| words(n)).flatten().collect();
-        !names.is_empty()
-            && query
+    settlements
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let names: Vec<Vec<String>> = words(s.name.get(0));
+            let latin: Vec<String> = s.name.0.iter().flat_map(|n| words(n)).flatten().collect();
+            let hits = query
                 .iter()
-                .any(|q| q.iter().any(|a| names.iter().any(|b| same_word(a, b))))
-    })
+                .filter(|q| q.iter().any(|a| latin.iter().any(|b| same_word(a, b))))
+                .count();
+            (hits > 0).then_some((std::cmp::Reverse(hits), names.len(), i))
+        })
+        .min()
+        .map(|(_, _, i)| i)
 }
 
 /// Words that ask where there is power or a charger.

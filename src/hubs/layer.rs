@@ -242,6 +242,80 @@ pub fn clock(t: Time) -> String {
     format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
+/// One line per hub for admins (`check`, `stats`): what is still missing,
+/// and when each known fact was last set or confirmed from Telegram ("never":
+/// only the file has it); a date more than a year back is flagged. Then one
+/// line per hub id the database has facts for but the file no longer has.
+pub fn review(
+    hubs: &[Hub],
+    facts: &[Fact],
+    now: i64,
+    date_of: &dyn Fn(i64) -> String,
+) -> Vec<String> {
+    let merged = merge(hubs, facts, now);
+    let mut lines = Vec::new();
+    for hub in &merged {
+        let mine: Vec<&Fact> = facts.iter().filter(|f| f.hub == hub.id).collect();
+        let confirmed = mine
+            .iter()
+            .find(|f| f.value == Value::Confirmed)
+            .map(|f| f.at);
+        let known = [
+            ("coordinates", "location", hub.location.is_some()),
+            ("phone", "phone", hub.phone.is_some()),
+            ("hours", "hours", hub.hours.is_some()),
+            ("services", "services", !hub.services.is_empty()),
+        ];
+        let dates: Vec<String> = known
+            .iter()
+            .filter(|(_, _, known)| *known)
+            .map(|(name, kind, _)| {
+                let set = mine.iter().find(|f| f.value.kind() == *kind).map(|f| f.at);
+                match set.max(confirmed) {
+                    Some(at) if now - at > STALE_AFTER => {
+                        format!("{name} {} (more than a year ago: confirm it)", date_of(at))
+                    }
+                    Some(at) => format!("{name} {}", date_of(at)),
+                    None => format!("{name} never"),
+                }
+            })
+            .collect();
+        let gaps = missing(hub);
+        lines.push(format!(
+            "hub \"{}\": missing: {}; last confirmed: {}{}",
+            hub.id,
+            if gaps.is_empty() {
+                "nothing".to_string()
+            } else {
+                gaps.join(", ")
+            },
+            if dates.is_empty() {
+                "nothing known".to_string()
+            } else {
+                dates.join(", ")
+            },
+            if hub.verified {
+                ""
+            } else {
+                "; the file's facts are not verified"
+            },
+        ));
+    }
+    let mut orphans: Vec<&str> = facts
+        .iter()
+        .map(|f| f.hub.as_str())
+        .filter(|id| !hubs.iter().any(|h| h.id == *id))
+        .collect();
+    orphans.sort_unstable();
+    orphans.dedup();
+    for id in orphans {
+        lines.push(format!(
+            "hub \"{id}\": the database has librarians' facts for it, but hubs.toml has no such hub"
+        ));
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +396,31 @@ mod tests {
         assert_eq!(
             missing(&merged[1]),
             ["address", "coordinates", "phone", "hours"]
+        );
+    }
+
+    #[test]
+    fn review_lists_gaps_dates_and_stale_facts() {
+        let mut a = hub("a");
+        a.phone = Some("+380683348030".into());
+        let facts = [
+            fact("a", Value::Location(49.4, 26.9), None),
+            fact("gone", Value::Phone("+380671112233".into()), None),
+        ];
+        let date = |at: i64| format!("day{at}");
+        let lines = review(&[a.clone(), hub("b")], &facts, 200, &date);
+        assert_eq!(
+            lines[0],
+            "hub \"a\": missing: address, hours; last confirmed: coordinates day100, phone never; the file's facts are not verified"
+        );
+        assert!(lines[1].starts_with(
+            "hub \"b\": missing: address, coordinates, phone, hours; last confirmed: nothing known"
+        ));
+        assert!(lines[2].contains("\"gone\"") && lines[2].contains("no such hub"));
+        let later = review(&[a], &facts[..1], 100 + STALE_AFTER + 1, &date);
+        assert!(
+            later[0].contains("coordinates day100 (more than a year ago"),
+            "{later:?}"
         );
     }
 

@@ -66,6 +66,26 @@ impl Store {
         facts(&rows)
     }
 
+    /// Links a librarian to a hub or unlinks them (audited); `by` is 0 from
+    /// the command line. Answers whether anything changed.
+    pub async fn link_hub(
+        &self,
+        user: i64,
+        hub: &str,
+        grant: bool,
+        by: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let change = super::Change::Hub(HubChange::Librarian {
+            user,
+            hub: hub.to_string(),
+            grant,
+            by,
+            now,
+        });
+        Ok(self.change(change).await? > 0)
+    }
+
     /// The hubs a librarian is linked to, by id.
     pub async fn hubs_of(&self, user: i64) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query("SELECT hub FROM hub_librarians WHERE user_id = ? ORDER BY hub")
