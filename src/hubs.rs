@@ -174,6 +174,8 @@ pub struct Far {
     pub hub: usize,
     pub km: f64,
     pub approximate: bool,
+    /// Measured from a settlement's centre, not from where the resident is.
+    pub from_settlement: bool,
 }
 
 /// Up to `limit` hubs closest to `from`, placed by [`position`]; ties keep file order.
@@ -196,6 +198,7 @@ pub fn nearest_placed(
                 hub,
                 km,
                 approximate,
+                from_settlement: false,
             })
         })
         .collect();

@@ -153,6 +153,7 @@ impl<'s> Turn<'s> {
             .map(|n| {
                 let far = Far {
                     approximate: true,
+                    from_settlement: true,
                     ..*n
                 };
                 (n.hub, Some(far))
@@ -266,11 +267,16 @@ impl<'s> Turn<'s> {
             ),
         });
         if let Some(n) = near {
-            let km = format!("{:.1}", n.km);
-            let msg = if n.approximate {
-                Msg::HubDistanceApprox
+            let (msg, km) = if n.from_settlement {
+                // Centre to centre: whole kilometres, "about".
+                (
+                    Msg::HubDistanceFromSettlement,
+                    format!("{:.0}", n.km.max(1.0)),
+                )
+            } else if n.approximate {
+                (Msg::HubDistanceApprox, format!("{:.1}", n.km))
             } else {
-                Msg::HubDistance
+                (Msg::HubDistance, format!("{:.1}", n.km))
             };
             lines.push(strings.fill(msg, lang, &[("km", &km)]));
         }

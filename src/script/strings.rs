@@ -254,6 +254,7 @@ messages! {
     HubsPower => "hubs_power" [] "above the hubs where a phone can be charged today";
     HubsPowerNone => "hubs_power_none" [] "no hub said it has power today, and none works during power cuts";
     HubsNearSettlement => "hubs_near_settlement" ["settlement"] "above the hubs nearest a settlement that has none of its own";
+    HubDistanceFromSettlement => "hub_distance_from_settlement" ["km"] "how far a hub is from the centre of the settlement the resident named";
     HubsSettlementUnknownDistance => "hubs_settlement_unknown_distance" ["settlement"] "a settlement with no hub, and distances from it are not known";
     HubTodayUsual => "hub_today_usual" [] "a hub's librarian said it works as usual today";
     HubTodayClosed => "hub_today_closed" [] "a hub's librarian said it is closed today";

@@ -16,6 +16,7 @@ mod engine;
 mod faq_eval;
 mod graph;
 mod hubs;
+mod myhub;
 mod outbox_crash;
 mod privacy;
 mod qr;
