@@ -534,6 +534,73 @@ mod tests {
     }
 
     #[test]
+    fn impossible_and_faraway_places_are_told_apart() {
+        assert_eq!(whereabouts(49.4229, 26.9871), Whereabouts::Ukraine);
+        for (la, lo) in [(91.0, 0.0), (0.0, 0.0), (-95.5, 200.0), (f64::NAN, 26.9)] {
+            assert_eq!(whereabouts(la, lo), Whereabouts::Impossible, "{la}, {lo}");
+        }
+        for (la, lo) in [(48.8566, 2.3522), (90.0, 0.0), (-33.86, 151.2)] {
+            assert_eq!(whereabouts(la, lo), Whereabouts::Abroad, "{la}, {lo}");
+        }
+    }
+
+    #[test]
+    fn a_hub_closed_today_opens_on_its_next_day() {
+        let mut h = hours(WEEK);
+        h.today = Some(Today::Closed);
+        // Monday 10:00, normally open until 13:00.
+        assert_eq!(opening(&h, at(0, 10, 0)), next(Tuesday, 1, 9));
+        h.today = Some(Today::Power);
+        assert_eq!(opening(&h, at(0, 10, 0)), open(13));
+    }
+
+    #[test]
+    fn where_to_charge_a_phone() {
+        for q in ["де зарядити телефон?", "Де є світло?", "where can I charge my phone", "де генератор"] {
+            assert!(asks_for_power(q), "{q}");
+        }
+        for q in ["як оплатити світло через телефон", "зарядити телефон", "де бібліотека", ""] {
+            assert!(!asks_for_power(q), "{q}");
+        }
+        let mut power = hours(WEEK);
+        power.today = Some(Today::Power);
+        let mut backup = hours(WEEK);
+        backup.services = vec![Service::PowerBackup];
+        let mut closed = backup.clone();
+        closed.today = Some(Today::Closed);
+        let hubs = [hours(WEEK), backup.clone(), closed, power];
+        // Monday 10:00: the hub with power today first, then the one with backup; never the closed one.
+        assert_eq!(with_power_today(&hubs, at(0, 10, 0)), [3, 1]);
+        assert!(with_power_today(&hubs[..1], at(0, 10, 0)).is_empty());
+    }
+
+    #[test]
+    fn settlements_by_name_typos_and_latin_letters() {
+        let text = |uk: &str, en: &str| Text(vec![uk.to_string(), en.to_string()]);
+        let place = |uk: &str, en: &str, centre| Settlement {
+            name: text(uk, en),
+            centre,
+            source: "test".into(),
+        };
+        let all = [
+            place("Колибань", "Kolyban", None),
+            place("Мала Колибань", "Mala Kolyban", None),
+            place("Водички", "Vodychky", Some((49.4225, 26.7469))),
+        ];
+        for q in ["водички", "у Водичках", "водичкі", "Vodychky"] {
+            assert_eq!(settlement_in(&all, q), Some(2), "{q}");
+        }
+        assert_eq!(settlement_in(&all, "колибань"), Some(0));
+        assert_eq!(settlement_in(&all, "мала колибань"), Some(1));
+        assert_eq!(settlement_in(&all, "Нью-Йорк"), None);
+        // A hub without coordinates is placed at its settlement's centre, approximately.
+        let mut h = hub("A", "Водички", None);
+        assert_eq!(position(&h, &all), Some(((49.4225, 26.7469), true)));
+        h.settlement = text("Колибань", "Kolyban");
+        assert_eq!(position(&h, &all), None);
+    }
+
+    #[test]
     fn find_ranks_by_matched_words_or_finds_nothing() {
         let hubs = places();
         assert_eq!(find(&hubs, "Проскурівська Хмельницький"), [0, 2]);

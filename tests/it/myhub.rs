@@ -527,3 +527,58 @@ async fn hubs_export_reloads_with_check_and_equals_the_file_plus_the_librarians_
         .expect("run");
     assert_eq!(String::from_utf8_lossy(&out.stdout), original);
 }
+
+#[tokio::test]
+async fn the_command_line_links_a_librarian_to_a_hub_and_stats_lists_each_hubs_gaps() {
+    let (_dir, db) = temp_db();
+    let url = format!("sqlite://{}", db.display());
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("RUST_LOG", "warn")
+            .env("POMICHNYK__DATABASE__URL", &url)
+            .output()
+            .expect("run pomichnyk")
+    };
+    let out = run(&["role", "grant", "731954268", "librarian", "--hub", "branch_18"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "librarian 731954268 linked to branch_18\n");
+    // A hub that does not exist, and an admin "of one hub", are refused.
+    let out = run(&["role", "grant", "731954268", "librarian", "--hub", "branch_99"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no hub \"branch_99\""));
+    let out = run(&["role", "grant", "731954268", "admin", "--hub", "branch_18"]);
+    assert!(!out.status.success());
+
+    let store = pomichnyk::store::Store::open(&url).await.expect("store");
+    assert_eq!(store.hubs_of(OLENA).await.expect("links"), ["branch_18"]);
+    assert!(store
+        .has_role(OLENA, pomichnyk::store::Role::Librarian)
+        .await
+        .expect("role"));
+    let audit = store.audit_log(10).await.expect("audit");
+    assert!(audit.iter().any(|a| a.action == "grant"
+        && a.actor == 0
+        && a.detail.as_deref() == Some("librarian branch_18")));
+    store
+        .write(vec![fact("branch_21", pomichnyk::hubs::layer::Value::Phone("+380671112233".into()), None)])
+        .await
+        .expect("write");
+    store.close().await;
+
+    let out = run(&["stats"]);
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{printed}");
+    assert!(printed.contains("hubs: what is missing"), "{printed}");
+    assert!(
+        printed.contains("hub \"branch_21\": missing: coordinates; last confirmed: phone 2026-12-02"),
+        "{printed}"
+    );
+    // What only the file has was never confirmed in /myhub.
+    assert!(printed.contains("hub \"branch_18\": missing: coordinates; last confirmed: phone never, hours never"), "{printed}");
+
+    let out = run(&["role", "revoke", "731954268", "librarian", "--hub", "branch_18"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "librarian 731954268 unlinked from branch_18\n");
+}
