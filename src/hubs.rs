@@ -556,10 +556,20 @@ mod tests {
 
     #[test]
     fn where_to_charge_a_phone() {
-        for q in ["де зарядити телефон?", "Де є світло?", "where can I charge my phone", "де генератор"] {
+        for q in [
+            "де зарядити телефон?",
+            "Де є світло?",
+            "where can I charge my phone",
+            "де генератор",
+        ] {
             assert!(asks_for_power(q), "{q}");
         }
-        for q in ["як оплатити світло через телефон", "зарядити телефон", "де бібліотека", ""] {
+        for q in [
+            "як оплатити світло через телефон",
+            "зарядити телефон",
+            "де бібліотека",
+            "",
+        ] {
             assert!(!asks_for_power(q), "{q}");
         }
         let mut power = hours(WEEK);

@@ -169,8 +169,7 @@ async fn a_librarian_sets_the_place_hours_and_power_and_a_resident_nearby_sees_i
         .wait_for(10, "a venue", |calls| {
             calls
                 .iter()
-                .filter(|c| c.method == "sendVenue" && c.chat() == Some(RESIDENT))
-                .nth(0)
+                .find(|c| c.method == "sendVenue" && c.chat() == Some(RESIDENT))
                 .cloned()
         })
         .await;
@@ -541,11 +540,32 @@ async fn the_command_line_links_a_librarian_to_a_hub_and_stats_lists_each_hubs_g
             .output()
             .expect("run pomichnyk")
     };
-    let out = run(&["role", "grant", "731954268", "librarian", "--hub", "branch_18"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "librarian 731954268 linked to branch_18\n");
+    let out = run(&[
+        "role",
+        "grant",
+        "731954268",
+        "librarian",
+        "--hub",
+        "branch_18",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "librarian 731954268 linked to branch_18\n"
+    );
     // A hub that does not exist, and an admin "of one hub", are refused.
-    let out = run(&["role", "grant", "731954268", "librarian", "--hub", "branch_99"]);
+    let out = run(&[
+        "role",
+        "grant",
+        "731954268",
+        "librarian",
+        "--hub",
+        "branch_99",
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no hub \"branch_99\""));
     let out = run(&["role", "grant", "731954268", "admin", "--hub", "branch_18"]);
@@ -562,7 +582,11 @@ async fn the_command_line_links_a_librarian_to_a_hub_and_stats_lists_each_hubs_g
         && a.actor == 0
         && a.detail.as_deref() == Some("librarian branch_18")));
     store
-        .write(vec![fact("branch_21", pomichnyk::hubs::layer::Value::Phone("+380671112233".into()), None)])
+        .write(vec![fact(
+            "branch_21",
+            pomichnyk::hubs::layer::Value::Phone("+380671112233".into()),
+            None,
+        )])
         .await
         .expect("write");
     store.close().await;
@@ -572,13 +596,29 @@ async fn the_command_line_links_a_librarian_to_a_hub_and_stats_lists_each_hubs_g
     assert!(out.status.success(), "{printed}");
     assert!(printed.contains("hubs: what is missing"), "{printed}");
     assert!(
-        printed.contains("hub \"branch_21\": missing: coordinates; last confirmed: phone 2026-12-02"),
+        printed
+            .contains("hub \"branch_21\": missing: coordinates; last confirmed: phone 2026-12-02"),
         "{printed}"
     );
     // What only the file has was never confirmed in /myhub.
-    assert!(printed.contains("hub \"branch_18\": missing: coordinates; last confirmed: phone never, hours never"), "{printed}");
+    assert!(
+        printed.contains(
+            "hub \"branch_18\": missing: coordinates; last confirmed: phone never, hours never"
+        ),
+        "{printed}"
+    );
 
-    let out = run(&["role", "revoke", "731954268", "librarian", "--hub", "branch_18"]);
+    let out = run(&[
+        "role",
+        "revoke",
+        "731954268",
+        "librarian",
+        "--hub",
+        "branch_18",
+    ]);
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "librarian 731954268 unlinked from branch_18\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "librarian 731954268 unlinked from branch_18\n"
+    );
 }
