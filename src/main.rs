@@ -365,7 +365,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 if let Ok(script) = load_content(&settings, &languages, false) {
                     let facts = hub_facts(&settings).await;
                     writeln!(stdout).context("cannot write the report")?;
-                    check::hubs_review(&script, &facts, now, &zone_of(&settings), &mut stdout)
+                    check::hubs_review(&script, &facts, now, &settings.time_zone(), &mut stdout)
                         .context("cannot write the report")?;
                 }
             }
@@ -451,10 +451,6 @@ async fn hub_facts(settings: &Settings) -> Vec<pomichnyk::hubs::layer::Fact> {
             Vec::new()
         }
     }
-}
-
-fn zone_of(settings: &Settings) -> jiff::tz::TimeZone {
-    settings.time_zone()
 }
 
 fn load_content(

@@ -8,7 +8,7 @@
 //! the link are checked on every press; every change and every refusal is
 //! written to the audit log in the same transaction as the change.
 
-use super::{AppError, Handled, Incoming, Turn};
+use super::{AppError, Handled, Turn};
 use crate::commands::{self, Cmd};
 use crate::engine::{InlineButton, Input, Keyboard, Press};
 use crate::hubs::edit::{self, Awaiting, Edit, Wanted};
@@ -31,7 +31,6 @@ impl super::App {
         &self,
         t: &mut Turn<'_>,
         input: &Input,
-        incoming: &Incoming,
     ) -> Result<Handled, AppError> {
         match input {
             Input::Command { name, arg } if commands::parse(name) == Some(Cmd::MyHub) => {
@@ -53,7 +52,15 @@ impl super::App {
                         let user = t.user.to_string();
                         t.say(Msg::MyhubNoHub, &[("user", &user)]);
                     }
-                    [one] => self.card(t, one).await?,
+                    [one] => {
+                        // After `/myhub`, sharing a location sets the hub's place.
+                        t.drafts.hub = Some(Awaiting {
+                            hub: one.clone(),
+                            what: Wanted::Location,
+                        });
+                        t.dirty = true;
+                        self.card(t, one).await?
+                    }
                     many => {
                         let rows = many
                             .iter()
@@ -143,10 +150,7 @@ impl super::App {
                 }
                 Ok(Handled::Yes)
             }
-            _ => {
-                let _ = incoming;
-                Ok(Handled::No)
-            }
+            _ => Ok(Handled::No),
         }
     }
 
@@ -216,7 +220,10 @@ impl super::App {
 
     /// One press on a hub card (the person may change the hub).
     async fn press(&self, t: &mut Turn<'_>, hub: &str, edit: Edit) -> Result<(), AppError> {
-        let now_hub = self.hub_now(t, hub).await?;
+        let Some(now_hub) = self.hub_now(t, hub).await? else {
+            t.say(Msg::MyhubUnknownHub, &[("hub", hub)]);
+            return Ok(());
+        };
         let (s, lang) = (t.script.clone(), t.lang);
         let strings = &s.strings;
         let back = || {
@@ -428,10 +435,9 @@ impl super::App {
 
     /// The hub as residents see it now, with what this turn has queued so far
     /// not yet counted (each press is its own turn).
-    async fn hub_now(&self, t: &Turn<'_>, hub: &str) -> Result<Hub, AppError> {
+    async fn hub_now(&self, t: &Turn<'_>, hub: &str) -> Result<Option<Hub>, AppError> {
         let hubs = self.hubs_now(t).await?;
-        let i = t.script.hub(hub).unwrap_or(0);
-        Ok(hubs[i].clone())
+        Ok(hubs.into_iter().find(|h| h.id == hub))
     }
 
     /// The services with a ✅ on those the hub has; a press turns one on or off.

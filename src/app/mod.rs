@@ -393,7 +393,7 @@ impl App {
         if self.webinars(t, &input).await? == Handled::Yes {
             return Ok(());
         }
-        if self.my_hub(t, &input, &update.input).await? == Handled::Yes {
+        if self.my_hub(t, &input).await? == Handled::Yes {
             return Ok(());
         }
         if self.staff(t, &input, &update.input).await? == Handled::Yes {

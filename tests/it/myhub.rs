@@ -188,6 +188,11 @@ async fn a_librarian_sets_the_place_hours_and_power_and_a_resident_nearby_sees_i
     let mut petro = Resident::new(&api, PETRO, "uk");
     petro.says("/myhub far").sees("Це не ваша бібліотека").await;
     petro.says("/myhub").sees("🏛 Центральна бібліотека").await;
+    // Right after /myhub a shared location sets his own hub's place (here: where the file has it).
+    petro
+        .sends(fake_api::location(49.4230, 26.9870))
+        .sees("📍 Записав місце бібліотеки: 49.42300, 26.98700")
+        .await;
     let (card, _) = petro.button("📣 Сьогодні").await;
     let message = api
         .sent_message(card.message_id.expect("a sent message"))
@@ -238,8 +243,14 @@ async fn a_librarian_sets_the_place_hours_and_power_and_a_resident_nearby_sees_i
         .collect();
     assert_eq!(refused.len(), 2, "{audit:#?}");
     assert!(refused.iter().all(|a| a.actor == PETRO));
+    assert!(audit.iter().any(|a| a.action == "hub_location"
+        && a.actor == PETRO
+        && a.target.as_deref() == Some("centre")));
     for action in ["hub_location", "hub_hours", "hub_today"] {
-        let done = audit.iter().find(|a| a.action == action).expect(action);
+        let done = audit
+            .iter()
+            .find(|a| a.action == action && a.target.as_deref() == Some("far"))
+            .expect(action);
         assert_eq!(done.target.as_deref(), Some("far"));
         // Olena is forgotten: the line stays, without her id.
         assert_eq!(done.actor, -1, "{done:?}");
@@ -247,8 +258,14 @@ async fn a_librarian_sets_the_place_hours_and_power_and_a_resident_nearby_sees_i
     assert_eq!(store.rows_about(OLENA).await.expect("rows"), 0);
     let facts = store.hub_facts().await.expect("facts");
     let kinds: Vec<&str> = facts.iter().map(|f| f.value.kind()).collect();
-    assert_eq!(kinds, ["hours", "location", "today"], "{facts:?}");
-    assert!(facts.iter().all(|f| f.hub == "far" && f.by.is_none()));
+    assert_eq!(
+        kinds,
+        ["location", "hours", "location", "today"],
+        "{facts:?}"
+    );
+    assert_eq!(facts[0].hub, "centre");
+    assert_eq!(facts[0].by, Some(PETRO));
+    assert!(facts[1..].iter().all(|f| f.hub == "far" && f.by.is_none()));
     assert!(store
         .hubs_of(PETRO)
         .await
@@ -341,13 +358,12 @@ async fn in_the_terminal_a_village_without_a_hub_gets_the_nearest_and_impossible
     let store = pomichnyk::store::Store::open(&format!("sqlite://{}", db.display()))
         .await
         .expect("store");
-    // Branch No. 18's place, as its librarian would share it (test coordinates).
+    // The places of branches No. 18 and No. 21, as their librarians would share them (test coordinates).
     store
-        .write(vec![fact(
-            "branch_18",
-            Value::Location(49.4000, 26.9300),
-            None,
-        )])
+        .write(vec![
+            fact("branch_18", Value::Location(49.4000, 26.9300), None),
+            fact("branch_21", Value::Location(49.4050, 26.9300), None),
+        ])
         .await
         .expect("write");
     let mut t = crate::support::Terminal::new(store, 77, Some("uk".into()));
@@ -406,6 +422,30 @@ async fn in_the_terminal_a_village_without_a_hub_gets_the_nearest_and_impossible
     let shown = text(replies);
     assert!(shown.contains("🚶 0.1 км від вас"), "{shown}");
     assert!(shown.contains("🟢 Зараз відчинено, до 13:00"), "{shown}");
+    // Saturday 10:00: No. 18, the nearest, opens at 10:30; the pin is No. 21's, open since 09:30.
+    let saturday_ten = WEDNESDAY_TEN + 3 * 24 * 3600;
+    let replies = t
+        .send("/location 49.3995 26.9300", saturday_ten)
+        .await
+        .expect("Saturday");
+    let pins: Vec<&str> = replies
+        .iter()
+        .filter_map(|r| match r {
+            pomichnyk::engine::Reply::Venue { title, .. } => Some(title.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pins, ["Бібліотека-філія № 21 у Богданівцях"]);
+    let shown = text(replies);
+    let (no18, no21) = (
+        shown.find("№ 18").expect("listed"),
+        shown.find("№ 21").expect("listed"),
+    );
+    assert!(no18 < no21, "the nearest first: {shown}");
+    assert!(
+        shown.contains("🔴 Зараз зачинено. Відчиниться сьогодні о 10:30"),
+        "{shown}"
+    );
 }
 
 #[tokio::test]
