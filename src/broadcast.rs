@@ -97,11 +97,14 @@ pub struct Drafts {
     /// A webinar being written or moved (`/webinar`).
     #[serde(default)]
     pub webinar_draft: Option<WebinarDraft>,
+    /// What a librarian's next message is for on a hub's card (`/myhub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub: Option<crate::hubs::edit::Awaiting>,
 }
 
 impl Drafts {
     pub fn is_empty(&self) -> bool {
-        self.draft.is_none() && self.webinar_draft.is_none()
+        self.draft.is_none() && self.webinar_draft.is_none() && self.hub.is_none()
     }
 }
 

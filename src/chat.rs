@@ -239,7 +239,8 @@ fn location(line: &str) -> Option<Incoming> {
     }
     let latitude: f64 = words.next()?.trim_end_matches(',').parse().ok()?;
     let longitude: f64 = words.next()?.parse().ok()?;
-    let valid = (-90.0..=90.0).contains(&latitude) && (-180.0..=180.0).contains(&longitude);
+    // Any numbers pass, as a phone could send them: the bot says when a place cannot be real.
+    let valid = latitude.is_finite() && longitude.is_finite();
     valid.then_some(Incoming::Location {
         latitude,
         longitude,

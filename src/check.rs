@@ -54,3 +54,25 @@ pub fn check(
     )?;
     Ok(report)
 }
+
+/// The hubs' review for admins, after `check` and `stats`: each hub's
+/// missing facts and when each known one was last confirmed (see
+/// [`crate::hubs::layer::review`]); `facts` are the librarians' (none
+/// without a database).
+pub fn hubs_review(
+    script: &crate::script::Script,
+    facts: &[crate::hubs::layer::Fact],
+    now: i64,
+    tz: &jiff::tz::TimeZone,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let date_of = |at: i64| crate::clock::local(at, tz).date().to_string();
+    writeln!(
+        out,
+        "hubs: what is missing, and when each fact was last confirmed in /myhub"
+    )?;
+    for line in crate::hubs::layer::review(&script.hubs, facts, now, &date_of) {
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
+}

@@ -28,6 +28,7 @@ pub enum Cmd {
     Announce,
     Broadcasts,
     Webinar,
+    MyHub,
     Reload,
     Stats,
     Grant,
@@ -123,6 +124,7 @@ pub const ALL: &[Command] = &[
         Access::Everyone,
         Msg::CmdDeleteMe,
     ),
+    row(Cmd::MyHub, "myhub", Access::Librarian, Msg::CmdMyhub),
     row(
         Cmd::Announce,
         "announce",

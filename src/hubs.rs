@@ -3,10 +3,15 @@
 //! Pure: the caller reads the clock (in Europe/Kyiv) and the resident's location
 //! and passes them in, so every answer here can be tested with fixed values.
 
+pub mod edit;
+pub mod export;
+pub mod layer;
+
 use jiff::civil::{DateTime, Time, Weekday};
 
 use crate::faq::{normalize, tokens};
-use crate::script::{Hub, Service, ServiceInfo};
+use crate::script::{Hub, Service, ServiceInfo, Settlement};
+use layer::Today;
 
 /// Mean Earth radius (IUGG), in kilometres.
 const EARTH_RADIUS_KM: f64 = 6371.0088;
@@ -75,7 +80,14 @@ pub fn opening(hub: &Hub, now: DateTime) -> Opening {
     };
     let today = now.weekday();
     let t = now.time();
-    let day = |k: u8| &week[today.wrapping_add(k).to_monday_zero_offset() as usize];
+    // A hub closed today (its librarian said so) has no hours today.
+    let closed: &[(Time, Time)] = &[];
+    let day = |k: u8| {
+        if k == 0 && hub.today == Some(Today::Closed) {
+            return closed;
+        }
+        &week[today.wrapping_add(k).to_monday_zero_offset() as usize][..]
+    };
     if let Some(&(_, end)) = day(0).iter().find(|(s, e)| *s <= t && t < *e) {
         // Back-to-back intervals ("09:00-13:00", "13:00-18:00") read as one.
         let mut until = end;
@@ -113,6 +125,152 @@ pub fn soonest(hubs: &[Hub], now: DateTime) -> Option<(usize, Opening)> {
         .filter_map(|(i, o)| Some((key(&o)?, i, o)))
         .min_by_key(|&(k, _, _)| k)
         .map(|(_, i, o)| (i, o))
+}
+
+/// What a shared location is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whereabouts {
+    /// In Ukraine: worth looking for hubs near it.
+    Ukraine,
+    /// No place on Earth (latitude 91), or the (0, 0) a broken GPS sends.
+    Impossible,
+    /// A real place far outside Ukraine.
+    Abroad,
+}
+
+/// Whether a shared location can be a resident's in the community's country.
+pub fn whereabouts(latitude: f64, longitude: f64) -> Whereabouts {
+    let real = latitude.is_finite()
+        && longitude.is_finite()
+        && (-90.0..=90.0).contains(&latitude)
+        && (-180.0..=180.0).contains(&longitude)
+        && !(latitude == 0.0 && longitude == 0.0);
+    if !real {
+        Whereabouts::Impossible
+    } else if crate::script::in_ukraine(latitude, longitude) {
+        Whereabouts::Ukraine
+    } else {
+        Whereabouts::Abroad
+    }
+}
+
+/// Where a hub is for distances: its own coordinates, else (approximately,
+/// `true`) the centre of its settlement when a source gives one.
+pub fn position(hub: &Hub, settlements: &[Settlement]) -> Option<((f64, f64), bool)> {
+    if let Some(l) = hub.location {
+        return Some((l, hub.approximate));
+    }
+    let name = hub.settlement.get(0);
+    settlements
+        .iter()
+        .find(|s| s.name.get(0) == name)
+        .and_then(|s| s.centre)
+        .map(|c| (c, true))
+}
+
+/// A hub and how far it is, and whether that distance is only approximate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Far {
+    pub hub: usize,
+    pub km: f64,
+    pub approximate: bool,
+    /// Measured from a settlement's centre, not from where the resident is.
+    pub from_settlement: bool,
+}
+
+/// Up to `limit` hubs closest to `from`, placed by [`position`]; ties keep file order.
+pub fn nearest_placed(
+    hubs: &[Hub],
+    settlements: &[Settlement],
+    from: (f64, f64),
+    limit: usize,
+) -> Vec<Far> {
+    if !(from.0.is_finite() && from.1.is_finite()) {
+        return Vec::new();
+    }
+    let mut near: Vec<Far> = hubs
+        .iter()
+        .enumerate()
+        .filter_map(|(hub, h)| {
+            let (at, approximate) = position(h, settlements)?;
+            let km = distance_km(from, at);
+            km.is_finite().then_some(Far {
+                hub,
+                km,
+                approximate,
+                from_settlement: false,
+            })
+        })
+        .collect();
+    near.sort_by(|a, b| a.km.total_cmp(&b.km));
+    near.truncate(limit);
+    near
+}
+
+/// The settlement a resident named (typos, endings and Latin letters
+/// forgiven), if the text names one: the one with most of its words named,
+/// then the one with fewest words ("Колибань" before "Мала Колибань"
+/// unless "мала" is typed too), then file order.
+pub fn settlement_in(settlements: &[Settlement], text: &str) -> Option<usize> {
+    let query: Vec<Vec<String>> = words(text);
+    settlements
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let names: Vec<Vec<String>> = words(s.name.get(0));
+            let latin: Vec<String> = s.name.0.iter().flat_map(|n| words(n)).flatten().collect();
+            let hits = query
+                .iter()
+                .filter(|q| q.iter().any(|a| latin.iter().any(|b| same_word(a, b))))
+                .count();
+            (hits > 0).then_some((std::cmp::Reverse(hits), names.len(), i))
+        })
+        .min()
+        .map(|(_, _, i)| i)
+}
+
+/// Words that ask where there is power or a charger.
+const POWER: &str = "зарядити зарядка зарядку зарядки підзарядити світло світла електрика \
+     електроенергія генератор незламності незламност charge charger power electricity";
+/// Words that ask where.
+const WHERE: &str = "де куди where";
+
+/// Whether a text asks where there is power ("де зарядити телефон?", "де є світло?").
+pub fn asks_for_power(text: &str) -> bool {
+    let typed: Vec<String> = words(text).into_iter().flatten().collect();
+    let short: Vec<String> = normalize(text)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let power: Vec<String> = words(POWER).into_iter().flatten().collect();
+    let asks_where = WHERE
+        .split_whitespace()
+        .any(|w| short.iter().any(|t| t == w));
+    asks_where && typed.iter().any(|t| power.iter().any(|p| same_word(t, p)))
+}
+
+/// Hubs to charge a phone today: first those whose librarian said they have
+/// power and heating today, then those that work during power cuts; open
+/// now before the rest, none closed today; file order within each.
+pub fn with_power_today(hubs: &[Hub], now: DateTime) -> Vec<usize> {
+    let mut found: Vec<(u8, bool, usize)> = hubs
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.today != Some(Today::Closed))
+        .filter_map(|(i, h)| {
+            let rank = if h.today == Some(Today::Power) {
+                0
+            } else if h.services.contains(&Service::PowerBackup) {
+                1
+            } else {
+                return None;
+            };
+            let open = matches!(opening(h, now), Opening::Open { .. });
+            Some((rank, !open, i))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, _, i)| i).collect()
 }
 
 /// Words that name no particular hub ("бібліотека", "вулиця", "село").
@@ -228,6 +386,7 @@ mod tests {
             services: Vec::new(),
             verified: true,
             source: "test".into(),
+            today: None,
         }
     }
 
@@ -372,6 +531,83 @@ mod tests {
         }
         assert_eq!(find(&hubs, "Кам’янець"), [3]);
         assert_eq!(find(&hubs, "kamianets"), [3]);
+    }
+
+    #[test]
+    fn impossible_and_faraway_places_are_told_apart() {
+        assert_eq!(whereabouts(49.4229, 26.9871), Whereabouts::Ukraine);
+        for (la, lo) in [(91.0, 0.0), (0.0, 0.0), (-95.5, 200.0), (f64::NAN, 26.9)] {
+            assert_eq!(whereabouts(la, lo), Whereabouts::Impossible, "{la}, {lo}");
+        }
+        for (la, lo) in [(48.8566, 2.3522), (90.0, 0.0), (-33.86, 151.2)] {
+            assert_eq!(whereabouts(la, lo), Whereabouts::Abroad, "{la}, {lo}");
+        }
+    }
+
+    #[test]
+    fn a_hub_closed_today_opens_on_its_next_day() {
+        let mut h = hours(WEEK);
+        h.today = Some(Today::Closed);
+        // Monday 10:00, normally open until 13:00.
+        assert_eq!(opening(&h, at(0, 10, 0)), next(Tuesday, 1, 9));
+        h.today = Some(Today::Power);
+        assert_eq!(opening(&h, at(0, 10, 0)), open(13));
+    }
+
+    #[test]
+    fn where_to_charge_a_phone() {
+        for q in [
+            "де зарядити телефон?",
+            "Де є світло?",
+            "where can I charge my phone",
+            "де генератор",
+        ] {
+            assert!(asks_for_power(q), "{q}");
+        }
+        for q in [
+            "як оплатити світло через телефон",
+            "зарядити телефон",
+            "де бібліотека",
+            "",
+        ] {
+            assert!(!asks_for_power(q), "{q}");
+        }
+        let mut power = hours(WEEK);
+        power.today = Some(Today::Power);
+        let mut backup = hours(WEEK);
+        backup.services = vec![Service::PowerBackup];
+        let mut closed = backup.clone();
+        closed.today = Some(Today::Closed);
+        let hubs = [hours(WEEK), backup.clone(), closed, power];
+        // Monday 10:00: the hub with power today first, then the one with backup; never the closed one.
+        assert_eq!(with_power_today(&hubs, at(0, 10, 0)), [3, 1]);
+        assert!(with_power_today(&hubs[..1], at(0, 10, 0)).is_empty());
+    }
+
+    #[test]
+    fn settlements_by_name_typos_and_latin_letters() {
+        let text = |uk: &str, en: &str| Text(vec![uk.to_string(), en.to_string()]);
+        let place = |uk: &str, en: &str, centre| Settlement {
+            name: text(uk, en),
+            centre,
+            source: "test".into(),
+        };
+        let all = [
+            place("Колибань", "Kolyban", None),
+            place("Мала Колибань", "Mala Kolyban", None),
+            place("Водички", "Vodychky", Some((49.4225, 26.7469))),
+        ];
+        for q in ["водички", "у Водичках", "водичкі", "Vodychky"] {
+            assert_eq!(settlement_in(&all, q), Some(2), "{q}");
+        }
+        assert_eq!(settlement_in(&all, "колибань"), Some(0));
+        assert_eq!(settlement_in(&all, "мала колибань"), Some(1));
+        assert_eq!(settlement_in(&all, "Нью-Йорк"), None);
+        // A hub without coordinates is placed at its settlement's centre, approximately.
+        let mut h = hub("A", "Водички", None);
+        assert_eq!(position(&h, &all), Some(((49.4225, 26.7469), true)));
+        h.settlement = text("Колибань", "Kolyban");
+        assert_eq!(position(&h, &all), None);
     }
 
     #[test]

@@ -61,6 +61,14 @@ enum Command {
         user_id: i64,
         #[arg(value_enum)]
         role: RoleName,
+        /// A librarian of this hub only (its id in hubs.toml): they may change its card (/myhub)
+        #[arg(long, value_name = "HUB_ID")]
+        hub: Option<String>,
+    },
+    /// The library hubs' file with the librarians' changes from /myhub.
+    Hubs {
+        #[command(subcommand)]
+        action: HubsAction,
     },
     /// Print usage figures: residents, lesson and step funnels, quizzes, questions, hubs,
     /// tickets, announcements, webinars and the last 12 weeks.
@@ -100,6 +108,13 @@ enum Command {
         /// Where to write the copy; must not exist yet
         path: PathBuf,
     },
+}
+
+/// `pomichnyk hubs ...`.
+#[derive(Debug, Subcommand)]
+enum HubsAction {
+    /// Print hubs.toml with the librarians' facts merged in (comments kept), to review and commit.
+    Export,
 }
 
 /// `pomichnyk graph --format`.
@@ -187,6 +202,12 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 places.as_deref(),
                 &mut std::io::stdout().lock(),
             )?;
+            if let Some(script) = &report.script {
+                let facts = hub_facts(&settings).await;
+                let now = pomichnyk::clock::unix_now();
+                let zone = settings.time_zone();
+                check::hubs_review(script, &facts, now, &zone, &mut std::io::stdout().lock())?;
+            }
             Ok(if report.errors() > 0 {
                 ExitCode::FAILURE
             } else {
@@ -247,6 +268,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             change,
             user_id,
             role,
+            hub,
         }) => {
             anyhow::ensure!(user_id > 0, "{user_id} is not a Telegram user id");
             let role = match role {
@@ -254,6 +276,40 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 RoleName::Admin => store::Role::Admin,
             };
             let now = pomichnyk::clock::unix_now();
+            if let Some(hub) = hub {
+                anyhow::ensure!(
+                    role == store::Role::Librarian,
+                    "--hub is for librarians: an admin may change every hub"
+                );
+                let script = load_content(&settings, &languages, false)?;
+                anyhow::ensure!(
+                    script.hub(&hub).is_some(),
+                    "no hub {hub:?} in hubs.toml; known: {}",
+                    script
+                        .hubs
+                        .iter()
+                        .map(|h| h.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let grant = matches!(change, RoleChange::Grant);
+                let store = Store::open(&settings.database.url).await?;
+                let result = async {
+                    if grant {
+                        store.set_role(user_id, role, true, 0, now).await?;
+                    }
+                    store.link_hub(user_id, &hub, grant, 0, now).await
+                }
+                .await;
+                store.close().await;
+                let verb = if grant { "linked to" } else { "unlinked from" };
+                if result? {
+                    println!("librarian {user_id} {verb} {hub}");
+                } else {
+                    println!("nothing changed: {user_id} and {hub} are already so");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let store = Store::open(&settings.database.url).await?;
             // Actor 0: the command line, in the audit log.
             let grant = matches!(change, RoleChange::Grant);
@@ -305,6 +361,14 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 .write_all(stats::render(&figures, format.into()).as_bytes())
                 .and_then(|()| stdout.flush())
                 .context("cannot write the report")?;
+            if matches!(format, StatsFormat::Text) {
+                if let Ok(script) = load_content(&settings, &languages, false) {
+                    let facts = hub_facts(&settings).await;
+                    writeln!(stdout).context("cannot write the report")?;
+                    check::hubs_review(&script, &facts, now, &settings.time_zone(), &mut stdout)
+                        .context("cannot write the report")?;
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Graph { id, format }) => {
@@ -327,6 +391,23 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 .write_all(text.as_bytes())
                 .and_then(|()| stdout.flush())
                 .context("cannot write the graph")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Hubs {
+            action: HubsAction::Export,
+        }) => {
+            let path = settings.dialogues.dir.join(script::limits::HUBS_FILE);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let facts = hub_facts(&settings).await;
+            let zone = settings.time_zone();
+            let date_of = |at: i64| pomichnyk::clock::local(at, &zone).date().to_string();
+            let merged = pomichnyk::hubs::export::export(&text, &facts, &date_of);
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(merged.as_bytes())
+                .and_then(|()| stdout.flush())
+                .context("cannot write the hubs file")?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Backup { path }) => {
@@ -360,6 +441,18 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Loads the dialogues; on errors prints every problem and refuses to go on.
 /// `warnings`: also print the warnings of valid content (the bot does, at
 /// start; the tools leave them to `pomichnyk check`).
+/// The librarians' hub facts from the database, read-only; none (with a
+/// note) when there is no database yet or it cannot be read.
+async fn hub_facts(settings: &Settings) -> Vec<pomichnyk::hubs::layer::Fact> {
+    match store::hub_facts_in(&settings.database.url).await {
+        Ok(facts) => facts.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("note: cannot read the librarians' hub facts from the database: {e}");
+            Vec::new()
+        }
+    }
+}
+
 fn load_content(
     settings: &Settings,
     languages: &[String],

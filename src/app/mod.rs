@@ -17,6 +17,7 @@
 //! a crash the residents whose replies may not have gone out are shown where
 //! they stand ([`App::recover`]).
 
+mod hubs;
 pub mod outbox;
 mod reload;
 mod report;
@@ -458,6 +459,9 @@ impl App {
         if self.webinars(t, &input).await? == Handled::Yes {
             return Ok(());
         }
+        if self.my_hub(t, &input).await? == Handled::Yes {
+            return Ok(());
+        }
         if self.staff(t, &input, &update.input).await? == Handled::Yes {
             return Ok(());
         }
@@ -466,11 +470,14 @@ impl App {
 
     /// The engine's step, and what only the application can do for it.
     async fn step(&self, t: &mut Turn<'_>, input: &Input) -> Result<(), AppError> {
+        // Residents see the librarians' facts at once.
+        let hubs = self.hubs_now(t).await?;
         let cx = engine::Context {
             lang_hint: t.hint.as_deref(),
             now: self.local_now(),
             handoff: self.librarians.is_some(),
             seed: engine::Context::seed_of(t.user),
+            hubs: Some(&hubs),
         };
         let state = std::mem::take(&mut t.state);
         let outcome = engine::step(&t.script, state, input, &cx);

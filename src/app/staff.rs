@@ -380,16 +380,68 @@ impl super::App {
         arg: &str,
         forwarded_from: Option<i64>,
     ) -> Result<(), AppError> {
-        let mut words = arg.split_whitespace();
-        let (user, role) = match (words.next(), words.next()) {
-            (Some(u), Some(r)) => (u.parse::<i64>().ok(), Role::parse(r)),
-            (Some(r), None) => (forwarded_from, Role::parse(r)),
-            _ => (None, None),
+        let words: Vec<&str> = arg.split_whitespace().collect();
+        let number = |u: &str| u.parse::<i64>().ok();
+        let (user, role, hub) = match words.as_slice() {
+            [u, r] if number(u).is_some() => (number(u), Role::parse(r), None),
+            [u, r, h] if number(u).is_some() => (number(u), Role::parse(r), Some(*h)),
+            // `/grant librarian [HUB_ID]` in reply to a forwarded message.
+            [r] => (forwarded_from, Role::parse(r), None),
+            [r, h] if number(r).is_none() => (forwarded_from, Role::parse(r), Some(*h)),
+            _ => (None, None, None),
         };
         let (Some(user), Some(role)) = (user.filter(|u| *u > 0), role) else {
             t.say(Msg::RoleUsage, &[]);
             return Ok(());
         };
+        if let Some(hub) = hub {
+            // A librarian of one hub: `/grant USER_ID librarian HUB_ID`.
+            let link = (role == Role::Librarian)
+                .then(|| self.hub_link(t, user, hub, grant))
+                .flatten();
+            let Some(link) = link else {
+                t.say(Msg::MyhubUnknownHub, &[("hub", hub)]);
+                return Ok(());
+            };
+            if grant {
+                t.writes.push(Write::Role {
+                    user,
+                    role: role.as_str(),
+                    grant,
+                    by: t.user,
+                    now: self.now(),
+                });
+            }
+            t.writes.push(link);
+            let changed = t.commit().await?.last().copied().unwrap_or_default() > 0;
+            tracing::info!(
+                by = t.user,
+                user,
+                hub,
+                grant,
+                changed,
+                "hub librarian change"
+            );
+            let msg = match (changed, grant) {
+                (false, _) => Msg::RoleUnchanged,
+                (true, true) => Msg::RoleGrantedHub,
+                (true, false) => Msg::RoleRevokedHub,
+            };
+            let name = t
+                .script
+                .hub(hub)
+                .map(|i| t.script.hubs[i].name.get(t.lang).to_string());
+            let name = name.unwrap_or_else(|| hub.to_string());
+            t.say(
+                msg,
+                &[
+                    ("user", &user.to_string()),
+                    ("hub", &name),
+                    ("role", role.as_str()),
+                ],
+            );
+            return Ok(());
+        }
         t.writes.push(Write::Role {
             user,
             role: role.as_str(),
@@ -397,7 +449,12 @@ impl super::App {
             by: t.user,
             now: self.now(),
         });
-        let changed = t.commit().await?.last().copied().unwrap_or_default() > 0;
+        if !grant && role == Role::Librarian {
+            // No longer a librarian: of no hub either.
+            t.writes
+                .push(Write::Hub(crate::store::HubChange::UnlinkAll { user }));
+        }
+        let changed = t.commit().await?.first().copied().unwrap_or_default() > 0;
         tracing::info!(
             by = t.user,
             user,

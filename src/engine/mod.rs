@@ -29,7 +29,7 @@ use crate::script::{Action, Dialogue, Kind, Msg, Script, Step, Target, LESSONS_M
 ///
 /// `lang_hint` is the language the resident's app reports; it is used when the
 /// resident has not chosen one and it is configured.
-pub fn step(script: &Script, state: State, input: &Input, cx: &Context<'_>) -> Outcome {
+pub fn step<'a>(script: &'a Script, state: State, input: &Input, cx: &Context<'a>) -> Outcome {
     let mut turn = Turn::new(script, state, cx);
     turn.handle(input);
     Outcome {
@@ -52,7 +52,7 @@ struct Turn<'s> {
 }
 
 impl<'s> Turn<'s> {
-    fn new(script: &'s Script, mut state: State, cx: &Context<'_>) -> Turn<'s> {
+    fn new(script: &'s Script, mut state: State, cx: &Context<'s>) -> Turn<'s> {
         let lang = script.resolve_lang(state.lang.as_deref(), cx.lang_hint);
         if state.lang.as_deref() != script.languages.get(lang).map(String::as_str) {
             state.lang = script.languages.get(lang).cloned();
@@ -65,6 +65,7 @@ impl<'s> Turn<'s> {
                 now: cx.now,
                 handoff: cx.handoff,
                 seed: cx.seed,
+                hubs: cx.hubs,
             },
             state,
             lang,
@@ -345,7 +346,8 @@ impl<'s> Turn<'s> {
             | Press::Rsvp { .. }
             | Press::WebinarDraft(_)
             | Press::WebinarMove(_)
-            | Press::WebinarCancel(_) => self.stale(),
+            | Press::WebinarCancel(_)
+            | Press::MyHub { .. } => self.stale(),
             Press::Forget => {
                 // Nothing of the old state is kept; the adapter deletes the stored rows.
                 self.state = State {
@@ -441,6 +443,10 @@ impl<'s> Turn<'s> {
             // Only emoji or punctuation: not a question.
             self.say(Msg::NotUnderstood);
             return self.show_current_or_menu();
+        }
+        if crate::hubs::asks_for_power(text) {
+            // "Де зарядити телефон?": the hubs with power today, not the FAQ.
+            return self.power_hubs();
         }
         // Anything else is a question in the resident's own words.
         self.question(text);

@@ -8,7 +8,8 @@
 use jiff::civil::{Time, Weekday};
 
 use super::{Awaiting, InlineButton, Keyboard, Position, Press, Reply, Turn};
-use crate::hubs::{self, Near, Opening};
+use crate::hubs::layer::Today;
+use crate::hubs::{self, Far, Opening, Whereabouts};
 use crate::script::{Hub, Msg, MAIN_MENU};
 
 /// How many hubs a shared location answers with.
@@ -18,7 +19,7 @@ const MAX_SHOWN: usize = 5;
 /// Settlement buttons per row.
 const PLACE_COLUMNS: usize = 2;
 
-impl Turn<'_> {
+impl<'s> Turn<'s> {
     /// `/hubs` or the menu's button: asks for the resident's location or a place's name.
     pub(super) fn hubs(&mut self) {
         self.state.awaiting = Some(Awaiting::Place);
@@ -32,9 +33,32 @@ impl Turn<'_> {
         self.offer_places(Msg::HubsPick);
     }
 
-    /// A shared location: the nearest hubs, a pin of the nearest, and its phone.
+    /// The hubs as residents see them now (with the librarians' facts).
+    fn all_hubs(&self) -> &'s [Hub] {
+        self.cx.hubs.unwrap_or(&self.script.hubs)
+    }
+
+    /// A shared location: the nearest hubs, a pin of the nearest open one, and its phone.
     pub(super) fn nearest_hubs(&mut self, latitude: f64, longitude: f64) {
-        let near = hubs::nearest(&self.script.hubs, (latitude, longitude), NEAREST);
+        let msg = match hubs::whereabouts(latitude, longitude) {
+            Whereabouts::Ukraine => None,
+            Whereabouts::Impossible => Some(Msg::HubsLocationImpossible),
+            Whereabouts::Abroad => Some(Msg::HubsLocationAbroad),
+        };
+        if let Some(msg) = msg {
+            // Not a place to measure from: the resident can name their village instead.
+            self.state.awaiting = Some(Awaiting::Place);
+            let keyboard = self.menu_keyboard();
+            let text = self.text_of(msg).to_string();
+            self.replies.push(Reply::Message { text, keyboard });
+            return self.offer_places(Msg::HubsPick);
+        }
+        let near = hubs::nearest_placed(
+            self.all_hubs(),
+            &self.script.settlements,
+            (latitude, longitude),
+            NEAREST,
+        );
         if near.is_empty() {
             // No hub's place on the map is known: they can still be chosen by settlement.
             let keyboard = self.menu_keyboard();
@@ -42,20 +66,44 @@ impl Turn<'_> {
             self.replies.push(Reply::Message { text, keyboard });
             self.offer_places(Msg::HubsPick);
         } else {
-            let found: Vec<(usize, Option<Near>)> =
-                near.iter().map(|n| (n.hub, Some(*n))).collect();
+            let found: Vec<(usize, Option<Far>)> = near.iter().map(|n| (n.hub, Some(*n))).collect();
             self.show(Msg::HubsNearest, None, &found);
         }
         self.offer_lesson();
     }
 
-    /// Text after `/hubs`: a settlement or street by name, a service, or both.
+    /// "Де зарядити телефон?": hubs with power today first, then those that
+    /// work during power cuts; never one closed today.
+    pub(super) fn power_hubs(&mut self) {
+        let found = hubs::with_power_today(self.all_hubs(), self.cx.now);
+        if found.is_empty() {
+            let keyboard = self.menu_keyboard();
+            let text = self.text_of(Msg::HubsPowerNone).to_string();
+            self.replies.push(Reply::Message { text, keyboard });
+            return self.offer_lesson();
+        }
+        let found: Vec<(usize, Option<Far>)> = found.into_iter().map(|i| (i, None)).collect();
+        self.show(Msg::HubsPower, None, &found);
+        self.offer_lesson();
+    }
+
+    /// Text after `/hubs`: a settlement or street by name, a service, or both;
+    /// a settlement with no hub of its own gets the nearest ones.
     pub(super) fn hubs_named(&mut self, text: &str) {
+        if hubs::asks_for_power(text) {
+            return self.power_hubs();
+        }
         let script = self.script;
+        let all = self.all_hubs();
         let service = hubs::service_in(text, &script.services);
-        let mut found = hubs::find(&script.hubs, text);
+        let mut found = hubs::find(all, text);
+        if found.is_empty() && service.is_none() {
+            if let Some(s) = hubs::settlement_in(&script.settlements, text) {
+                return self.near_settlement(s);
+            }
+        }
         if let Some(s) = service {
-            let offering = hubs::with_service(&script.hubs, s);
+            let offering = hubs::with_service(all, s);
             if found.is_empty() {
                 found = offering;
             } else if found.iter().any(|i| offering.contains(i)) {
@@ -67,7 +115,7 @@ impl Turn<'_> {
             self.state.awaiting = Some(Awaiting::Place);
             return self.offer_places(Msg::HubsNotFound);
         }
-        let found: Vec<(usize, Option<Near>)> = found.into_iter().map(|i| (i, None)).collect();
+        let found: Vec<(usize, Option<Far>)> = found.into_iter().map(|i| (i, None)).collect();
         match service {
             Some(s) => {
                 let name = script.service_name(s, self.lang);
@@ -78,15 +126,52 @@ impl Turn<'_> {
         self.offer_lesson();
     }
 
+    /// A settlement of the community with no hub of its own: the hubs
+    /// nearest its centre, "about N km", or the list when its centre (or
+    /// every hub's place) is not known.
+    fn near_settlement(&mut self, s: usize) {
+        let settlement = &self.script.settlements[s];
+        let name = settlement.name.get(self.lang).to_string();
+        let near = settlement.centre.map_or_else(Vec::new, |c| {
+            hubs::nearest_placed(self.all_hubs(), &self.script.settlements, c, NEAREST)
+        });
+        if near.is_empty() {
+            let text = self.script.strings.fill(
+                Msg::HubsSettlementUnknownDistance,
+                self.lang,
+                &[("settlement", &name)],
+            );
+            self.state.awaiting = Some(Awaiting::Place);
+            let buttons = self.place_buttons();
+            let keyboard = Keyboard::Inline(buttons);
+            self.replies.push(Reply::Message { text, keyboard });
+            return;
+        }
+        // From a settlement's centre every distance is approximate.
+        let found: Vec<(usize, Option<Far>)> = near
+            .iter()
+            .map(|n| {
+                let far = Far {
+                    approximate: true,
+                    from_settlement: true,
+                    ..*n
+                };
+                (n.hub, Some(far))
+            })
+            .collect();
+        self.show(Msg::HubsNearSettlement, Some(&name), &found);
+        self.offer_lesson();
+    }
+
     /// A settlement chosen from the list (by one of its hubs).
     pub(super) fn hubs_in_settlement_of(&mut self, hub: &str) {
-        let script = self.script;
-        let Some(i) = script.hub(hub) else {
+        let all = self.all_hubs();
+        let Some(i) = all.iter().position(|h| h.id == hub) else {
             return self.stale();
         };
-        let place = script.hubs[i].settlement.get(0);
-        let found: Vec<(usize, Option<Near>)> = (0..script.hubs.len())
-            .filter(|&j| script.hubs[j].settlement.get(0) == place)
+        let place = all[i].settlement.get(0);
+        let found: Vec<(usize, Option<Far>)> = (0..all.len())
+            .filter(|&j| all[j].settlement.get(0) == place)
             .map(|j| (j, None))
             .collect();
         self.show(Msg::HubsFound, None, &found);
@@ -95,7 +180,7 @@ impl Turn<'_> {
 
     /// The hub open now or opening soonest, for a resident who needs a person.
     pub(super) fn soonest_hub(&mut self) {
-        match hubs::soonest(&self.script.hubs, self.cx.now) {
+        match hubs::soonest(self.all_hubs(), self.cx.now) {
             Some((i, _)) => self.show(Msg::HubsSoonest, None, &[(i, None)]),
             None => {
                 let keyboard = self.menu_keyboard();
@@ -107,19 +192,22 @@ impl Turn<'_> {
     }
 
     /// A list of hubs under a heading, the big menu buttons back, then a pin
-    /// and the phone of the first hub that has them.
-    fn show(&mut self, heading: Msg, service: Option<&str>, found: &[(usize, Option<Near>)]) {
+    /// of the first open hub whose place is known (else the first with a
+    /// place), and a phone: that hub's, else the first listed, else the
+    /// library system's information line.
+    fn show(&mut self, heading: Msg, value: Option<&str>, found: &[(usize, Option<Far>)]) {
         let script = self.script;
+        let all = self.all_hubs();
         let strings = &script.strings;
-        let mut parts = vec![match service {
-            Some(s) => strings.fill(heading, self.lang, &[("service", s)]),
+        let mut parts = vec![match value {
+            Some(s) => strings.fill(heading, self.lang, &[("service", s), ("settlement", s)]),
             None => strings.get(heading, self.lang).to_string(),
         }];
         let shown = &found[..found.len().min(MAX_SHOWN)];
         for &(i, near) in shown {
-            parts.push(self.card(&script.hubs[i], near));
+            parts.push(self.card(&all[i], near));
         }
-        if shown.iter().any(|&(i, _)| !script.hubs[i].verified) {
+        if shown.iter().any(|&(i, _)| !all[i].verified) {
             parts.push(self.text_of(Msg::HubsUnverified).to_string());
         }
         let keyboard = self.menu_keyboard();
@@ -127,27 +215,39 @@ impl Turn<'_> {
             text: parts.join("\n\n"),
             keyboard,
         });
-        let hubs = shown.iter().map(|&(i, _)| &script.hubs[i]);
-        if let Some((hub, (latitude, longitude))) =
-            hubs.clone().find_map(|h| h.location.map(|l| (h, l)))
-        {
-            self.replies.push(Reply::Venue {
-                latitude,
-                longitude,
-                title: hub.name.get(self.lang).to_string(),
-                address: self.address(hub),
-            });
+        let listed: Vec<&Hub> = shown.iter().map(|&(i, _)| &all[i]).collect();
+        let placed = || listed.iter().copied().filter(|h| h.location.is_some());
+        let pinned = placed()
+            .find(|h| matches!(hubs::opening(h, self.cx.now), Opening::Open { .. }))
+            .or_else(|| placed().next());
+        if let Some(hub) = pinned {
+            if let Some((latitude, longitude)) = hub.location {
+                self.replies.push(Reply::Venue {
+                    latitude,
+                    longitude,
+                    title: hub.name.get(self.lang).to_string(),
+                    address: self.address(hub),
+                });
+            }
         }
-        if let Some((hub, phone)) = hubs.clone().find_map(|h| h.phone.as_ref().map(|p| (h, p))) {
-            self.replies.push(Reply::Contact {
-                phone: phone.clone(),
+        let with_phone = pinned
+            .filter(|h| h.phone.is_some())
+            .or_else(|| listed.iter().copied().find(|h| h.phone.is_some()));
+        match (with_phone, &script.library) {
+            (Some(hub), _) => self.replies.push(Reply::Contact {
+                phone: hub.phone.clone().unwrap_or_default(),
                 name: hub.name.get(self.lang).to_string(),
-            });
+            }),
+            (None, Some(library)) if !listed.is_empty() => self.replies.push(Reply::Contact {
+                phone: library.phone.clone(),
+                name: library.name.get(self.lang).to_string(),
+            }),
+            _ => {}
         }
     }
 
     /// One hub: name, address first, distance, whether it is open, today's hours, phone, services.
-    fn card(&self, hub: &Hub, near: Option<Near>) -> String {
+    fn card(&self, hub: &Hub, near: Option<Far>) -> String {
         let strings = &self.script.strings;
         let lang = self.lang;
         let mut lines = vec![format!("**{}**", hub.name.get(lang))];
@@ -167,11 +267,16 @@ impl Turn<'_> {
             ),
         });
         if let Some(n) = near {
-            let km = format!("{:.1}", n.km);
-            let msg = if hub.approximate {
-                Msg::HubDistanceApprox
+            let (msg, km) = if n.from_settlement {
+                // Centre to centre: whole kilometres, "about".
+                (
+                    Msg::HubDistanceFromSettlement,
+                    format!("{:.0}", n.km.max(1.0)),
+                )
+            } else if n.approximate {
+                (Msg::HubDistanceApprox, format!("{:.1}", n.km))
             } else {
-                Msg::HubDistance
+                (Msg::HubDistance, format!("{:.1}", n.km))
             };
             lines.push(strings.fill(msg, lang, &[("km", &km)]));
         }
@@ -204,6 +309,8 @@ impl Turn<'_> {
                     .as_ref()
                     .map(|w| &w[now.weekday().to_monday_zero_offset() as usize]);
                 match today {
+                    // Its librarian said it is closed today: that line says so.
+                    _ if hub.today == Some(Today::Closed) => {}
                     Some(spans) if !spans.is_empty() => {
                         let hours: Vec<String> = spans
                             .iter()
@@ -219,8 +326,15 @@ impl Turn<'_> {
                 }
             }
         }
-        if let Some(phone) = &hub.phone {
-            lines.push(strings.fill(Msg::HubPhone, lang, &[("phone", phone)]));
+        if let Some(today) = hub.today {
+            lines.push(strings.get(today_msg(today), lang).to_string());
+        }
+        match (&hub.phone, &self.script.library) {
+            (Some(phone), _) => lines.push(strings.fill(Msg::HubPhone, lang, &[("phone", phone)])),
+            (None, Some(library)) => {
+                lines.push(strings.fill(Msg::HubPhoneUnknown, lang, &[("phone", &library.phone)]))
+            }
+            (None, None) => lines.push(strings.get(Msg::HubPhoneUnknownNoInfo, lang).to_string()),
         }
         if !hub.services.is_empty() {
             let names: Vec<&str> = hub
@@ -243,10 +357,16 @@ impl Turn<'_> {
 
     /// A message with a button per settlement that has hubs.
     fn offer_places(&mut self, heading: Msg) {
-        let script = self.script;
+        let text = self.text_of(heading).to_string();
+        let keyboard = Keyboard::Inline(self.place_buttons());
+        self.replies.push(Reply::Message { text, keyboard });
+    }
+
+    /// A button per settlement that has hubs (or the way back when none has).
+    fn place_buttons(&mut self) -> Vec<Vec<InlineButton>> {
         let mut seen: Vec<&str> = Vec::new();
         let mut buttons = Vec::new();
-        for hub in &script.hubs {
+        for hub in self.all_hubs() {
             let key = hub.settlement.get(0);
             if seen.contains(&key) {
                 continue;
@@ -258,13 +378,11 @@ impl Turn<'_> {
                 data: Press::Place(hub.id.clone()).encode(),
             });
         }
-        let text = self.text_of(heading).to_string();
-        let keyboard = if buttons.is_empty() {
-            Keyboard::Inline(vec![self.way_back()])
+        if buttons.is_empty() {
+            vec![self.way_back()]
         } else {
-            Keyboard::Inline(buttons.chunks(PLACE_COLUMNS).map(<[_]>::to_vec).collect())
-        };
-        self.replies.push(Reply::Message { text, keyboard });
+            buttons.chunks(PLACE_COLUMNS).map(<[_]>::to_vec).collect()
+        }
     }
 
     /// After a detour in the middle of a lesson, a button back to it.
@@ -304,6 +422,16 @@ impl Turn<'_> {
 /// "09:00" for a time of day.
 fn clock(t: Time) -> String {
     format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// What residents read about a hub's status today.
+fn today_msg(t: Today) -> Msg {
+    match t {
+        Today::AsUsual => Msg::HubTodayUsual,
+        Today::Closed => Msg::HubTodayClosed,
+        Today::Power => Msg::HubTodayPower,
+        Today::NoInternet => Msg::HubTodayNoInternet,
+    }
 }
 
 fn day(d: Weekday) -> Msg {

@@ -60,6 +60,12 @@ pub enum Press {
     WebinarMove(i64),
     /// Cancel a webinar (librarians): `wx:<webinar>`.
     WebinarCancel(i64),
+    /// A button of a librarian's hub card: `h:<hub>:<edit>` (the edit is
+    /// [`crate::hubs::edit::Edit`]).
+    MyHub {
+        hub: String,
+        edit: crate::hubs::edit::Edit,
+    },
 }
 
 /// Every prefix of callback data, before its first `:`, with what it is.
@@ -84,6 +90,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ("wb", "a webinar draft"),
     ("wm", "move a webinar"),
     ("wx", "cancel a webinar"),
+    ("h", "a librarian's hub card"),
 ];
 
 /// Telegram's limit on callback data.
@@ -122,6 +129,7 @@ impl Press {
             Press::WebinarDraft(what) => format!("wb:{what}"),
             Press::WebinarMove(w) => format!("wm:{w}"),
             Press::WebinarCancel(w) => format!("wx:{w}"),
+            Press::MyHub { hub, edit } => format!("h:{hub}:{}", edit.encode()),
         }
     }
 
@@ -136,6 +144,17 @@ impl Press {
             // Drafts parse the rest themselves; the tag says whose it is.
             "b" if !rest.is_empty() => return Some(Press::Draft(rest.to_string())),
             "wb" if !rest.is_empty() => return Some(Press::WebinarDraft(rest.to_string())),
+            "h" => {
+                let (hub, edit) = rest.split_once(':')?;
+                if !crate::script::valid_id(hub) {
+                    return None;
+                }
+                let edit = crate::hubs::edit::Edit::decode(edit)?;
+                return Some(Press::MyHub {
+                    hub: hub.to_string(),
+                    edit,
+                });
+            }
             _ => {}
         }
         let mut parts = rest.split(':');

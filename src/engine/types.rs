@@ -80,6 +80,10 @@ pub struct Context<'a> {
     /// their id, see [`Context::seed_of`]): the order of quiz options comes
     /// from it, so each person sees their own order, the same every time.
     pub seed: u64,
+    /// The hubs as residents see them now: the file with the librarians'
+    /// facts laid over it (the application layer merges them). `None`: the
+    /// script's own.
+    pub hubs: Option<&'a [crate::script::Hub]>,
 }
 
 impl Context<'_> {
@@ -95,6 +99,7 @@ impl Context<'_> {
             now,
             handoff: false,
             seed: 0,
+            hubs: None,
         }
     }
 

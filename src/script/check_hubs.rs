@@ -6,9 +6,82 @@ use super::diagnostic::Source;
 use super::file::HubsFile;
 use super::limits::*;
 use super::load::Checker;
-use super::{Hub, Service, ServiceInfo, Text};
+use super::{Hub, Library, Service, ServiceInfo, Settlement, Text};
 
 impl Checker<'_> {
+    /// The `[[settlements]]`: names in every language, centres only in Ukraine.
+    pub(super) fn settlements(&mut self, src: &Source, file: &HubsFile) -> Vec<Settlement> {
+        let mut seen = HashSet::new();
+        file.settlements
+            .iter()
+            .map(|spanned| {
+                let f = spanned.get_ref();
+                let name = self.text(src, &f.name, "settlement: name");
+                if !seen.insert(name.get(0).to_lowercase()) {
+                    self.error(
+                        src,
+                        spanned.span(),
+                        format!("settlement \"{}\" is listed twice", name.get(0)),
+                    );
+                }
+                let centre = match (&f.latitude, &f.longitude) {
+                    (Some(lat), Some(lon)) => {
+                        let (la, lo) = (*lat.get_ref(), *lon.get_ref());
+                        if !in_ukraine(la, lo) {
+                            self.error(
+                                src,
+                                lat.span(),
+                                format!(
+                                    "settlement \"{}\": {la}, {lo} is not in Ukraine",
+                                    name.get(0)
+                                ),
+                            );
+                            None
+                        } else {
+                            Some((la, lo))
+                        }
+                    }
+                    (None, None) => None,
+                    (Some(x), None) | (None, Some(x)) => {
+                        self.error(
+                            src,
+                            x.span(),
+                            format!(
+                                "settlement \"{}\": give both latitude and longitude",
+                                name.get(0)
+                            ),
+                        );
+                        None
+                    }
+                };
+                Settlement {
+                    name,
+                    centre,
+                    source: f.source.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// The `[library]` table: the library system's name and information line.
+    pub(super) fn library(&mut self, src: &Source, file: &HubsFile) -> Option<Library> {
+        let f = file.library.as_ref()?;
+        let name = self.text(src, &f.name, "library: name");
+        let phone = f.phone.get_ref().trim();
+        if !phone.starts_with('+') || phone.chars().filter(char::is_ascii_digit).count() < 10 {
+            self.error(
+                src,
+                f.phone.span(),
+                format!("library: \"{phone}\" is not a phone number like \"+380382794434\""),
+            );
+        }
+        Some(Library {
+            name,
+            phone: phone.to_string(),
+            source: f.source.clone(),
+        })
+    }
+
     /// The services' names and words, one per [`Service::ALL`], in that order.
     pub(super) fn services(&mut self, src: &Source, file: &HubsFile) -> Vec<ServiceInfo> {
         for (name, spanned) in &file.services {
@@ -93,10 +166,7 @@ impl Checker<'_> {
             let location = match (&h.latitude, &h.longitude) {
                 (Some(lat), Some(lon)) => {
                     let (la, lo) = (*lat.get_ref(), *lon.get_ref());
-                    if (la == 0.0 && lo == 0.0)
-                        || !UKRAINE_LAT.contains(&la)
-                        || !UKRAINE_LON.contains(&lo)
-                    {
+                    if !in_ukraine(la, lo) {
                         self.error(
                             src,
                             lat.span(),
@@ -217,6 +287,7 @@ impl Checker<'_> {
                 services,
                 verified: h.verified,
                 source: h.source.get_ref().clone(),
+                today: None,
             });
         }
         hubs
@@ -229,4 +300,16 @@ fn parse_interval(text: &str) -> Option<(jiff::civil::Time, jiff::civil::Time)> 
     let from: jiff::civil::Time = from.trim().parse().ok()?;
     let to: jiff::civil::Time = to.trim().parse().ok()?;
     (from < to).then_some((from, to))
+}
+
+/// Whether a point lies within Ukraine's bounds (and is not the (0, 0) of a broken GPS).
+pub fn in_ukraine(latitude: f64, longitude: f64) -> bool {
+    !(latitude == 0.0 && longitude == 0.0)
+        && UKRAINE_LAT.contains(&latitude)
+        && UKRAINE_LON.contains(&longitude)
+}
+
+/// "09:00-13:00" as two times, the first before the second (for the database layer too).
+pub fn interval(text: &str) -> Option<(jiff::civil::Time, jiff::civil::Time)> {
+    parse_interval(text)
 }

@@ -226,6 +226,46 @@ pub struct HubsFile {
     #[serde(default)]
     #[schemars(with = "Vec<HubFile>")]
     pub hubs: Vec<Spanned<HubFile>>,
+    /// The library system's information line, offered when a hub's phone is not known.
+    #[serde(default)]
+    pub library: Option<LibraryFile>,
+    /// The community's settlements, one `[[settlements]]` table each.
+    #[serde(default)]
+    #[schemars(with = "Vec<SettlementFile>")]
+    pub settlements: Vec<Spanned<SettlementFile>>,
+}
+
+/// `[library]` in `hubs.toml`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LibraryFile {
+    /// The library system's name in each language.
+    #[schemars(with = "Localized")]
+    pub name: LocalizedFile,
+    /// Its information line, as residents should dial it.
+    #[schemars(with = "String")]
+    pub phone: Spanned<String>,
+    /// Where the number comes from.
+    pub source: String,
+}
+
+/// One `[[settlements]]` table in `hubs.toml`: a village, the city or a micro-district.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementFile {
+    /// Its name in each language, as residents write it.
+    #[schemars(with = "Localized")]
+    pub name: LocalizedFile,
+    /// Degrees north of its centre; only from a named source, with `longitude`.
+    #[serde(default)]
+    #[schemars(with = "f64")]
+    pub latitude: Option<Spanned<f64>>,
+    /// Degrees east of its centre; only from a named source, with `latitude`.
+    #[serde(default)]
+    #[schemars(with = "f64")]
+    pub longitude: Option<Spanned<f64>>,
+    /// Where the name and the centre come from.
+    pub source: String,
 }
 
 /// `[services.<name>]` in `hubs.toml`.

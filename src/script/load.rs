@@ -41,6 +41,8 @@ pub fn load_sources(
     let mut synonyms = crate::faq::Synonyms::default();
     let mut hubs = Vec::new();
     let mut services = Vec::new();
+    let mut settlements = Vec::new();
+    let mut library = None;
     let mut strings = None;
     let mut parsed: Vec<(Source, DialogueFile)> = Vec::new();
     let mut faq_files: Vec<(Source, FaqFile)> = Vec::new();
@@ -49,6 +51,8 @@ pub fn load_sources(
         if src.path == hubs_path {
             if let Some(file) = cx.parse::<HubsFile>(&src) {
                 services = cx.services(&src, &file);
+                settlements = cx.settlements(&src, &file);
+                library = cx.library(&src, &file);
                 hubs = cx.hubs(&src, file);
             }
         } else if src.path.starts_with(&faq_dir) {
@@ -183,6 +187,8 @@ pub fn load_sources(
             faq,
             hubs,
             services,
+            settlements,
+            library,
         }),
         diagnostics: cx.diagnostics,
         files,

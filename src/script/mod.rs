@@ -12,6 +12,7 @@
 mod check_dialogue;
 mod check_faq;
 mod check_hubs;
+pub use check_hubs::{in_ukraine, interval as hours_interval};
 pub mod diagnostic;
 mod fields;
 pub mod file;
@@ -54,6 +55,29 @@ pub struct Script {
     pub faq_index: crate::faq::FaqIndex,
     /// One per [`Service::ALL`], in that order.
     pub services: Vec<ServiceInfo>,
+    /// The community's settlements (`[[settlements]]` in `hubs.toml`), for finding
+    /// hubs by a village's name and the distance from it.
+    pub settlements: Vec<Settlement>,
+    /// The library system's information line (`[library]` in `hubs.toml`),
+    /// offered when a hub's own phone is not known.
+    pub library: Option<Library>,
+}
+
+/// A village, the city or a micro-district of the community.
+#[derive(Debug, Clone)]
+pub struct Settlement {
+    pub name: Text,
+    /// The centre (latitude, longitude), when a source gives it.
+    pub centre: Option<(f64, f64)>,
+    pub source: String,
+}
+
+/// The library system as a whole.
+#[derive(Debug, Clone)]
+pub struct Library {
+    pub name: Text,
+    pub phone: String,
+    pub source: String,
 }
 
 /// How a service is named to residents and asked for by them.
@@ -82,6 +106,9 @@ pub struct Hub {
     pub services: Vec<Service>,
     pub verified: bool,
     pub source: String,
+    /// What a librarian said about today (merged from the database; never
+    /// from the file): `None` when nothing was said or it has expired.
+    pub today: Option<crate::hubs::layer::Today>,
 }
 
 /// What a hub offers.

@@ -87,6 +87,8 @@ pub enum Change {
         now: i64,
     },
     Webinar(WebinarChange),
+    /// A hub's fact or a librarian's link to a hub.
+    Hub(super::hubs::HubChange),
     /// The outcome of a queued ticket message, with the messages it made
     /// (chat, message id) that belong to the ticket's thread.
     MessageDone {

@@ -28,6 +28,7 @@ use change::Change;
 mod backup;
 mod cache;
 mod change;
+mod hubs;
 mod outbox;
 mod places;
 mod rows;
@@ -36,6 +37,7 @@ mod webinars;
 mod writer;
 pub use crate::stats::figures::*;
 pub use change::{Change as Write, WebinarChange as WebinarWrite};
+pub use hubs::{hub_facts_in, HubChange};
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::{places_in, Place};
 pub use webinars::{ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
@@ -676,6 +678,8 @@ impl Store {
                   + (SELECT count(*) FROM deliveries WHERE user_id = ?1)
                   + (SELECT count(*) FROM broadcasts WHERE author = ?1)
                   + (SELECT count(*) FROM webinars WHERE author = ?1)
+                  + (SELECT count(*) FROM hub_librarians WHERE user_id = ?1 OR granted_by = ?1)
+                  + (SELECT count(*) FROM hub_facts WHERE set_by = ?1)
                   + (SELECT count(*) FROM audit
                      WHERE actor = ?1 OR (target = ?2 AND action IN ('grant', 'revoke'))) AS n",
         )

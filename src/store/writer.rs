@@ -161,6 +161,10 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
                 "UPDATE webinars SET author = -1 WHERE author = ?1",
                 "UPDATE tickets SET closed_by = NULL WHERE closed_by = ?1",
                 "UPDATE ticket_messages SET librarian = NULL WHERE librarian = ?1",
+                // The hub facts a librarian set stay, without who set them.
+                "DELETE FROM hub_librarians WHERE user_id = ?1",
+                "UPDATE hub_librarians SET granted_by = -1 WHERE granted_by = ?1",
+                "UPDATE hub_facts SET set_by = NULL WHERE set_by = ?1",
             ];
             for sql in statements {
                 sqlx::query(sql).bind(user).execute(&mut *tx).await?;
@@ -380,6 +384,9 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
         }
         Change::Webinar(change) => {
             answer = super::webinars::apply(tx, change).await?;
+        }
+        Change::Hub(change) => {
+            answer = super::hubs::apply(tx, change).await?;
         }
         Change::Reported { broadcast, now } => {
             answer = sqlx::query(

@@ -19,6 +19,7 @@ mod fuzz;
 mod fuzz_targets;
 mod graph;
 mod hubs;
+mod myhub;
 mod outbox_crash;
 mod privacy;
 mod qr;

@@ -116,6 +116,7 @@ impl<'a> Resident<'a> {
             now: self.now,
             handoff: self.handoff,
             seed: self.seed,
+            hubs: None,
         };
         let outcome = engine::step(self.script, std::mem::take(&mut self.state), &input, &cx);
         self.state = outcome.state;
