@@ -195,7 +195,7 @@ const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
 /// The searchable FAQ, rebuilt whenever the content is loaded.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FaqIndex {
     /// Token → its id.
     vocabulary: FxHashMap<String, u32>,
@@ -453,7 +453,7 @@ impl Tuning {
 
 /// The FAQ's words for the second stage: each word's stem is a *key*; a synonym
 /// group is a key too, held by every entry that uses one of its members.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Lexicon {
     /// Stem (or "=N" for synonym group N) → key id.
     keys: FxHashMap<String, u32>,

@@ -17,6 +17,7 @@
 //! a crash the residents whose replies may not have gone out are shown where
 //! they stand ([`App::recover`]).
 
+mod faq_review;
 pub mod outbox;
 mod reload;
 mod report;
@@ -278,6 +279,8 @@ impl App {
     /// just this one, for a terminal). Answers one response per such
     /// resident, for the adapter to deliver.
     pub async fn recover(&self, only: Option<i64>) -> Result<Vec<Response>, AppError> {
+        // The FAQ phrasings librarians accepted join the content first.
+        self.learn().await?;
         let last = self.store.last_turn().await?;
         self.inflight.start_after(last);
         let below = self.store.delivered_below().await?;
@@ -390,6 +393,9 @@ impl App {
             }
         };
         if self.webinars(t, &input).await? == Handled::Yes {
+            return Ok(());
+        }
+        if self.faq_review_press(t, &input).await? == Handled::Yes {
             return Ok(());
         }
         if self.staff(t, &input, &update.input).await? == Handled::Yes {

@@ -15,6 +15,7 @@ mod check_hubs;
 pub mod diagnostic;
 mod fields;
 pub mod file;
+pub mod learned;
 pub mod limits;
 pub mod load;
 pub mod markup;
@@ -40,7 +41,7 @@ pub const MAIN_MENU: &str = "main";
 pub const LESSONS_MENU: &str = "lessons";
 
 /// All the content of one load: dialogues and the bot's own sentences.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Script {
     /// Configured language codes; the first is the default. Texts are indexed alike.
     pub languages: Vec<String>,
@@ -52,6 +53,8 @@ pub struct Script {
     pub hubs: Vec<Hub>,
     /// The FAQ's search index, built with the script.
     pub faq_index: crate::faq::FaqIndex,
+    /// The synonym groups the index was built with (`synonyms.toml`).
+    pub synonyms: crate::faq::Synonyms,
     /// One per [`Service::ALL`], in that order.
     pub services: Vec<ServiceInfo>,
 }
@@ -128,7 +131,7 @@ impl Service {
 }
 
 /// One FAQ entry, valid: every language has phrasings and an answer.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FaqEntry {
     pub id: String,
     pub topic: String,
@@ -257,7 +260,7 @@ impl Kind {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Dialogue {
     pub id: String,
     pub kind: Kind,
@@ -279,7 +282,7 @@ impl Dialogue {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Step {
     pub id: String,
     pub text: Text,
@@ -294,7 +297,7 @@ pub struct Step {
     pub end: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Button {
     pub label: Text,
     pub target: Target,
@@ -312,7 +315,7 @@ pub enum Target {
     Link(String),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Quiz {
     pub options: Vec<QuizOption>,
     /// After a wrong answer the question is asked again.
@@ -325,14 +328,14 @@ pub struct Quiz {
     pub next: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct QuizOption {
     pub text: Text,
     pub correct: bool,
     pub explain: Text,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TextInput {
     /// The step that follows, by id.
     pub next: String,

@@ -98,6 +98,8 @@ pub enum Change {
     },
     /// Every turn below this number has had its replies delivered.
     DeliveredBelow(i64),
+    /// A librarian's decision on a question the FAQ missed (`/faq_review`).
+    FaqReview(super::faq_review::ReviewChange),
 }
 
 impl Change {
