@@ -34,7 +34,11 @@ struct Case {
     half: String,
 }
 
-const FILES: [&str; 2] = ["tests/data/faq_eval.toml", "tests/data/faq_eval_new.toml"];
+const FILES: [&str; 3] = [
+    "tests/data/faq_eval.toml",
+    "tests/data/faq_eval_new.toml",
+    "tests/data/faq_eval_fresh.toml",
+];
 
 /// The figures of one half.
 #[derive(Default)]
