@@ -19,7 +19,9 @@
 //!    question's weight its words account for; its *phrasing coverage* the
 //!    share of one of its phrasings (or keywords) the question accounts for.
 //!
-//! The verdict ([`Tuning::verdict`]): nothing when little of the question is
+//! The verdict ([`Tuning::verdict`]): an answer at once when the question,
+//! folded, is a phrasing of exactly one entry (a phrasing librarians accepted
+//! is so at once); otherwise nothing when little of the question is
 //! known to the FAQ at all, or when the best entry shares no *topical* word
 //! with it (a keyword, or a word only one topic's phrasings use: "скільки
 //! коштує" frames questions of several topics and says nothing of bread) — the
@@ -210,6 +212,8 @@ pub struct FaqIndex {
     owner: Vec<(usize, f32)>,
     /// The words of the FAQ, for the second stage.
     lexicon: Lexicon,
+    /// Each phrasing, folded ([`normalize`]) → its entry ([`u32::MAX`]: of several entries).
+    exact: FxHashMap<String, u32>,
 }
 
 impl FaqIndex {
@@ -240,6 +244,15 @@ impl FaqIndex {
             for answer in entry.answers() {
                 interner.push_text(answer, &mut ids);
                 documents.push((i, ANSWER_WEIGHT, ids.len()));
+            }
+        }
+        let mut exact: FxHashMap<String, u32> = FxHashMap::default();
+        for (i, entry) in entries.iter().enumerate() {
+            for phrasing in entry.questions().iter().flatten() {
+                let e = exact.entry(normalize(phrasing)).or_insert(i as u32);
+                if *e != i as u32 {
+                    *e = u32::MAX;
+                }
             }
         }
         let Interner { vocabulary, .. } = interner;
@@ -282,6 +295,7 @@ impl FaqIndex {
             idf,
             owner,
             lexicon: Lexicon::build(entries, synonyms),
+            exact,
         }
     }
 
@@ -375,7 +389,13 @@ impl FaqIndex {
             phrasing.push(p);
             topical.push(t);
         }
+        let exact = self
+            .exact
+            .get(&normalize(question))
+            .filter(|&&e| e != u32::MAX)
+            .map(|&e| e as usize);
         Judgement {
+            exact,
             ranked,
             coverage,
             phrasing,
@@ -389,6 +409,9 @@ impl FaqIndex {
 /// What the two stages found for a question.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
+    /// The one entry that has the question itself (folded) as a phrasing, if
+    /// exactly one has: a phrasing librarians accepted is answered at once.
+    pub exact: Option<usize>,
     /// The candidates, best first.
     pub ranked: Vec<Ranked>,
     /// Per ranked entry, its coverage of the question (0 to 1).
@@ -407,6 +430,7 @@ impl Tuning {
     /// What to do with a question, from what the two stages found.
     pub fn verdict(&self, judgement: &Judgement) -> Verdict {
         let Judgement {
+            exact,
             ranked,
             coverage,
             phrasing,
@@ -414,6 +438,9 @@ impl Tuning {
             known,
             ..
         } = judgement;
+        if let Some(entry) = exact {
+            return Verdict::Confident(*entry);
+        }
         let (Some(top), Some(&best)) = (ranked.first(), coverage.first()) else {
             return Verdict::Nothing;
         };
