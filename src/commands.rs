@@ -34,6 +34,7 @@ pub enum Cmd {
     Grant,
     Revoke,
     Close,
+    FaqReview,
 }
 
 /// Who may use a command.
@@ -138,6 +139,12 @@ pub const ALL: &[Command] = &[
         Msg::CmdBroadcasts,
     ),
     row(Cmd::Webinar, "webinar", Access::Librarian, Msg::CmdWebinar),
+    row(
+        Cmd::FaqReview,
+        "faq_review",
+        Access::Librarian,
+        Msg::CmdFaqReview,
+    ),
     row(Cmd::Reload, "reload", Access::Admin, Msg::CmdReload),
     row(Cmd::Stats, "stats", Access::Admin, Msg::CmdStats),
     row(Cmd::Grant, "grant", Access::Admin, Msg::CmdGrant),

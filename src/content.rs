@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+use crate::script::learned::Phrasing;
 use crate::script::limits::SKIPPED_DIRS;
 use crate::script::{self, Diagnostic, LoadReport, Script, Severity};
 pub use crate::store::Place;
@@ -172,10 +173,15 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
 /// The live content and where it comes from.
 pub struct Content {
     current: ArcSwap<Script>,
+    /// The content as the files have it (`current` adds the accepted phrasings).
+    files: ArcSwap<Script>,
     dir: PathBuf,
     languages: Vec<String>,
     /// One reload at a time: a `/reload` and the file watcher may meet.
     reloading: tokio::sync::Mutex<()>,
+    /// Ways to ask FAQ entries that librarians accepted (kept in the
+    /// database), added to the files' content at every load.
+    phrasings: std::sync::Mutex<Arc<Vec<Phrasing>>>,
 }
 
 /// What a reload did.
@@ -199,10 +205,12 @@ impl Content {
     /// Serves `script`, which was loaded from `dir` for `languages`.
     pub fn new(script: Arc<Script>, dir: &Path, languages: Vec<String>) -> Content {
         Content {
-            current: ArcSwap::new(script),
+            current: ArcSwap::new(script.clone()),
+            files: ArcSwap::new(script),
             dir: dir.to_path_buf(),
             languages,
             reloading: tokio::sync::Mutex::new(()),
+            phrasings: std::sync::Mutex::new(Arc::new(Vec::new())),
         }
     }
 
@@ -242,9 +250,34 @@ impl Content {
         };
         match report.script {
             Some(script) => {
+                let phrasings = self.phrasings();
+                let script = Arc::new(script);
+                self.files.store(script.clone());
+                let script = if phrasings.is_empty() {
+                    script
+                } else {
+                    let learned = tokio::task::spawn_blocking(move || {
+                        Arc::new(with_phrasings(&script, &phrasings))
+                    })
+                    .await;
+                    match learned {
+                        Ok(script) => script,
+                        Err(e) => {
+                            return Reload::Kept {
+                                errors: vec![Diagnostic {
+                                    path: self.dir.clone(),
+                                    line: 1,
+                                    col: 1,
+                                    severity: Severity::Error,
+                                    message: format!("the content could not be loaded: {e}"),
+                                }],
+                            }
+                        }
+                    }
+                };
                 let dialogues = script.dialogues.len();
                 let faq = script.faq.len();
-                self.current.store(Arc::new(script));
+                self.current.store(script);
                 Reload::Swapped {
                     dialogues,
                     faq,
@@ -264,6 +297,60 @@ impl Content {
             },
         }
     }
+}
+
+impl Content {
+    /// The content as the files have it, without the accepted phrasings.
+    pub fn files(&self) -> Arc<Script> {
+        self.files.load_full()
+    }
+
+    /// The phrasings librarians accepted, as last set.
+    fn phrasings(&self) -> Arc<Vec<Phrasing>> {
+        self.phrasings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Serves the content with these phrasings (all that librarians accepted)
+    /// added to their entries, the FAQ index built again; every later reload
+    /// adds them too. Answers how many could not be added (logged).
+    pub async fn set_phrasings(&self, phrasings: Vec<Phrasing>) -> usize {
+        let _one_at_a_time = self.reloading.lock().await;
+        let phrasings = Arc::new(phrasings);
+        *self.phrasings.lock().unwrap_or_else(|p| p.into_inner()) = phrasings.clone();
+        let current = self.files.load_full();
+        let all = phrasings.len();
+        let built = tokio::task::spawn_blocking(move || {
+            let script = with_phrasings(&current, &phrasings);
+            let refused = phrasings
+                .iter()
+                .filter(|p| !script.asks(&p.entry, &p.text))
+                .count();
+            (script, refused)
+        })
+        .await;
+        match built {
+            Ok((script, refused)) => {
+                self.current.store(Arc::new(script));
+                refused
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the FAQ index could not be built again");
+                all
+            }
+        }
+    }
+}
+
+/// `script` with `phrasings` added; those it cannot take are logged.
+fn with_phrasings(script: &Script, phrasings: &[Phrasing]) -> Script {
+    let (script, refused) = script.with_phrasings(phrasings);
+    for (p, why) in refused {
+        tracing::warn!(entry = %p.entry, lang = %p.lang, reason = %why, "an accepted FAQ phrasing is not used");
+    }
+    script
 }
 
 /// The places of `places` that `script` no longer has, and how many residents

@@ -103,6 +103,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
     },
+    /// The FAQ's learning loop: review the questions it missed, export what was accepted.
+    Faq {
+        #[command(subcommand)]
+        action: FaqAction,
+    },
     /// Write a consistent copy of the database to a new file, even while the bot runs.
     Backup {
         /// Where to write the copy; must not exist yet
@@ -114,6 +119,25 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum HubsAction {
     /// Print hubs.toml with the librarians' facts merged in (comments kept), to review and commit.
+    Export,
+}
+
+/// `pomichnyk faq …`.
+#[derive(Debug, Subcommand)]
+enum FaqAction {
+    /// Review the questions the FAQ did not answer at once, as /faq_review does in
+    /// Telegram: type a button's number (reads standard input to its end).
+    Review {
+        /// The librarian's Telegram user id, for the audit log
+        /// [default: the first of access.admins]
+        #[arg(long)]
+        user: Option<i64>,
+        /// The language to use (for example uk or en)
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// Print the phrasings librarians accepted, in the FAQ files' format, for admins to
+    /// review, save under faq/ and commit.
     Export,
 }
 
@@ -239,6 +263,40 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             let session = chat::Session::new(app, user, lang);
             let result = chat::run(session, stdin, std::io::stdout(), echo).await;
+            store.close().await;
+            result?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Faq { action }) => {
+            let script = load_content(&settings, &languages, false)?;
+            let store = Store::open(&settings.database.url).await?;
+            let content = Arc::new(pomichnyk::content::Content::new(
+                Arc::new(script),
+                &settings.dialogues.dir,
+                languages.clone(),
+            ));
+            let app = pomichnyk::app::App::new(
+                content,
+                store.clone(),
+                &settings,
+                pomichnyk::clock::system(),
+            );
+            let result = match action {
+                FaqAction::Export => app
+                    .faq_export()
+                    .await
+                    .map_err(anyhow::Error::from)
+                    .and_then(|text| {
+                        let mut stdout = std::io::stdout().lock();
+                        stdout
+                            .write_all(text.as_bytes())
+                            .and_then(|()| stdout.flush())
+                            .context("cannot write the phrasings")
+                    }),
+                FaqAction::Review { user, lang } => {
+                    faq_review(&settings, app, user, lang, &languages).await
+                }
+            };
             store.close().await;
             result?;
             Ok(ExitCode::SUCCESS)
@@ -436,6 +494,46 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `pomichnyk faq review`: `/faq_review` in a terminal session of the librarian.
+async fn faq_review(
+    settings: &Settings,
+    app: pomichnyk::app::App,
+    user: Option<i64>,
+    lang: Option<String>,
+    languages: &[String],
+) -> anyhow::Result<()> {
+    let Some(user) = user.or_else(|| settings.access.admins.first().copied()) else {
+        anyhow::bail!(
+            "say who reviews, for the audit log: --user ID (a librarian's Telegram user id)"
+        );
+    };
+    if let Some(l) = &lang {
+        anyhow::ensure!(
+            languages.contains(l),
+            "--lang {l}: not one of locale.languages ({})",
+            languages.join(", ")
+        );
+    }
+    app.seed_admins(&settings.access.admins).await;
+    anyhow::ensure!(
+        app.store().has_role(user, store::Role::Librarian).await?,
+        "{user} is not a librarian; grant the role first: pomichnyk role grant {user} librarian"
+    );
+    let echo = !std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let input = tokio::io::AsyncReadExt::chain(
+        std::io::Cursor::new(b"/faq_review\n".to_vec()),
+        tokio::io::stdin(),
+    );
+    let session = chat::Session::new(app, user, lang);
+    chat::run(
+        session,
+        tokio::io::BufReader::new(input),
+        std::io::stdout(),
+        echo,
+    )
+    .await
 }
 
 /// Loads the dialogues; on errors prints every problem and refuses to go on.

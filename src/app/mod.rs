@@ -17,6 +17,7 @@
 //! a crash the residents whose replies may not have gone out are shown where
 //! they stand ([`App::recover`]).
 
+mod faq_review;
 mod hubs;
 pub mod outbox;
 mod reload;
@@ -337,6 +338,8 @@ impl App {
         // Telegram keeps an update for a day; two days of handled ids cover that.
         let mark = self.store.handled_mark(self.now() - 2 * 86_400).await?;
         self.handled_mark.store(mark, Ordering::Relaxed);
+        // The FAQ phrasings librarians accepted join the content first.
+        self.learn().await?;
         let last = self.store.last_turn().await?;
         self.inflight.start_after(last);
         let below = self.store.delivered_below().await?;
@@ -402,13 +405,7 @@ impl App {
         };
         let mut t = Turn::new(self, self.script(), &update.from, state);
         t.drafts = drafts;
-        if let Some(update) = id {
-            // Written with the turn's first commit: handled exactly when it took effect.
-            t.writes.push(Write::Handled {
-                update,
-                now: self.now(),
-            });
-        }
+        t.update = id;
         let routed = self.route(&mut t, &update).await;
         let finished = match routed {
             Ok(()) => t.finish().await,
@@ -460,6 +457,9 @@ impl App {
             return Ok(());
         }
         if self.my_hub(t, &input).await? == Handled::Yes {
+            return Ok(());
+        }
+        if self.faq_review_press(t, &input).await? == Handled::Yes {
             return Ok(());
         }
         if self.staff(t, &input, &update.input).await? == Handled::Yes {
@@ -570,6 +570,9 @@ struct Turn<'a> {
     guard: Option<TurnGuard>,
     /// The content was reloaded: the command menu is to be set anew.
     commands: bool,
+    /// Telegram's id of the update, recorded with the commit: handled
+    /// exactly when it took effect.
+    update: Option<i64>,
 }
 
 impl<'a> Turn<'a> {
@@ -591,6 +594,7 @@ impl<'a> Turn<'a> {
             committed: false,
             guard: None,
             commands: false,
+            update: None,
         }
     }
 
@@ -637,29 +641,39 @@ impl<'a> Turn<'a> {
         self.committed = true;
         let store = &self.app.store;
         let now = self.app.now();
-        let writes = std::mem::take(&mut self.writes);
+        let mut writes = std::mem::take(&mut self.writes);
         if self.forget {
             store.forget(self.user).await?;
             return Ok(Vec::new());
         }
-        if !self.dirty && self.events.is_empty() {
-            return Ok(store.write(writes).await?);
+        // Last, so each of the turn's own writes keeps its answer's place.
+        let handled = self.update.take();
+        if let Some(update) = handled {
+            writes.push(Write::Handled { update, now });
         }
-        let guard = self.app.inflight.begin();
-        let answers = store
-            .commit_turn(
-                Commit {
-                    user: self.user,
-                    now,
-                    state: &self.state,
-                    events: &self.events,
-                },
-                &self.drafts,
-                writes,
-                guard.turn(),
-            )
-            .await?;
-        self.guard = Some(guard);
+        let mut answers = if !self.dirty && self.events.is_empty() {
+            store.write(writes).await?
+        } else {
+            let guard = self.app.inflight.begin();
+            let answers = store
+                .commit_turn(
+                    Commit {
+                        user: self.user,
+                        now,
+                        state: &self.state,
+                        events: &self.events,
+                    },
+                    &self.drafts,
+                    writes,
+                    guard.turn(),
+                )
+                .await?;
+            self.guard = Some(guard);
+            answers
+        };
+        if handled.is_some() {
+            answers.pop();
+        }
         Ok(answers)
     }
 

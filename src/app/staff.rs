@@ -74,6 +74,7 @@ impl super::App {
                         t.audit("stats", None, None);
                         self.stats(t).await?;
                     }
+                    Cmd::FaqReview => self.faq_review(t).await?,
                     Cmd::Broadcasts => {
                         t.audit("broadcasts", None, None);
                         self.list_broadcasts(t).await?;

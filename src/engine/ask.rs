@@ -37,6 +37,9 @@ impl Turn<'_> {
 
     /// `/librarian` or a button: the next text goes to a librarian, if any.
     pub(super) fn librarian(&mut self) {
+        if let Some(key) = self.asked.take() {
+            self.events.push(Event::FaqToLibrarian { key });
+        }
         if !self.cx.handoff {
             // Nobody reads the chat: the hub open now (or soonest) is the way to a person.
             self.events.push(Event::HandoffUnavailable);
@@ -112,6 +115,9 @@ impl Turn<'_> {
             entry,
             text: text.trim().chars().take(MAX_KEPT).collect(),
         });
+        if !matches!(verdict, faq::Verdict::Confident(_)) {
+            self.state.asked = Some(key.clone());
+        }
         match verdict {
             faq::Verdict::Confident(i) => self.faq_answer(i, &key),
             faq::Verdict::Close(entries) => {
@@ -181,6 +187,7 @@ impl Turn<'_> {
             let keyboard = Keyboard::Inline(vec![self.way_back()]);
             self.replies.push(Reply::Message { text, keyboard });
         } else {
+            self.state.asked = Some(key.to_string());
             let text = self.text_of(Msg::FaqSorry).to_string();
             let rows = vec![vec![self.librarian_button()], self.way_back()];
             self.replies.push(Reply::Message {

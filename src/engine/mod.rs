@@ -19,7 +19,7 @@ mod subscribe;
 mod types;
 mod view;
 
-pub use press::Press;
+pub use press::{Press, ReviewChoice};
 pub use subscribe::{Choice, Subscription};
 pub use types::*;
 
@@ -49,6 +49,9 @@ struct Turn<'s> {
     replies: Vec<Reply>,
     events: Vec<Event>,
     effects: Vec<Effect>,
+    /// The question the input before this one asked the FAQ, if the resident
+    /// pressed a button or typed a command since ([`State::asked`]).
+    asked: Option<String>,
 }
 
 impl<'s> Turn<'s> {
@@ -72,6 +75,7 @@ impl<'s> Turn<'s> {
             replies: Vec::new(),
             events: Vec::new(),
             effects: Vec::new(),
+            asked: None,
         }
     }
 
@@ -83,6 +87,10 @@ impl<'s> Turn<'s> {
             _ => self.state.awaiting,
         };
         let answered = self.state.answered.take();
+        let asked = self.state.asked.take();
+        if matches!(input, Input::Press(_) | Input::Command { .. }) {
+            self.asked = asked.clone();
+        }
         match input {
             Input::Command { name, arg } => self.command(name, arg),
             Input::Press(data) => {
@@ -120,6 +128,7 @@ impl<'s> Turn<'s> {
                     self.verdict(a);
                 }
                 self.state.answered = answered;
+                self.state.asked = asked;
                 self.resume();
             }
             Input::Other => {
@@ -347,7 +356,8 @@ impl<'s> Turn<'s> {
             | Press::WebinarDraft(_)
             | Press::WebinarMove(_)
             | Press::WebinarCancel(_)
-            | Press::MyHub { .. } => self.stale(),
+            | Press::MyHub { .. }
+            | Press::FaqReview { .. } => self.stale(),
             Press::Forget => {
                 // Nothing of the old state is kept; the adapter deletes the stored rows.
                 self.state = State {

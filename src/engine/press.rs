@@ -66,6 +66,20 @@ pub enum Press {
         hub: String,
         edit: crate::hubs::edit::Edit,
     },
+    /// A librarian's decision in `/faq_review` on the question that started
+    /// with question row `question`: `fr:<question>:e:<entry>` (it asks this
+    /// entry), `fr:<question>:n` (needs a new answer), `fr:<question>:x` (out
+    /// of scope), `fr:<question>:s` (skip for now).
+    FaqReview { question: i64, choice: ReviewChoice },
+}
+
+/// What a librarian chose for a question in `/faq_review`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewChoice {
+    Entry(String),
+    NewAnswer,
+    OutOfScope,
+    Skip,
 }
 
 /// Every prefix of callback data, before its first `:`, with what it is.
@@ -91,6 +105,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ("wm", "move a webinar"),
     ("wx", "cancel a webinar"),
     ("h", "a librarian's hub card"),
+    ("fr", "a decision in the FAQ review"),
 ];
 
 /// Telegram's limit on callback data.
@@ -130,6 +145,12 @@ impl Press {
             Press::WebinarMove(w) => format!("wm:{w}"),
             Press::WebinarCancel(w) => format!("wx:{w}"),
             Press::MyHub { hub, edit } => format!("h:{hub}:{}", edit.encode()),
+            Press::FaqReview { question, choice } => match choice {
+                ReviewChoice::Entry(entry) => format!("fr:{question}:e:{entry}"),
+                ReviewChoice::NewAnswer => format!("fr:{question}:n"),
+                ReviewChoice::OutOfScope => format!("fr:{question}:x"),
+                ReviewChoice::Skip => format!("fr:{question}:s"),
+            },
         }
     }
 
@@ -213,6 +234,16 @@ impl Press {
             }
             "wm" => Press::WebinarMove(id(parts.next())?),
             "wx" => Press::WebinarCancel(id(parts.next())?),
+            "fr" => Press::FaqReview {
+                question: id(parts.next())?,
+                choice: match parts.next()? {
+                    "e" => ReviewChoice::Entry(part(parts.next())?),
+                    "n" => ReviewChoice::NewAnswer,
+                    "x" => ReviewChoice::OutOfScope,
+                    "s" => ReviewChoice::Skip,
+                    _ => return None,
+                },
+            },
             _ => return None,
         };
         if parts.next().is_some() {
@@ -289,6 +320,22 @@ mod tests {
             Press::WebinarDraft("place:branch_7".into()),
             Press::WebinarMove(3),
             Press::WebinarCancel(3),
+            Press::FaqReview {
+                question: 5,
+                choice: ReviewChoice::Entry("diia_signin".into()),
+            },
+            Press::FaqReview {
+                question: 5,
+                choice: ReviewChoice::NewAnswer,
+            },
+            Press::FaqReview {
+                question: 5,
+                choice: ReviewChoice::OutOfScope,
+            },
+            Press::FaqReview {
+                question: 5,
+                choice: ReviewChoice::Skip,
+            },
         ];
         for p in presses {
             assert_eq!(Press::decode(&p.encode()), Some(p));
@@ -363,6 +410,10 @@ mod tests {
             Press::WebinarDraft(format!("place:{id}")),
             Press::WebinarMove(i64::MAX),
             Press::WebinarCancel(i64::MAX),
+            Press::FaqReview {
+                question: i64::MAX,
+                choice: ReviewChoice::Entry(id.clone()),
+            },
         ];
         for p in longest {
             let data = p.encode();
@@ -397,6 +448,11 @@ mod tests {
             "w:go:x",
             "w:maybe:1",
             "w:go:-3",
+            "fr:1",
+            "fr:0:n",
+            "fr:1:e",
+            "fr:1:q",
+            "fr:1:n:x",
             "wm:",
             "wx:0",
             "b:",

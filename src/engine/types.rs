@@ -38,6 +38,11 @@ pub struct State {
     /// [`HISTORY_LEN`]: where "⬅️ Back" goes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Position>,
+    /// The key of the question the resident's last input asked the FAQ (or
+    /// voted 👎 on), so that going to a librarian next is recorded with it;
+    /// cleared by the next input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked: Option<String>,
 }
 
 /// How many steps "⬅️ Back" can go back.
@@ -278,6 +283,11 @@ pub enum Event {
         key: String,
         entry: String,
         helpful: bool,
+    },
+    /// Right after the FAQ's answer to a question (choices, nothing, or an
+    /// answer voted 👎), the resident went to a librarian.
+    FaqToLibrarian {
+        key: String,
     },
     /// The resident tried to reach a librarian but no librarians' chat is set.
     HandoffUnavailable,

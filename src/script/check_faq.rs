@@ -168,3 +168,52 @@ impl Checker<'_> {
         })
     }
 }
+
+impl Checker<'_> {
+    /// `[[phrasings]]` tables: each way to ask joins its entry, unless it names
+    /// no entry, asks another entry already, or is empty.
+    pub(super) fn phrasings(
+        &mut self,
+        src: &Source,
+        tables: &[Spanned<super::file::PhrasingsFile>],
+        faq: &mut [FaqEntry],
+    ) {
+        use super::learned::{Added, Phrasebook, Refused};
+        let languages = self.languages;
+        let mut book = Phrasebook::new(faq, languages);
+        for table in tables {
+            let table = table.get_ref();
+            let entry = table.entry.get_ref();
+            'table: for (lang, texts) in table.questions.get_ref() {
+                for text in texts {
+                    match book.add(entry, lang, text.get_ref()) {
+                        Ok(Added::Added) => {}
+                        Ok(Added::AlreadyThere) => self.warning(
+                            src,
+                            text.span(),
+                            format!("FAQ \"{entry}\" already has this way to ask; remove it here"),
+                        ),
+                        Err(why @ Refused::NoEntry(_)) => {
+                            self.error(src, table.entry.span(), format!("phrasings: {why}"));
+                            // One error for the table, not one per phrasing.
+                            break 'table;
+                        }
+                        Err(why @ Refused::NoLanguage(_)) => {
+                            self.warning(
+                                src,
+                                table.questions.span(),
+                                format!("phrasings of FAQ \"{entry}\": {why}; they are never used"),
+                            );
+                            break;
+                        }
+                        Err(why) => self.error(
+                            src,
+                            text.span(),
+                            format!("phrasings of FAQ \"{entry}\": {why}"),
+                        ),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -180,6 +180,23 @@ pub struct FaqFile {
     #[serde(default)]
     #[schemars(with = "Vec<FaqEntryFile>")]
     pub entries: Vec<Spanned<FaqEntryFile>>,
+    /// More ways to ask entries of any FAQ file, one `[[phrasings]]` table each:
+    /// what `pomichnyk faq export` writes from the phrasings librarians accepted.
+    #[serde(default)]
+    #[schemars(with = "Vec<PhrasingsFile>")]
+    pub phrasings: Vec<Spanned<PhrasingsFile>>,
+}
+
+/// More ways residents ask an entry that is defined in a FAQ file.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhrasingsFile {
+    /// The id of the FAQ entry they ask.
+    #[schemars(with = "Id")]
+    pub entry: Spanned<String>,
+    /// The ways to ask, per language, as residents typed them.
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
+    pub questions: Spanned<BTreeMap<String, Vec<Spanned<String>>>>,
 }
 
 /// One question residents ask, in their own words, and its answer.

@@ -134,6 +134,11 @@ pub fn load_sources(
         }
     }
 
+    // More ways to ask, after every entry is known (what `faq export` writes).
+    for (src, file) in &faq_files {
+        cx.phrasings(src, &file.phrasings, &mut faq);
+    }
+
     // Checks of the whole set.
     for (id, kind) in [(MAIN_MENU, Kind::Menu), (LESSONS_MENU, Kind::Flow)] {
         match dialogues.get(id) {
@@ -184,6 +189,7 @@ pub fn load_sources(
             dialogues,
             strings,
             faq_index: crate::faq::FaqIndex::with_synonyms(&faq, &synonyms),
+            synonyms,
             faq,
             hubs,
             services,

@@ -16,6 +16,7 @@ pub use check_hubs::{in_ukraine, interval as hours_interval};
 pub mod diagnostic;
 mod fields;
 pub mod file;
+pub mod learned;
 pub mod limits;
 pub mod load;
 pub mod markup;
@@ -41,7 +42,7 @@ pub const MAIN_MENU: &str = "main";
 pub const LESSONS_MENU: &str = "lessons";
 
 /// All the content of one load: dialogues and the bot's own sentences.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Script {
     /// Configured language codes; the first is the default. Texts are indexed alike.
     pub languages: Vec<String>,
@@ -53,6 +54,8 @@ pub struct Script {
     pub hubs: Vec<Hub>,
     /// The FAQ's search index, built with the script.
     pub faq_index: crate::faq::FaqIndex,
+    /// The synonym groups the index was built with (`synonyms.toml`).
+    pub synonyms: crate::faq::Synonyms,
     /// One per [`Service::ALL`], in that order.
     pub services: Vec<ServiceInfo>,
     /// The community's settlements (`[[settlements]]` in `hubs.toml`), for finding
@@ -155,7 +158,7 @@ impl Service {
 }
 
 /// One FAQ entry, valid: every language has phrasings and an answer.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FaqEntry {
     pub id: String,
     pub topic: String,
@@ -284,7 +287,7 @@ impl Kind {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Dialogue {
     pub id: String,
     pub kind: Kind,
@@ -306,7 +309,7 @@ impl Dialogue {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Step {
     pub id: String,
     pub text: Text,
@@ -321,7 +324,7 @@ pub struct Step {
     pub end: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Button {
     pub label: Text,
     pub target: Target,
@@ -339,7 +342,7 @@ pub enum Target {
     Link(String),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Quiz {
     pub options: Vec<QuizOption>,
     /// After a wrong answer the question is asked again.
@@ -352,14 +355,14 @@ pub struct Quiz {
     pub next: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct QuizOption {
     pub text: Text,
     pub correct: bool,
     pub explain: Text,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TextInput {
     /// The step that follows, by id.
     pub next: String,

@@ -318,6 +318,24 @@ messages! {
     MyhubUnknownHub => "myhub_unknown_hub" ["hub"] "for librarians and admins: no hub has this id";
     RoleGrantedHub => "role_granted_hub" ["user", "hub"] "for admins: a librarian was linked to a hub";
     RoleRevokedHub => "role_revoked_hub" ["user", "hub"] "for admins: a librarian was unlinked from a hub";
+    CmdFaqReview => "cmd_faq_review" [] "the /faq_review command's description (librarians' /help)";
+    FaqReviewCard => "faq_review_card" ["left", "text", "lang", "times", "bot", "resident"] "for librarians: a question the FAQ missed, in /faq_review";
+    FaqReviewBotChoices => "faq_review_bot_choices" [] "for librarians: the bot offered choices for the question";
+    FaqReviewBotNothing => "faq_review_bot_nothing" [] "for librarians: the bot did not know the answer";
+    FaqReviewBotDisliked => "faq_review_bot_disliked" [] "for librarians: the bot answered and the resident voted 👎";
+    FaqReviewPicked => "faq_review_picked" ["question"] "for librarians: the resident picked this choice";
+    FaqReviewToLibrarian => "faq_review_to_librarian" [] "for librarians: the resident went to a librarian next";
+    FaqReviewLeft => "faq_review_left" [] "for librarians: the resident did nothing more";
+    FaqReviewPickedButton => "faq_review_picked_button" ["question"] "for librarians: the button of the entry the resident picked";
+    ButtonFaqNewAnswer => "button_faq_new_answer" [] "for librarians: the question needs a new answer";
+    ButtonFaqOutOfScope => "button_faq_out_of_scope" [] "for librarians: the question is not something the bot is for";
+    ButtonFaqSkip => "button_faq_skip" [] "for librarians: leave the question for later";
+    FaqReviewAccepted => "faq_review_accepted" ["text", "question"] "for librarians: the question is now a way to ask this entry";
+    FaqReviewNewAnswer => "faq_review_new_answer" [] "for librarians: the question is on the admins' list";
+    FaqReviewOutOfScope => "faq_review_out_of_scope" [] "for librarians: the question is marked out of scope";
+    FaqReviewStale => "faq_review_stale" [] "for librarians: someone reviewed this question already";
+    FaqReviewNone => "faq_review_none" [] "for librarians: no question waits for a review";
+    FaqReviewSkippedAll => "faq_review_skipped_all" ["left"] "for librarians: the rest were skipped";
 }
 
 /// The loaded sentences, indexed by [`Msg`] and language.

@@ -107,6 +107,8 @@ pub enum Change {
     },
     /// Forget the updates handled before this time.
     HandledBefore(i64),
+    /// A librarian's decision on a question the FAQ missed (`/faq_review`).
+    FaqReview(super::faq_review::ReviewChange),
 }
 
 impl Change {

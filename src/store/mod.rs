@@ -28,6 +28,7 @@ use change::Change;
 mod backup;
 mod cache;
 mod change;
+mod faq_review;
 mod hubs;
 mod outbox;
 mod places;
@@ -37,6 +38,7 @@ mod webinars;
 mod writer;
 pub use crate::stats::figures::*;
 pub use change::{Change as Write, WebinarChange as WebinarWrite};
+pub use faq_review::{Decision, Missed, NewAnswer, ReviewChange};
 pub use hubs::{hub_facts_in, HubChange};
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::{places_in, Place};
@@ -756,6 +758,7 @@ fn event_columns(event: &Event) -> (&'static str, Option<&str>, Option<&str>) {
         Event::Asked { .. } => ("question_asked", None, None),
         Event::FaqChosen { .. } => ("faq_chosen", None, None),
         Event::FaqVoted { .. } => ("faq_voted", None, None),
+        Event::FaqToLibrarian { .. } => ("faq_to_librarian", None, None),
         Event::HandoffUnavailable => ("handoff_unavailable", None, None),
         Event::SubscriptionChanged { .. } => ("subscription_changed", None, None),
     }

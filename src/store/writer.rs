@@ -388,6 +388,9 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
         Change::Hub(change) => {
             answer = super::hubs::apply(tx, change).await?;
         }
+        Change::FaqReview(change) => {
+            answer = super::faq_review::apply(tx, change).await?;
+        }
         Change::Reported { broadcast, now } => {
             answer = sqlx::query(
                 "UPDATE broadcasts SET reported = 1, finished_at = coalesce(finished_at, ?)
@@ -673,6 +676,15 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
                     )
                     .bind(helpful)
                     .bind(entry)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Event::FaqToLibrarian { key } => {
+                    sqlx::query(
+                        "UPDATE questions SET next = 'librarian'
+                         WHERE id = (SELECT max(id) FROM questions WHERE key = ?)",
+                    )
                     .bind(key)
                     .execute(&mut *tx)
                     .await?;

@@ -34,7 +34,11 @@ struct Case {
     half: String,
 }
 
-const FILES: [&str; 2] = ["tests/data/faq_eval.toml", "tests/data/faq_eval_new.toml"];
+const FILES: [&str; 3] = [
+    "tests/data/faq_eval.toml",
+    "tests/data/faq_eval_new.toml",
+    "tests/data/faq_eval_fresh.toml",
+];
 
 /// The figures of one half.
 #[derive(Default)]
@@ -201,11 +205,11 @@ fn the_faq_finds_what_residents_ask() {
     );
     assert!(tune.none + test.none >= 50, "too few out-of-scope cases");
     // Guards against going back, a little below the figures when the constants were set
-    // (tune 85.6 / 0.0 / 100.0 / 98.6 %, test 80.5 / 4.1 / 96.9 / 97.7 %: direct-correct,
-    // direct-wrong, honest, top-3). The goals are at least 85 % direct-correct, at most 3 %
-    // direct-wrong and at least 90 % honest on questions not tuned on; the test half does not
-    // reach the first two yet.
-    for (half, f, right, wrong) in [("tune", &tune, 84.0, 1.0), ("test", &test, 78.0, 5.0)] {
+    // (tune, with faq_eval_fresh.toml, 84.9 / 1.3 / 95.3 / 98.4 %, test 79.1 / 1.4 / 96.9 /
+    // 97.7 %: direct-correct, direct-wrong, honest, top-3). The goals are at least 85 %
+    // direct-correct, at most 3 % direct-wrong and at least 90 % honest on questions not tuned
+    // on; the test half does not reach the first yet.
+    for (half, f, right, wrong) in [("tune", &tune, 83.5, 2.0), ("test", &test, 78.0, 3.0)] {
         assert!(
             f.direct_right_pct() >= right,
             "{half}: direct-correct {:.1} %",

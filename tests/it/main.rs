@@ -15,6 +15,7 @@ mod crash;
 mod curriculum;
 mod engine;
 mod faq_eval;
+mod faq_review;
 mod fuzz;
 mod fuzz_targets;
 mod graph;
