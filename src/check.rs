@@ -45,9 +45,10 @@ pub fn check(
     let dialogues = report.script.as_ref().map_or(0, |s| s.dialogues.len());
     writeln!(
         out,
-        "{}: {} files, {} dialogues; errors: {}, warnings: {}",
+        "{}: {} files, {} pictures, {} dialogues; errors: {}, warnings: {}",
         dir.display(),
         report.files,
+        report.pictures,
         dialogues,
         report.errors(),
         report.warnings()

@@ -12,10 +12,12 @@
 //! [`stranded`] counts them so an admin can be told beforehand.
 //!
 //! [`load_dir`] is the one place that reads the content folder: only regular
-//! `.toml` files, each at most [`MAX_FILE_BYTES`], so a FIFO, a device or a
+//! `.toml` files, each at most [`MAX_FILE_BYTES`], and pictures (`.png`,
+//! `.jpg`, `.jpeg`, each at most 10 MB, Telegram's limit), so a FIFO, a device or a
 //! runaway file cannot hang or exhaust the bot; the checks themselves
 //! ([`script::load_sources`]) do no I/O.
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,6 +25,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use crate::script::limits::SKIPPED_DIRS;
+use crate::script::pictures::MAX_PICTURE_BYTES;
 use crate::script::{self, Diagnostic, LoadReport, Script, Severity};
 pub use crate::store::Place;
 
@@ -52,8 +55,9 @@ pub fn load(dir: &Path, languages: &[String]) -> Result<(Script, Vec<Diagnostic>
 /// Reads every `.toml` file below `dir` and checks them together.
 pub fn load_dir(dir: &Path, languages: &[String]) -> LoadReport {
     let mut sources = Vec::new();
+    let mut pictures = HashMap::new();
     let mut unreadable = Vec::new();
-    if let Err(e) = collect(dir, &mut sources, &mut unreadable) {
+    if let Err(e) = collect(dir, &mut sources, &mut pictures, &mut unreadable) {
         return LoadReport {
             script: None,
             diagnostics: vec![problem(
@@ -63,9 +67,10 @@ pub fn load_dir(dir: &Path, languages: &[String]) -> LoadReport {
                 format!("cannot read the content folder: {e}"),
             )],
             files: 0,
+            pictures: 0,
         };
     }
-    let mut report = script::load_sources(dir, sources, languages);
+    let mut report = script::load_sources_with_pictures(dir, sources, &pictures, languages);
     report.files += unreadable.len();
     if !unreadable.is_empty() {
         report.script = None;
@@ -87,6 +92,7 @@ fn problem(path: &Path, line: usize, col: usize, message: String) -> Diagnostic 
 fn collect(
     dir: &Path,
     out: &mut Vec<(PathBuf, String)>,
+    pictures: &mut HashMap<PathBuf, Vec<u8>>,
     unreadable: &mut Vec<Diagnostic>,
 ) -> std::io::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
@@ -97,11 +103,25 @@ fn collect(
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if path.is_dir() {
             if !(SKIPPED_DIRS.contains(&name) || name.starts_with('.')) {
-                collect(&path, out, unreadable)?;
+                collect(&path, out, pictures, unreadable)?;
             }
             continue;
         }
-        if path.extension().is_none_or(|e| e != "toml") {
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ["png", "jpg", "jpeg"].contains(&extension.to_ascii_lowercase().as_str()) {
+            match read_bytes(
+                &path,
+                MAX_PICTURE_BYTES,
+                "Telegram takes photos of at most 10 MB",
+            ) {
+                Ok(bytes) => {
+                    pictures.insert(path, bytes);
+                }
+                Err(e) => unreadable.push(e),
+            }
+            continue;
+        }
+        if extension != "toml" {
             continue;
         }
         match read(&path) {
@@ -114,6 +134,24 @@ fn collect(
 
 /// One content file: regular, not too big, UTF-8 (else where it is not).
 fn read(path: &Path) -> Result<String, Diagnostic> {
+    let bytes = read_bytes(path, MAX_FILE_BYTES, "split it into smaller files")?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // The valid part is UTF-8, so lines and columns count characters.
+        let before = std::str::from_utf8(good).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        problem(
+            path,
+            line,
+            col,
+            "not valid UTF-8 here; save the file as UTF-8".into(),
+        )
+    })
+}
+
+/// One content file's bytes: a regular file of at most `max` bytes.
+fn read_bytes(path: &Path, max: u64, remedy: &str) -> Result<Vec<u8>, Diagnostic> {
     // A symbolic link is followed: what it points to must be a regular file.
     let meta = std::fs::metadata(path)
         .map_err(|e| problem(path, 1, 1, format!("cannot read this file: {e}")))?;
@@ -131,37 +169,22 @@ fn read(path: &Path) -> Result<String, Diagnostic> {
             path,
             1,
             1,
-            format!(
-                "the file is over {} KiB; split it into smaller files",
-                MAX_FILE_BYTES / 1024
-            ),
+            format!("the file is over {} KiB; {remedy}", max / 1024),
         )
     };
-    if meta.len() > MAX_FILE_BYTES {
+    if meta.len() > max {
         return Err(too_big());
     }
     let file = std::fs::File::open(path)
         .map_err(|e| problem(path, 1, 1, format!("cannot read this file: {e}")))?;
     let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
+    file.take(max + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| problem(path, 1, 1, format!("cannot read this file: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    if bytes.len() as u64 > max {
         return Err(too_big());
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        // The valid part is UTF-8, so lines and columns count characters.
-        let before = std::str::from_utf8(good).unwrap_or_default();
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        problem(
-            path,
-            line,
-            col,
-            "not valid UTF-8 here; save the file as UTF-8".into(),
-        )
-    })
+    Ok(bytes)
 }
 
 /// The live content and where it comes from.

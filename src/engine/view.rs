@@ -78,12 +78,25 @@ impl Turn<'_> {
         } else {
             self.inline(dialogue, step)
         };
-        if dialogue.kind == Kind::Lesson && !step.end {
+        let (text, keyboard) = if dialogue.kind == Kind::Lesson && !step.end {
             let text = format!("{}\n\n{text}", self.step_progress(dialogue, step));
-            let keyboard = self.with_controls(keyboard, dialogue, step);
-            return Reply::Message { text, keyboard };
+            (text, self.with_controls(keyboard, dialogue, step))
+        } else {
+            (text, keyboard)
+        };
+        match &step.picture {
+            Some(picture) => Reply::Photo {
+                alt: self.script.strings.fill(
+                    Msg::PictureAlt,
+                    self.lang,
+                    &[("alt", picture.alt.get(self.lang))],
+                ),
+                picture: picture.clone(),
+                text,
+                keyboard,
+            },
+            None => Reply::Message { text, keyboard },
         }
-        Reply::Message { text, keyboard }
     }
 
     /// "Step 3 of 8": the step's place among the lesson's steps that are not

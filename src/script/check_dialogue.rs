@@ -225,6 +225,20 @@ impl Checker<'_> {
             }
             self.text(src, field, &what)
         });
+        let picture = step.picture.as_ref().and_then(|field| {
+            let what = format!("step \"{sid}\": picture");
+            let picture = self.picture(src, field, &what);
+            if kind == Kind::Menu {
+                self.warning(
+                    src,
+                    field.span(),
+                    format!(
+                        "{what}: a menu's message shows no picture; put it in a lesson or flow"
+                    ),
+                );
+            }
+            picture
+        });
 
         let check_step_link = |cx: &mut Self, link: &Spanned<String>, what: &str| {
             if !index.contains_key(link.get_ref()) {
@@ -360,6 +374,7 @@ impl Checker<'_> {
             id: sid.clone(),
             text,
             simpler,
+            picture,
             buttons,
             columns,
             quiz,

@@ -72,6 +72,11 @@ pub struct StepFile {
     #[serde(default)]
     #[schemars(with = "Localized")]
     pub simpler: Option<LocalizedFile>,
+    /// A picture sent with the message as its caption:
+    /// `picture = { file = "pictures/sms.png", alt.uk = "...", alt.en = "..." }`.
+    #[serde(default)]
+    #[schemars(with = "PictureFile")]
+    pub picture: Option<Spanned<PictureFile>>,
     /// The id of the step that follows: a single "Next" button, or where a quiz question goes
     /// on after the answer.
     #[serde(default)]
@@ -111,6 +116,22 @@ pub struct StepFile {
     #[serde(default)]
     #[schemars(with = "bool")]
     pub end: Option<bool>,
+}
+
+/// A picture of a step: a PNG or JPEG file and what it shows.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PictureFile {
+    /// The picture, from the content folder: `pictures/name.png` (PNG or JPEG, at most 10 MB;
+    /// width and height at most 10,000 pixels together; best about 1080 pixels wide and no more
+    /// than 2.5 times wider than high, under 1 MiB).
+    #[schemars(with = "String")]
+    pub file: Spanned<String>,
+    /// What the picture shows, in each language, in one or two plain sentences: for a resident
+    /// whose phone does not show pictures or who cannot see them (the terminal prints it as
+    /// "[картинка: ...]").
+    #[schemars(with = "Localized")]
+    pub alt: LocalizedFile,
 }
 
 /// A button: a `label` in each language and exactly one of `goto`, `dialogue`, `action` or

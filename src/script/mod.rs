@@ -18,6 +18,7 @@ pub mod file;
 pub mod limits;
 pub mod load;
 pub mod markup;
+pub mod pictures;
 pub mod pieces;
 pub mod schema;
 pub mod strings;
@@ -27,7 +28,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 pub use diagnostic::{Diagnostic, LoadReport, Severity};
-pub use load::load_sources;
+pub use load::{load_sources, load_sources_with_pictures};
+pub use pictures::Picture;
 pub use strings::{Msg, Strings};
 
 /// Identifiers of dialogues and steps: `[a-z0-9_]`, at most this many bytes.
@@ -285,6 +287,8 @@ pub struct Step {
     pub text: Text,
     /// The message in simpler words ("🐢 Simpler" on a lesson step).
     pub simpler: Option<Text>,
+    /// A picture sent with the message as its caption.
+    pub picture: Option<std::sync::Arc<Picture>>,
     /// Buttons in display order, including the "Next" button made from `next`.
     pub buttons: Vec<Button>,
     /// Buttons per row, 1 to 8.

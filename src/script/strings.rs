@@ -248,6 +248,7 @@ messages! {
     DayFri => "day_fri" [] "Friday, as in \"opens on Friday at 9:00\"";
     DaySat => "day_sat" [] "Saturday, as in \"opens on Saturday at 9:00\"";
     DaySun => "day_sun" [] "Sunday, as in \"opens on Sunday at 9:00\"";
+    PictureAlt => "picture_alt" ["alt"] "where a picture cannot be shown (the terminal): what it shows";
 }
 
 /// The loaded sentences, indexed by [`Msg`] and language.

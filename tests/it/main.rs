@@ -17,6 +17,7 @@ mod faq_eval;
 mod graph;
 mod hubs;
 mod outbox_crash;
+mod pictures;
 mod privacy;
 mod qr;
 mod quiz;

@@ -47,9 +47,11 @@ impl Call {
         self.params.get("chat_id").and_then(Value::as_i64)
     }
 
+    /// The text of a message, or the caption of a photo or document.
     pub fn text(&self) -> &str {
         self.params
             .get("text")
+            .or_else(|| self.params.get("caption"))
             .and_then(Value::as_str)
             .unwrap_or("")
     }
@@ -443,7 +445,31 @@ async fn handle(
         "sendMessage" | "sendVenue" | "sendLocation" | "sendContact" | "sendPhoto"
         | "sendDocument" => {
             let id = message_id.unwrap_or(0);
-            let message = bot_message(id, chat.unwrap_or(0), &params);
+            let mut message = bot_message(id, chat.unwrap_or(0), &params);
+            if method == "sendPhoto" {
+                // A photo has a caption, not a text, and the file id Telegram keeps it under:
+                // an upload gets a new one, a send by file id keeps the one it named.
+                let file = params
+                    .get("photo")
+                    .and_then(Value::as_str)
+                    .filter(|f| !f.starts_with("attach://"))
+                    .map_or_else(|| format!("photo-{id}"), str::to_string);
+                let object = message.as_object_mut().expect("a message is an object");
+                object.remove("text");
+                object.insert(
+                    "caption".into(),
+                    json!(strip_tags(
+                        params.get("caption").and_then(Value::as_str).unwrap_or("")
+                    )),
+                );
+                object.insert(
+                    "photo".into(),
+                    json!([
+                        { "file_id": format!("{file}-small"), "file_unique_id": format!("{file}-u1"), "width": 90, "height": 60 },
+                        { "file_id": file, "file_unique_id": format!("{file}-u2"), "width": 1080, "height": 720 }
+                    ]),
+                );
+            }
             api.lock().sent.insert(id, message.clone());
             message
         }
