@@ -60,6 +60,8 @@ pub enum Press {
     WebinarMove(i64),
     /// Cancel a webinar (librarians): `wx:<webinar>`.
     WebinarCancel(i64),
+    /// Explain a word of the glossary: `gw:<word>`.
+    Word(String),
 }
 
 /// Every prefix of callback data, before its first `:`, with what it is.
@@ -84,6 +86,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ("wb", "a webinar draft"),
     ("wm", "move a webinar"),
     ("wx", "cancel a webinar"),
+    ("gw", "a word of the glossary"),
 ];
 
 /// Telegram's limit on callback data.
@@ -122,6 +125,7 @@ impl Press {
             Press::WebinarDraft(what) => format!("wb:{what}"),
             Press::WebinarMove(w) => format!("wm:{w}"),
             Press::WebinarCancel(w) => format!("wx:{w}"),
+            Press::Word(w) => format!("gw:{w}"),
         }
     }
 
@@ -194,6 +198,7 @@ impl Press {
             }
             "wm" => Press::WebinarMove(id(parts.next())?),
             "wx" => Press::WebinarCancel(id(parts.next())?),
+            "gw" => Press::Word(part(parts.next())?),
             _ => return None,
         };
         if parts.next().is_some() {

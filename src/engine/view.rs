@@ -114,7 +114,8 @@ impl Turn<'_> {
 
     /// A lesson step's keyboard with a row of its own under it: "🐢 Simpler"
     /// when the step has simpler words, "🔁 Again" and, when there is a step
-    /// to go back to, "⬅️ Back".
+    /// to go back to, "⬅️ Back"; above it "❓ What is …?" when the step uses a
+    /// glossary word for the first time in the lesson.
     fn with_controls(&self, keyboard: Keyboard, lesson: &Dialogue, step: &Step) -> Keyboard {
         let mut rows = match keyboard {
             Keyboard::Inline(rows) => rows,
@@ -124,6 +125,9 @@ impl Turn<'_> {
         };
         let strings = &self.script.strings;
         let (dialogue, id) = (lesson.id.clone(), step.id.clone());
+        if let Some(what_is) = self.what_is(lesson, step) {
+            rows.push(vec![what_is]);
+        }
         let mut row = Vec::new();
         if step.simpler.is_some() {
             row.push(InlineButton {

@@ -52,6 +52,8 @@ pub fn load_sources_with_pictures(
     let faq_dir = root.join(FAQ_DIR);
     let hubs_path = root.join(HUBS_FILE);
     let synonyms_path = root.join(super::synonyms::SYNONYMS_FILE);
+    let glossary_path = root.join(super::glossary::GLOSSARY_FILE);
+    let mut glossary = super::glossary::Glossary::default();
     let mut synonyms = crate::faq::Synonyms::default();
     let mut hubs = Vec::new();
     let mut services = Vec::new();
@@ -81,6 +83,10 @@ pub fn load_sources_with_pictures(
                     cx.report(&src, p.span, severity, p.message);
                 }
                 synonyms = groups;
+            }
+        } else if src.path == glossary_path {
+            if let Some(file) = cx.parse::<super::glossary::GlossaryFile>(&src) {
+                glossary = cx.glossary(&src, file);
             }
         } else if src.path == strings_path {
             if let Some(file) = cx.parse::<StringsFile>(&src) {
@@ -210,6 +216,7 @@ pub fn load_sources_with_pictures(
             faq,
             hubs,
             services,
+            glossary,
         }),
         diagnostics: cx.diagnostics,
         files,

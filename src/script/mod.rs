@@ -15,6 +15,7 @@ mod check_hubs;
 pub mod diagnostic;
 mod fields;
 pub mod file;
+pub mod glossary;
 pub mod limits;
 pub mod load;
 pub mod markup;
@@ -56,6 +57,8 @@ pub struct Script {
     pub faq_index: crate::faq::FaqIndex,
     /// One per [`Service::ALL`], in that order.
     pub services: Vec<ServiceInfo>,
+    /// The words the lessons use, explained (`glossary.toml`).
+    pub glossary: glossary::Glossary,
 }
 
 /// How a service is named to residents and asked for by them.
@@ -359,10 +362,12 @@ pub enum Action {
     Hubs,
     /// Chooses which announcements to get.
     Subscribe,
+    /// The glossary: words of the lessons, explained.
+    Glossary,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::Progress,
         Action::Language,
         Action::Help,
@@ -370,6 +375,7 @@ impl Action {
         Action::Librarian,
         Action::Hubs,
         Action::Subscribe,
+        Action::Glossary,
     ];
 
     pub fn name(self) -> &'static str {
@@ -381,6 +387,7 @@ impl Action {
             Action::Librarian => "librarian",
             Action::Hubs => "hubs",
             Action::Subscribe => "subscribe",
+            Action::Glossary => "glossary",
         }
     }
 

@@ -249,6 +249,11 @@ messages! {
     DaySat => "day_sat" [] "Saturday, as in \"opens on Saturday at 9:00\"";
     DaySun => "day_sun" [] "Sunday, as in \"opens on Sunday at 9:00\"";
     PictureAlt => "picture_alt" ["alt"] "where a picture cannot be shown (the terminal): what it shows";
+    GlossaryIntro => "glossary_intro" [] "the glossary's list of words: what it is and how to use it";
+    GlossaryEmpty => "glossary_empty" [] "the glossary has no words yet";
+    GlossaryWord => "glossary_word" ["word", "meaning"] "one word of the glossary explained";
+    ButtonGlossary => "button_glossary" [] "the button back to the glossary's list of words";
+    ButtonWhatIs => "button_what_is" ["word"] "under a lesson step that uses a glossary word for the first time: explains it";
 }
 
 /// The loaded sentences, indexed by [`Msg`] and language.

@@ -14,6 +14,7 @@ mod crash;
 mod curriculum;
 mod engine;
 mod faq_eval;
+mod glossary;
 mod graph;
 mod hubs;
 mod outbox_crash;
