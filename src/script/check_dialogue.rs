@@ -183,7 +183,16 @@ impl Checker<'_> {
             }
         }
 
+        let checked = self.checked(src, file.checked.as_ref(), "dialogue");
+        if kind == Kind::Lesson && file.checked.is_none() {
+            self.warning(
+                src,
+                file.id.span(),
+                "a lesson needs `checked = \"YYYY-MM\"`: the month its facts were last checked against its sources".to_string(),
+            );
+        }
         Dialogue {
+            checked,
             id: file.id.get_ref().clone(),
             kind,
             title,

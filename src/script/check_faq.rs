@@ -158,7 +158,9 @@ impl Checker<'_> {
                 buttons.push(Button { label, target });
             }
         }
+        let checked = self.checked(src, entry.checked.as_ref(), &format!("entry \"{id}\""));
         Some(FaqEntry {
+            checked,
             id: id.clone(),
             topic: entry.topic.get_ref().trim().to_string(),
             questions,

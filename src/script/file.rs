@@ -46,6 +46,11 @@ pub struct DialogueFile {
     /// Where the facts come from, by title (lessons).
     #[serde(default)]
     pub sources: Vec<String>,
+    /// The month the facts were last checked against the sources, as "2026-12" (lessons;
+    /// `pomichnyk check` warns when it is missing from a lesson or over a year ago).
+    #[serde(default)]
+    #[schemars(with = "String", regex(pattern = r"^[0-9]{4}-[0-9]{2}$"))]
+    pub checked: Option<Spanned<String>>,
     /// The id of the step to begin with; the first step when absent.
     #[serde(default)]
     #[schemars(with = "Id")]
@@ -233,6 +238,11 @@ pub struct FaqEntryFile {
     #[serde(default)]
     #[schemars(with = "Vec<ButtonFile>")]
     pub buttons: Vec<Spanned<ButtonFile>>,
+    /// The month the answer's facts were last checked, as "2026-12" (`pomichnyk check` warns
+    /// when it is over a year ago).
+    #[serde(default)]
+    #[schemars(with = "String", regex(pattern = r"^[0-9]{4}-[0-9]{2}$"))]
+    pub checked: Option<Spanned<String>>,
 }
 
 /// `hubs.toml`: the library hubs.

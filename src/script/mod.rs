@@ -12,6 +12,7 @@
 mod check_dialogue;
 mod check_faq;
 mod check_hubs;
+pub mod checked;
 pub mod diagnostic;
 mod fields;
 pub mod file;
@@ -144,6 +145,8 @@ pub struct FaqEntry {
     pub answer: Text,
     /// Buttons under the answer; a `lesson` comes first.
     pub buttons: Vec<Button>,
+    /// When its facts were last checked.
+    pub checked: Option<checked::Checked>,
 }
 
 impl crate::faq::Entry for FaqEntry {
@@ -276,6 +279,8 @@ pub struct Dialogue {
     pub index: HashMap<String, usize>,
     /// The file it came from, for messages to admins.
     pub path: PathBuf,
+    /// When its facts were last checked (lessons).
+    pub checked: Option<checked::Checked>,
 }
 
 impl Dialogue {

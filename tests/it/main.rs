@@ -10,6 +10,7 @@ mod ask;
 mod backup;
 mod chat;
 mod check;
+mod checked;
 mod crash;
 mod curriculum;
 mod engine;
