@@ -42,6 +42,7 @@ fn entries() -> Vec<FaqEntry> {
                 answer: Text(e.answer.0.clone()),
                 buttons: Vec::new(),
                 checked: None,
+                picture: None,
             });
         }
     }

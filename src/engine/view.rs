@@ -85,17 +85,27 @@ impl Turn<'_> {
             (text, keyboard)
         };
         match &step.picture {
-            Some(picture) => Reply::Photo {
-                alt: self.script.strings.fill(
-                    Msg::PictureAlt,
-                    self.lang,
-                    &[("alt", picture.alt.get(self.lang))],
-                ),
-                picture: picture.clone(),
-                text,
-                keyboard,
-            },
+            Some(picture) => self.photo(picture, text, keyboard),
             None => Reply::Message { text, keyboard },
+        }
+    }
+
+    /// A picture with `text` as its caption and `keyboard` under it.
+    pub(super) fn photo(
+        &self,
+        picture: &std::sync::Arc<crate::script::Picture>,
+        text: String,
+        keyboard: Keyboard,
+    ) -> Reply {
+        Reply::Photo {
+            alt: self.script.strings.fill(
+                Msg::PictureAlt,
+                self.lang,
+                &[("alt", picture.alt.get(self.lang))],
+            ),
+            picture: picture.clone(),
+            text,
+            keyboard,
         }
     }
 

@@ -238,6 +238,10 @@ pub struct FaqEntryFile {
     #[serde(default)]
     #[schemars(with = "Vec<ButtonFile>")]
     pub buttons: Vec<Spanned<ButtonFile>>,
+    /// A picture sent with the answer as its caption, as on a lesson step.
+    #[serde(default)]
+    #[schemars(with = "PictureFile")]
+    pub picture: Option<Spanned<PictureFile>>,
     /// The month the answer's facts were last checked, as "2026-12" (`pomichnyk check` warns
     /// when it is over a year ago).
     #[serde(default)]

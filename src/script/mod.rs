@@ -147,6 +147,8 @@ pub struct FaqEntry {
     pub buttons: Vec<Button>,
     /// When its facts were last checked.
     pub checked: Option<checked::Checked>,
+    /// A picture sent with the answer as its caption.
+    pub picture: Option<std::sync::Arc<Picture>>,
 }
 
 impl crate::faq::Entry for FaqEntry {

@@ -277,3 +277,25 @@ fn check_warns_of_a_picture_too_wide_for_a_phone_and_one_no_step_shows() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn an_faq_answer_may_carry_a_picture_too() {
+    let script = shipped_script();
+    let mut olena = crate::support::Resident::new(&script);
+    olena.lang_hint = Some("uk");
+    olena.says("/menu");
+    olena.says("що таке cvv код");
+    let photo = olena.replies.iter().find_map(|r| match r {
+        Reply::Photo { picture, text, .. } => Some((picture.file.clone(), text.clone())),
+        _ => None,
+    });
+    let (file, text) = photo.unwrap_or_else(|| panic!("no photo in {:#?}", olena.replies));
+    assert_eq!(file, "pictures/online_banking_card.png");
+    assert!(text.contains("три цифри на звороті"), "{text}");
+    // Its buttons are under the photo: the votes.
+    assert!(
+        olena.labels().iter().any(|l| l.contains("👍")),
+        "{:?}",
+        olena.labels()
+    );
+}
