@@ -46,12 +46,23 @@ fn next_button(r: &Resident<'_>, mark: usize, correct: &HashSet<String>) -> Opti
         .map(|b| (call.clone(), b.clone()))
 }
 
+/// One tap: when it was sent, and how many calls the fake Bot API had seen.
+struct Tap {
+    at: Instant,
+    mark: usize,
+}
+
 /// Taps through a whole lesson at one tap per [`TAP`] at most; with
 /// `double`, every button is tapped twice at once. Returns the taps made.
 async fn tap_through(r: &mut Resident<'_>, lesson: &str, double: bool) -> u32 {
+    timed_taps_through(r, lesson, double).await.len() as u32
+}
+
+/// The same, returning each tap.
+async fn timed_taps_through(r: &mut Resident<'_>, lesson: &str, double: bool) -> Vec<Tap> {
     let correct = correct_answers(lesson);
     r.says(&format!("/start lesson_{lesson}"));
-    let mut taps = 0;
+    let mut taps = Vec::new();
     let mut last = Instant::now();
     loop {
         let mark = r.mark;
@@ -70,7 +81,8 @@ async fn tap_through(r: &mut Resident<'_>, lesson: &str, double: bool) -> u32 {
             }
             assert!(
                 Instant::now() < deadline,
-                "lesson {lesson}: no next button after {taps} taps; said {:#?}",
+                "lesson {lesson}: no next button after {} taps; said {:#?}",
+                taps.len(),
                 r.said()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -81,6 +93,7 @@ async fn tap_through(r: &mut Resident<'_>, lesson: &str, double: bool) -> u32 {
             .sent_message(call.message_id.expect("a sent message"))
             .expect("the message");
         r.mark = r.api.call_count();
+        let at = Instant::now();
         for _ in 0..if double { 2 } else { 1 } {
             r.queries += 1;
             let query = format!("q{}-{}", r.id, r.queries);
@@ -92,7 +105,7 @@ async fn tap_through(r: &mut Resident<'_>, lesson: &str, double: bool) -> u32 {
                 &query,
             ));
         }
-        taps += 1;
+        taps.push(Tap { at, mark: r.mark });
         last = Instant::now();
     }
 }
@@ -313,7 +326,128 @@ async fn an_update_handed_out_twice_is_answered_once() {
     bot.stop().await.close().await;
 }
 
+// ----- Bot API faults -------------------------------------------------------------
+
+/// How long each tap waited for the bot's answer to it (its first message or
+/// edit that Telegram accepted).
+fn answer_times(api: &FakeApi, r: &Resident<'_>, taps: &[Tap]) -> Vec<Duration> {
+    let calls = api.calls();
+    taps.iter()
+        .map(|tap| {
+            calls[tap.mark..]
+                .iter()
+                .find(|c| r.is_mine(c))
+                .map(|c| c.at.duration_since(tap.at))
+                .expect("every tap answered")
+        })
+        .collect()
+}
+
+fn percentile(times: &mut [Duration], p: f64) -> Duration {
+    times.sort();
+    let rank = ((times.len() as f64) * p).ceil() as usize;
+    times[rank.clamp(1, times.len()) - 1]
+}
+
+/// Three residents tap through a lesson each while the Bot API answers a
+/// share of all requests with `fault`; returns every tap's answer time.
+async fn taps_under_faults(fault: fake_api::Fault, per_cent: u32, seed: u64) -> Vec<Duration> {
+    let (api, _dir, _db, bot) = start(&[]).await;
+    let mut residents: Vec<Resident<'_>> = (0..3)
+        .map(|i| Resident::new(&api, 3601 + i, "uk"))
+        .collect();
+    for r in &mut residents {
+        r.says("/start").sees("Головне меню").await;
+    }
+    api.random_faults(per_cent, fault, seed);
+    let lessons = ["phishing", "passwords", "phishing"];
+    let walks = residents
+        .iter_mut()
+        .zip(lessons)
+        .map(|(r, lesson)| async move {
+            let taps = timed_taps_through(r, lesson, false).await;
+            (r, taps)
+        });
+    let walked = futures_util::future::join_all(walks).await;
+    let mut times = Vec::new();
+    for (r, taps) in &walked {
+        assert!(taps.len() >= 5, "{} taps by {}", taps.len(), r.id);
+        all_answered(&api, r).await;
+        times.extend(answer_times(&api, r, taps));
+    }
+    let faulted = api.faulted();
+    assert!(faulted > 0, "the faults hit no request");
+    eprintln!(
+        "{per_cent} % of requests answered {fault:?}: {faulted} faults, {} taps",
+        times.len()
+    );
+    let store = bot.stop().await;
+    for r in &walked {
+        let progress = store.lesson_progress(r.0.id).await.expect("progress");
+        assert!(
+            progress.iter().any(|p| p.completed_at.is_some()),
+            "resident {} completed the lesson",
+            r.0.id
+        );
+    }
+    store.close().await;
+    times
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenth_of_bot_api_calls_answering_502_costs_no_ten_second_stalls() {
+    let mut times = taps_under_faults(fake_api::Fault::BadGateway, 10, 0x5eed_0502).await;
+    let p50 = percentile(&mut times, 0.50);
+    let p95 = percentile(&mut times, 0.95);
+    let max = percentile(&mut times, 1.0);
+    eprintln!("tap to answer at 10 % 502: p50 {p50:?}, p95 {p95:?}, max {max:?}");
+    assert!(p95 <= Duration::from_secs(2), "p95 {p95:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_429s_slows_taps_but_loses_none() {
+    // A quarter of all requests told to wait a second.
+    let mut times = taps_under_faults(fake_api::Fault::TooMany(1), 25, 0x5eed_0429).await;
+    let p50 = percentile(&mut times, 0.50);
+    let p95 = percentile(&mut times, 0.95);
+    let max = percentile(&mut times, 1.0);
+    eprintln!("tap to answer at 25 % 429 (retry after 1 s): p50 {p50:?}, p95 {p95:?}, max {max:?}");
+    // Each 429 costs the second Telegram asks for; more than a few in a row
+    // for one answer would mean the waits pile up.
+    assert!(p95 <= Duration::from_secs(4), "p95 {p95:?}");
+}
+
 // ----- requests Telegram would refuse -------------------------------------------
+
+/// Every test through the fake Bot API fails if the bot made a request
+/// Telegram would refuse (the check runs when the test lets go of the API);
+/// this is that check seen failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_telegram_would_refuse_fails_the_test_that_made_it() {
+    let api = FakeApi::start().await;
+    let client = reqwest::Client::new();
+    let send = |body: Value| {
+        client
+            .post(format!(
+                "{}/bot{}/answerCallbackQuery",
+                api.url,
+                fake_api::TOKEN
+            ))
+            .json(&body)
+            .send()
+    };
+    let first = send(serde_json::json!({ "callback_query_id": "q1" }))
+        .await
+        .expect("answer");
+    assert_eq!(first.status(), 200);
+    let again = send(serde_json::json!({ "callback_query_id": "q1" }))
+        .await
+        .expect("answer again");
+    assert_eq!(again.status(), 400, "a callback query is answered once");
+    assert_eq!(api.refusals().len(), 1, "{:?}", api.refusals());
+    let released = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(api)));
+    assert!(released.is_err(), "letting go of the API failed the test");
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_answer_of_emoji_arrives_in_pieces_telegram_accepts() {

@@ -64,9 +64,10 @@ pub enum Fault {
     TooMany(u32),
     /// 500 Internal Server Error.
     Server,
-    /// 200 with a body that is not JSON, as a broken proxy might answer
-    /// (a transient error for the bot, without teloxide's pause after a 5xx).
+    /// 200 with a body that is not JSON, as a broken proxy might answer.
     Garbage,
+    /// 502 with nginx's HTML page, as Telegram answers when its Bot API is down.
+    BadGateway,
 }
 
 #[derive(Default)]
@@ -102,6 +103,15 @@ struct Inner {
     long_polls: bool,
     /// `getUpdates` requests being held now.
     polling: usize,
+    /// Random faults: a share of all requests (in per cent) answered with this
+    /// fault, drawn from a seeded generator.
+    random_faults: Option<(u32, Fault)>,
+    /// The generator's state (xorshift).
+    seed: u64,
+    /// How many requests the random faults hit.
+    pub faulted: usize,
+    /// Callback queries answered, to refuse a second answer as Telegram does.
+    answered: HashSet<String>,
 }
 
 #[derive(Clone)]
@@ -109,6 +119,33 @@ pub struct FakeApi {
     pub url: String,
     inner: Arc<Mutex<Inner>>,
     notify: Arc<Notify>,
+    /// Held by the test's handles only (not the server's): when the last one
+    /// goes, the test fails if the bot made a request Telegram would refuse.
+    /// So every conversation test through the fake Bot API checks for 400s.
+    guard: Option<Arc<RefusalGuard>>,
+}
+
+/// Fails the test whose fake Bot API saw a request Telegram would refuse.
+struct RefusalGuard {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl Drop for RefusalGuard {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let refused = self
+            .inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .refused
+            .clone();
+        assert!(
+            refused.is_empty(),
+            "the bot made requests Telegram would refuse: {refused:#?}"
+        );
+    }
 }
 
 impl FakeApi {
@@ -122,8 +159,9 @@ impl FakeApi {
         let notify = Arc::new(Notify::new());
         let api = FakeApi {
             url: String::new(),
-            inner,
+            inner: inner.clone(),
             notify,
+            guard: None,
         };
         let app = Router::new()
             .route("/{bot}/{method}", post(handle))
@@ -135,7 +173,11 @@ impl FakeApi {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        FakeApi { url, ..api }
+        FakeApi {
+            url,
+            guard: Some(Arc::new(RefusalGuard { inner })),
+            ..api
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -194,6 +236,20 @@ impl FakeApi {
             .entry(method.to_string())
             .or_default()
             .push_back(fault);
+    }
+
+    /// Answers `per_cent` of all requests, `getUpdates` included, with `fault`,
+    /// chosen by a generator seeded with `seed` (a 502 or 429 is not recorded
+    /// as a call: Telegram did not act on it).
+    pub fn random_faults(&self, per_cent: u32, fault: Fault, seed: u64) {
+        let mut inner = self.lock();
+        inner.random_faults = Some((per_cent, fault));
+        inner.seed = seed.max(1);
+    }
+
+    /// How many requests the random faults hit.
+    pub fn faulted(&self) -> usize {
+        self.lock().faulted
     }
 
     /// Answers 429 (retry after 1 s) to sends beyond `per_second` in any one second.
@@ -330,6 +386,9 @@ async fn handle(
             file.field = name.clone();
         }
     }
+    if let Some(fault) = api.random_fault() {
+        return fault.response();
+    }
     if method == "getUpdates" {
         return get_updates(&api, &params).await;
     }
@@ -349,11 +408,15 @@ async fn handle(
     }
     let (fault, message_id, refusal) = {
         let mut inner = api.lock();
-        let refusal = refusal(&inner, &method, &params);
+        let mut fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
+        // A request answered with a fault was not acted on, so not refused either.
+        let refusal = match fault {
+            Some(_) => None,
+            None => refusal(&mut inner, &method, &params),
+        };
         if let Some(why) = &refusal {
             inner.refused.push(format!("{method}: {why}"));
         }
-        let mut fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
         if let (Some(limit), true, None) = (inner.rate, sends, fault) {
             let now = Instant::now();
             while inner
@@ -401,27 +464,8 @@ async fn handle(
             None,
         );
     }
-    match fault {
-        Some(Fault::TooMany(secs)) => {
-            return error(
-                StatusCode::TOO_MANY_REQUESTS,
-                429,
-                &format!("Too Many Requests: retry after {secs}"),
-                Some(json!({ "retry_after": secs })),
-            )
-        }
-        Some(Fault::Garbage) => {
-            return (StatusCode::OK, "<html>Bad Gateway</html>").into_response();
-        }
-        Some(Fault::Server) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                500,
-                "Internal Server Error",
-                None,
-            )
-        }
-        None => {}
+    if let Some(fault) = fault {
+        return fault.response();
     }
     let chat = params.get("chat_id").and_then(Value::as_i64);
     if chat.is_some_and(|c| api.lock().blocked.contains(&c)) {
@@ -473,8 +517,53 @@ async fn handle(
     Json(json!({ "ok": true, "result": result })).into_response()
 }
 
+impl FakeApi {
+    /// The fault the random faults pick for this request, if any.
+    fn random_fault(&self) -> Option<Fault> {
+        let mut inner = self.lock();
+        let (per_cent, fault) = inner.random_faults?;
+        // xorshift64: a fixed sequence for a seed, so a failure can be replayed.
+        let mut x = inner.seed;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        inner.seed = x;
+        (x % 100 < u64::from(per_cent)).then(|| {
+            inner.faulted += 1;
+            fault
+        })
+    }
+}
+
+impl Fault {
+    fn response(self) -> Response {
+        match self {
+            Fault::TooMany(secs) => error(
+                StatusCode::TOO_MANY_REQUESTS,
+                429,
+                &format!("Too Many Requests: retry after {secs}"),
+                Some(json!({ "retry_after": secs })),
+            ),
+            Fault::Garbage => (StatusCode::OK, "<html>Bad Gateway</html>").into_response(),
+            Fault::Server => error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                500,
+                "Internal Server Error",
+                None,
+            ),
+            // What Telegram's front end answers when the Bot API is unreachable.
+            Fault::BadGateway => (
+                StatusCode::BAD_GATEWAY,
+                "<html><head><title>502 Bad Gateway</title></head><body>\
+                 <center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>",
+            )
+                .into_response(),
+        }
+    }
+}
+
 /// Why Telegram would refuse this request with 400, if it would.
-fn refusal(inner: &Inner, method: &str, params: &Value) -> Option<String> {
+fn refusal(inner: &mut Inner, method: &str, params: &Value) -> Option<String> {
     let visible = |key: &str| params.get(key).and_then(Value::as_str).map(strip_tags);
     match method {
         "sendMessage" | "editMessageText" => {
@@ -501,6 +590,12 @@ fn refusal(inner: &Inner, method: &str, params: &Value) -> Option<String> {
                 }
             }
             None
+        }
+        "answerCallbackQuery" => {
+            let id = params.get("callback_query_id").and_then(Value::as_str)?;
+            (!inner.answered.insert(id.to_string())).then(|| {
+                "query is too old and response timeout expired or query ID is invalid".into()
+            })
         }
         "sendPhoto" | "sendDocument" => {
             let units = visible("caption")?.encode_utf16().count();
