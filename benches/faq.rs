@@ -41,6 +41,8 @@ fn entries() -> Vec<FaqEntry> {
                 keywords: e.keywords.clone(),
                 answer: Text(e.answer.0.clone()),
                 buttons: Vec::new(),
+                checked: None,
+                picture: None,
             });
         }
     }

@@ -250,9 +250,8 @@ fn location(line: &str) -> Option<Incoming> {
 /// The keyboard of a message, if it has one.
 fn keyboard(body: &Body) -> Option<&Keyboard> {
     match body {
-        Body::Reply(Reply::Message { keyboard, .. }) | Body::Html { keyboard, .. } => {
-            Some(keyboard)
-        }
+        Body::Reply(Reply::Message { keyboard, .. } | Reply::Photo { keyboard, .. })
+        | Body::Html { keyboard, .. } => Some(keyboard),
         _ => None,
     }
 }
@@ -302,6 +301,12 @@ pub fn render(script: &Script, lang: usize, user: i64, shown: &[Outgoing]) -> St
         let mut text = String::new();
         match &message.body {
             Body::Reply(Reply::Message { text: t, .. }) => text.push_str(&markup::to_plain(t)),
+            // A terminal shows no pictures: what the picture shows, then its caption.
+            Body::Reply(Reply::Photo { alt, text: t, .. }) => {
+                text.push_str(alt);
+                text.push('\n');
+                text.push_str(&markup::to_plain(t));
+            }
             Body::Html { html, photo, .. } => {
                 if photo.is_some() {
                     text.push_str("🖼 ");

@@ -12,13 +12,21 @@ use crate::script::{Diagnostic, LoadReport, Severity};
 ///
 /// `places`: where residents stand now, from the database, when there is one;
 /// a step these files remove while residents stand on it is a warning.
+///
+/// `today`: the community's date, to warn of facts checked over a year ago.
 pub fn check(
     dir: &Path,
     languages: &[String],
     places: Option<&[Place]>,
+    today: jiff::civil::Date,
     out: &mut impl Write,
 ) -> std::io::Result<LoadReport> {
     let mut report = crate::content::load_dir(dir, languages);
+    if let Some(script) = &report.script {
+        report
+            .diagnostics
+            .extend(crate::script::checked::overdue(script, today));
+    }
     if let (Some(script), Some(places)) = (&report.script, places) {
         let (count, gone) = content::stranded(script, places);
         if count > 0 {
@@ -45,9 +53,10 @@ pub fn check(
     let dialogues = report.script.as_ref().map_or(0, |s| s.dialogues.len());
     writeln!(
         out,
-        "{}: {} files, {} dialogues; errors: {}, warnings: {}",
+        "{}: {} files, {} pictures, {} dialogues; errors: {}, warnings: {}",
         dir.display(),
         report.files,
+        report.pictures,
         dialogues,
         report.errors(),
         report.warnings()

@@ -12,10 +12,12 @@
 //! [`stranded`] counts them so an admin can be told beforehand.
 //!
 //! [`load_dir`] is the one place that reads the content folder: only regular
-//! `.toml` files, each at most [`MAX_FILE_BYTES`], so a FIFO, a device or a
+//! `.toml` files, each at most [`MAX_FILE_BYTES`], and pictures (`.png`,
+//! `.jpg`, `.jpeg`, each at most 10 MB, Telegram's limit), so a FIFO, a device or a
 //! runaway file cannot hang or exhaust the bot; the checks themselves
 //! ([`script::load_sources`]) do no I/O.
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,6 +26,7 @@ use arc_swap::ArcSwap;
 
 use crate::script::learned::Phrasing;
 use crate::script::limits::SKIPPED_DIRS;
+use crate::script::pictures::MAX_PICTURE_BYTES;
 use crate::script::{self, Diagnostic, LoadReport, Script, Severity};
 pub use crate::store::Place;
 
@@ -53,8 +56,9 @@ pub fn load(dir: &Path, languages: &[String]) -> Result<(Script, Vec<Diagnostic>
 /// Reads every `.toml` file below `dir` and checks them together.
 pub fn load_dir(dir: &Path, languages: &[String]) -> LoadReport {
     let mut sources = Vec::new();
+    let mut pictures = HashMap::new();
     let mut unreadable = Vec::new();
-    if let Err(e) = collect(dir, &mut sources, &mut unreadable) {
+    if let Err(e) = collect(dir, &mut sources, &mut pictures, &mut unreadable) {
         return LoadReport {
             script: None,
             diagnostics: vec![problem(
@@ -64,9 +68,10 @@ pub fn load_dir(dir: &Path, languages: &[String]) -> LoadReport {
                 format!("cannot read the content folder: {e}"),
             )],
             files: 0,
+            pictures: 0,
         };
     }
-    let mut report = script::load_sources(dir, sources, languages);
+    let mut report = script::load_sources_with_pictures(dir, sources, &pictures, languages);
     report.files += unreadable.len();
     if !unreadable.is_empty() {
         report.script = None;
@@ -88,6 +93,7 @@ fn problem(path: &Path, line: usize, col: usize, message: String) -> Diagnostic 
 fn collect(
     dir: &Path,
     out: &mut Vec<(PathBuf, String)>,
+    pictures: &mut HashMap<PathBuf, Vec<u8>>,
     unreadable: &mut Vec<Diagnostic>,
 ) -> std::io::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
@@ -98,11 +104,25 @@ fn collect(
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if path.is_dir() {
             if !(SKIPPED_DIRS.contains(&name) || name.starts_with('.')) {
-                collect(&path, out, unreadable)?;
+                collect(&path, out, pictures, unreadable)?;
             }
             continue;
         }
-        if path.extension().is_none_or(|e| e != "toml") {
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ["png", "jpg", "jpeg"].contains(&extension.to_ascii_lowercase().as_str()) {
+            match read_bytes(
+                &path,
+                MAX_PICTURE_BYTES,
+                "Telegram takes photos of at most 10 MB",
+            ) {
+                Ok(bytes) => {
+                    pictures.insert(path, bytes);
+                }
+                Err(e) => unreadable.push(e),
+            }
+            continue;
+        }
+        if extension != "toml" {
             continue;
         }
         match read(&path) {
@@ -115,41 +135,7 @@ fn collect(
 
 /// One content file: regular, not too big, UTF-8 (else where it is not).
 fn read(path: &Path) -> Result<String, Diagnostic> {
-    // A symbolic link is followed: what it points to must be a regular file.
-    let meta = std::fs::metadata(path)
-        .map_err(|e| problem(path, 1, 1, format!("cannot read this file: {e}")))?;
-    if !meta.is_file() {
-        return Err(problem(
-            path,
-            1,
-            1,
-            "not a regular file (a pipe, a device or a socket); only ordinary files are read"
-                .into(),
-        ));
-    }
-    let too_big = || {
-        problem(
-            path,
-            1,
-            1,
-            format!(
-                "the file is over {} KiB; split it into smaller files",
-                MAX_FILE_BYTES / 1024
-            ),
-        )
-    };
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_big());
-    }
-    let file = std::fs::File::open(path)
-        .map_err(|e| problem(path, 1, 1, format!("cannot read this file: {e}")))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| problem(path, 1, 1, format!("cannot read this file: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_big());
-    }
+    let bytes = read_bytes(path, MAX_FILE_BYTES, "split it into smaller files")?;
     decode(path, bytes)
 }
 
@@ -168,6 +154,43 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
             "not valid UTF-8 here; save the file as UTF-8".into(),
         )
     })
+}
+
+/// One content file's bytes: a regular file of at most `max` bytes.
+fn read_bytes(path: &Path, max: u64, remedy: &str) -> Result<Vec<u8>, Diagnostic> {
+    // A symbolic link is followed: what it points to must be a regular file.
+    let meta = std::fs::metadata(path)
+        .map_err(|e| problem(path, 1, 1, format!("cannot read this file: {e}")))?;
+    if !meta.is_file() {
+        return Err(problem(
+            path,
+            1,
+            1,
+            "not a regular file (a pipe, a device or a socket); only ordinary files are read"
+                .into(),
+        ));
+    }
+    let too_big = || {
+        problem(
+            path,
+            1,
+            1,
+            format!("the file is over {} KiB; {remedy}", max / 1024),
+        )
+    };
+    if meta.len() > max {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| problem(path, 1, 1, format!("cannot read this file: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| problem(path, 1, 1, format!("cannot read this file: {e}")))?;
+    if bytes.len() as u64 > max {
+        return Err(too_big());
+    }
+    Ok(bytes)
 }
 
 /// The live content and where it comes from.

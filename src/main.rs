@@ -220,10 +220,13 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("note: cannot read residents' places from the database: {e}");
                 None
             });
+            let today =
+                pomichnyk::clock::local(pomichnyk::clock::unix_now(), &settings.time_zone()).date();
             let report = check::check(
                 &dir,
                 &languages,
                 places.as_deref(),
+                today,
                 &mut std::io::stdout().lock(),
             )?;
             if let Some(script) = &report.script {

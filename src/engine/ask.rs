@@ -228,9 +228,10 @@ impl Turn<'_> {
             entry.answer.get(self.lang),
             self.text_of(Msg::FaqHelpful)
         );
-        self.replies.push(Reply::Message {
-            text,
-            keyboard: Keyboard::Inline(rows),
+        let keyboard = Keyboard::Inline(rows);
+        self.replies.push(match &entry.picture {
+            Some(picture) => self.photo(picture, text, keyboard),
+            None => Reply::Message { text, keyboard },
         });
     }
 

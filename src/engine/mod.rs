@@ -11,6 +11,7 @@
 //! sensible place to continue.
 
 mod ask;
+mod glossary;
 mod lessons;
 mod places;
 pub mod press;
@@ -323,6 +324,7 @@ impl<'s> Turn<'s> {
             Action::Librarian => self.librarian(),
             Action::Hubs => self.hubs(),
             Action::Subscribe => self.subscribe(),
+            Action::Glossary => self.glossary(),
         }
     }
 
@@ -339,6 +341,7 @@ impl<'s> Turn<'s> {
                 None => self.stale(),
             },
             Press::Language(code) => self.set_language(&code),
+            Press::Word(id) => self.explain(&id),
             Press::Faq { entry, key } => self.chosen(&entry, &key),
             Press::Vote {
                 entry,
@@ -458,8 +461,11 @@ impl<'s> Turn<'s> {
             // "Де зарядити телефон?": the hubs with power today, not the FAQ.
             return self.power_hubs();
         }
-        // Anything else is a question in the resident's own words.
-        self.question(text);
+        // Anything else is a question in the resident's own words; "What is a
+        // QR code?" the glossary explains where the FAQ has no sure answer.
+        if !self.typed_word(text) {
+            self.question(text);
+        }
     }
 
     /// Presses the button whose label was typed (a quiz option, a button of

@@ -71,6 +71,8 @@ pub enum Press {
     /// entry), `fr:<question>:n` (needs a new answer), `fr:<question>:x` (out
     /// of scope), `fr:<question>:s` (skip for now).
     FaqReview { question: i64, choice: ReviewChoice },
+    /// Explain a word of the glossary: `gw:<word>`.
+    Word(String),
 }
 
 /// What a librarian chose for a question in `/faq_review`.
@@ -106,6 +108,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ("wx", "cancel a webinar"),
     ("h", "a librarian's hub card"),
     ("fr", "a decision in the FAQ review"),
+    ("gw", "a word of the glossary"),
 ];
 
 /// Telegram's limit on callback data.
@@ -151,6 +154,7 @@ impl Press {
                 ReviewChoice::OutOfScope => format!("fr:{question}:x"),
                 ReviewChoice::Skip => format!("fr:{question}:s"),
             },
+            Press::Word(w) => format!("gw:{w}"),
         }
     }
 
@@ -244,6 +248,7 @@ impl Press {
                     _ => return None,
                 },
             },
+            "gw" => Press::Word(part(parts.next())?),
             _ => return None,
         };
         if parts.next().is_some() {

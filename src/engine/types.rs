@@ -186,6 +186,14 @@ impl Input {
 pub enum Reply {
     /// A message; `text` may hold `**bold**` markup.
     Message { text: String, keyboard: Keyboard },
+    /// A picture with a message as its caption (a step with a `picture`);
+    /// `alt` says what it shows, as a terminal prints it ("[картинка: ...]").
+    Photo {
+        picture: std::sync::Arc<crate::script::Picture>,
+        alt: String,
+        text: String,
+        keyboard: Keyboard,
+    },
     /// Marks the answer chosen under the question whose button was pressed
     /// (Telegram edits that message; a terminal prints the note).
     Answered { note: String },

@@ -78,12 +78,35 @@ impl Turn<'_> {
         } else {
             self.inline(dialogue, step)
         };
-        if dialogue.kind == Kind::Lesson && !step.end {
+        let (text, keyboard) = if dialogue.kind == Kind::Lesson && !step.end {
             let text = format!("{}\n\n{text}", self.step_progress(dialogue, step));
-            let keyboard = self.with_controls(keyboard, dialogue, step);
-            return Reply::Message { text, keyboard };
+            (text, self.with_controls(keyboard, dialogue, step))
+        } else {
+            (text, keyboard)
+        };
+        match &step.picture {
+            Some(picture) => self.photo(picture, text, keyboard),
+            None => Reply::Message { text, keyboard },
         }
-        Reply::Message { text, keyboard }
+    }
+
+    /// A picture with `text` as its caption and `keyboard` under it.
+    pub(super) fn photo(
+        &self,
+        picture: &std::sync::Arc<crate::script::Picture>,
+        text: String,
+        keyboard: Keyboard,
+    ) -> Reply {
+        Reply::Photo {
+            alt: self.script.strings.fill(
+                Msg::PictureAlt,
+                self.lang,
+                &[("alt", picture.alt.get(self.lang))],
+            ),
+            picture: picture.clone(),
+            text,
+            keyboard,
+        }
     }
 
     /// "Step 3 of 8": the step's place among the lesson's steps that are not
@@ -101,7 +124,8 @@ impl Turn<'_> {
 
     /// A lesson step's keyboard with a row of its own under it: "🐢 Simpler"
     /// when the step has simpler words, "🔁 Again" and, when there is a step
-    /// to go back to, "⬅️ Back".
+    /// to go back to, "⬅️ Back"; above it "❓ What is …?" when the step uses a
+    /// glossary word for the first time in the lesson.
     fn with_controls(&self, keyboard: Keyboard, lesson: &Dialogue, step: &Step) -> Keyboard {
         let mut rows = match keyboard {
             Keyboard::Inline(rows) => rows,
@@ -111,6 +135,9 @@ impl Turn<'_> {
         };
         let strings = &self.script.strings;
         let (dialogue, id) = (lesson.id.clone(), step.id.clone());
+        if let Some(what_is) = self.what_is(lesson, step) {
+            rows.push(vec![what_is]);
+        }
         let mut row = Vec::new();
         if step.simpler.is_some() {
             row.push(InlineButton {

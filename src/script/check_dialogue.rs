@@ -183,7 +183,16 @@ impl Checker<'_> {
             }
         }
 
+        let checked = self.checked(src, file.checked.as_ref(), "dialogue");
+        if kind == Kind::Lesson && file.checked.is_none() {
+            self.warning(
+                src,
+                file.id.span(),
+                "a lesson needs `checked = \"YYYY-MM\"`: the month its facts were last checked against its sources".to_string(),
+            );
+        }
         Dialogue {
+            checked,
             id: file.id.get_ref().clone(),
             kind,
             title,
@@ -224,6 +233,20 @@ impl Checker<'_> {
                 );
             }
             self.text(src, field, &what)
+        });
+        let picture = step.picture.as_ref().and_then(|field| {
+            let what = format!("step \"{sid}\": picture");
+            let picture = self.picture(src, field, &what);
+            if kind == Kind::Menu {
+                self.warning(
+                    src,
+                    field.span(),
+                    format!(
+                        "{what}: a menu's message shows no picture; put it in a lesson or flow"
+                    ),
+                );
+            }
+            picture
         });
 
         let check_step_link = |cx: &mut Self, link: &Spanned<String>, what: &str| {
@@ -360,6 +383,7 @@ impl Checker<'_> {
             id: sid.clone(),
             text,
             simpler,
+            picture,
             buttons,
             columns,
             quiz,

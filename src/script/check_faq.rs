@@ -158,7 +158,14 @@ impl Checker<'_> {
                 buttons.push(Button { label, target });
             }
         }
+        let checked = self.checked(src, entry.checked.as_ref(), &format!("entry \"{id}\""));
+        let picture = entry
+            .picture
+            .as_ref()
+            .and_then(|field| self.picture(src, field, &format!("entry \"{id}\": picture")));
         Some(FaqEntry {
+            checked,
+            picture,
             id: id.clone(),
             topic: entry.topic.get_ref().trim().to_string(),
             questions,

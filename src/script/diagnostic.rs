@@ -45,8 +45,10 @@ impl fmt::Display for Diagnostic {
 pub struct LoadReport {
     pub script: Option<Script>,
     pub diagnostics: Vec<Diagnostic>,
-    /// How many files were read.
+    /// How many text files (`.toml`) were read.
     pub files: usize,
+    /// How many picture files were read.
+    pub pictures: usize,
 }
 
 impl LoadReport {

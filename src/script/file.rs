@@ -46,6 +46,11 @@ pub struct DialogueFile {
     /// Where the facts come from, by title (lessons).
     #[serde(default)]
     pub sources: Vec<String>,
+    /// The month the facts were last checked against the sources, as "2026-12" (lessons;
+    /// `pomichnyk check` warns when it is missing from a lesson or over a year ago).
+    #[serde(default)]
+    #[schemars(with = "String", regex(pattern = r"^[0-9]{4}-[0-9]{2}$"))]
+    pub checked: Option<Spanned<String>>,
     /// The id of the step to begin with; the first step when absent.
     #[serde(default)]
     #[schemars(with = "Id")]
@@ -72,6 +77,11 @@ pub struct StepFile {
     #[serde(default)]
     #[schemars(with = "Localized")]
     pub simpler: Option<LocalizedFile>,
+    /// A picture sent with the message as its caption:
+    /// `picture = { file = "pictures/sms.png", alt.uk = "...", alt.en = "..." }`.
+    #[serde(default)]
+    #[schemars(with = "PictureFile")]
+    pub picture: Option<Spanned<PictureFile>>,
     /// The id of the step that follows: a single "Next" button, or where a quiz question goes
     /// on after the answer.
     #[serde(default)]
@@ -111,6 +121,22 @@ pub struct StepFile {
     #[serde(default)]
     #[schemars(with = "bool")]
     pub end: Option<bool>,
+}
+
+/// A picture of a step: a PNG or JPEG file and what it shows.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PictureFile {
+    /// The picture, from the content folder: `pictures/name.png` (PNG or JPEG, at most 10 MB;
+    /// width and height at most 10,000 pixels together; best about 1080 pixels wide and no more
+    /// than 2.5 times wider than high, under 1 MiB).
+    #[schemars(with = "String")]
+    pub file: Spanned<String>,
+    /// What the picture shows, in each language, in one or two plain sentences: for a resident
+    /// whose phone does not show pictures or who cannot see them (the terminal prints it as
+    /// "[картинка: ...]").
+    #[schemars(with = "Localized")]
+    pub alt: LocalizedFile,
 }
 
 /// A button: a `label` in each language and exactly one of `goto`, `dialogue`, `action` or
@@ -229,6 +255,15 @@ pub struct FaqEntryFile {
     #[serde(default)]
     #[schemars(with = "Vec<ButtonFile>")]
     pub buttons: Vec<Spanned<ButtonFile>>,
+    /// A picture sent with the answer as its caption, as on a lesson step.
+    #[serde(default)]
+    #[schemars(with = "PictureFile")]
+    pub picture: Option<Spanned<PictureFile>>,
+    /// The month the answer's facts were last checked, as "2026-12" (`pomichnyk check` warns
+    /// when it is over a year ago).
+    #[serde(default)]
+    #[schemars(with = "String", regex(pattern = r"^[0-9]{4}-[0-9]{2}$"))]
+    pub checked: Option<Spanned<String>>,
 }
 
 /// `hubs.toml`: the library hubs.

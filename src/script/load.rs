@@ -29,15 +29,31 @@ pub fn load_sources(
     sources: Vec<(PathBuf, String)>,
     languages: &[String],
 ) -> LoadReport {
+    load_sources_with_pictures(root, sources, &HashMap::new(), languages)
+}
+
+/// The same, with the picture files of the content folder (path and bytes)
+/// that steps may name.
+pub fn load_sources_with_pictures(
+    root: &Path,
+    sources: Vec<(PathBuf, String)>,
+    pictures: &HashMap<PathBuf, Vec<u8>>,
+    languages: &[String],
+) -> LoadReport {
     let files = sources.len();
     let mut cx = Checker {
         languages,
         diagnostics: Vec::new(),
+        root,
+        pictures,
+        used_pictures: HashSet::new(),
     };
     let strings_path = root.join(STRINGS_FILE);
     let faq_dir = root.join(FAQ_DIR);
     let hubs_path = root.join(HUBS_FILE);
     let synonyms_path = root.join(super::synonyms::SYNONYMS_FILE);
+    let glossary_path = root.join(super::glossary::GLOSSARY_FILE);
+    let mut glossary = super::glossary::Glossary::default();
     let mut synonyms = crate::faq::Synonyms::default();
     let mut hubs = Vec::new();
     let mut services = Vec::new();
@@ -71,6 +87,10 @@ pub fn load_sources(
                     cx.report(&src, p.span, severity, p.message);
                 }
                 synonyms = groups;
+            }
+        } else if src.path == glossary_path {
+            if let Some(file) = cx.parse::<super::glossary::GlossaryFile>(&src) {
+                glossary = cx.glossary(&src, file);
             }
         } else if src.path == strings_path {
             if let Some(file) = cx.parse::<StringsFile>(&src) {
@@ -179,6 +199,19 @@ pub fn load_sources(
         }
     }
 
+    let mut unused: Vec<&PathBuf> = pictures
+        .keys()
+        .filter(|p| !cx.used_pictures.contains(*p))
+        .collect();
+    unused.sort();
+    for path in unused {
+        cx.at_start(
+            path,
+            Severity::Warning,
+            "no step shows this picture".to_string(),
+        );
+    }
+
     cx.diagnostics.sort_by(|a, b| {
         (&a.path, a.line, a.col, a.severity).cmp(&(&b.path, b.line, b.col, b.severity))
     });
@@ -195,15 +228,23 @@ pub fn load_sources(
             services,
             settlements,
             library,
+            glossary,
         }),
         diagnostics: cx.diagnostics,
         files,
+        pictures: pictures.len(),
     }
 }
 
 pub(super) struct Checker<'a> {
     pub(super) languages: &'a [String],
     pub(super) diagnostics: Vec<Diagnostic>,
+    /// The content folder.
+    pub(super) root: &'a Path,
+    /// Every picture file under it, by path.
+    pub(super) pictures: &'a HashMap<PathBuf, Vec<u8>>,
+    /// The pictures some step shows.
+    pub(super) used_pictures: HashSet<PathBuf>,
 }
 
 impl Checker<'_> {

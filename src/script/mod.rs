@@ -13,13 +13,16 @@ mod check_dialogue;
 mod check_faq;
 mod check_hubs;
 pub use check_hubs::{in_ukraine, interval as hours_interval};
+pub mod checked;
 pub mod diagnostic;
 mod fields;
 pub mod file;
+pub mod glossary;
 pub mod learned;
 pub mod limits;
 pub mod load;
 pub mod markup;
+pub mod pictures;
 pub mod pieces;
 pub mod schema;
 pub mod strings;
@@ -29,7 +32,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 pub use diagnostic::{Diagnostic, LoadReport, Severity};
-pub use load::load_sources;
+pub use load::{load_sources, load_sources_with_pictures};
+pub use pictures::Picture;
 pub use strings::{Msg, Strings};
 
 /// Identifiers of dialogues and steps: `[a-z0-9_]`, at most this many bytes.
@@ -64,6 +68,8 @@ pub struct Script {
     /// The library system's information line (`[library]` in `hubs.toml`),
     /// offered when a hub's own phone is not known.
     pub library: Option<Library>,
+    /// The words the lessons use, explained (`glossary.toml`).
+    pub glossary: glossary::Glossary,
 }
 
 /// A village, the city or a micro-district of the community.
@@ -169,6 +175,10 @@ pub struct FaqEntry {
     pub answer: Text,
     /// Buttons under the answer; a `lesson` comes first.
     pub buttons: Vec<Button>,
+    /// When its facts were last checked.
+    pub checked: Option<checked::Checked>,
+    /// A picture sent with the answer as its caption.
+    pub picture: Option<std::sync::Arc<Picture>>,
 }
 
 impl crate::faq::Entry for FaqEntry {
@@ -301,6 +311,8 @@ pub struct Dialogue {
     pub index: HashMap<String, usize>,
     /// The file it came from, for messages to admins.
     pub path: PathBuf,
+    /// When its facts were last checked (lessons).
+    pub checked: Option<checked::Checked>,
 }
 
 impl Dialogue {
@@ -315,6 +327,8 @@ pub struct Step {
     pub text: Text,
     /// The message in simpler words ("🐢 Simpler" on a lesson step).
     pub simpler: Option<Text>,
+    /// A picture sent with the message as its caption.
+    pub picture: Option<std::sync::Arc<Picture>>,
     /// Buttons in display order, including the "Next" button made from `next`.
     pub buttons: Vec<Button>,
     /// Buttons per row, 1 to 8.
@@ -385,10 +399,12 @@ pub enum Action {
     Hubs,
     /// Chooses which announcements to get.
     Subscribe,
+    /// The glossary: words of the lessons, explained.
+    Glossary,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::Progress,
         Action::Language,
         Action::Help,
@@ -396,6 +412,7 @@ impl Action {
         Action::Librarian,
         Action::Hubs,
         Action::Subscribe,
+        Action::Glossary,
     ];
 
     pub fn name(self) -> &'static str {
@@ -407,6 +424,7 @@ impl Action {
             Action::Librarian => "librarian",
             Action::Hubs => "hubs",
             Action::Subscribe => "subscribe",
+            Action::Glossary => "glossary",
         }
     }
 

@@ -38,6 +38,8 @@ pub const HUBS: &str = "hubs.schema.json";
 pub const STRINGS: &str = "strings.schema.json";
 /// The schema of `synonyms.toml`.
 pub const SYNONYMS: &str = "synonyms.schema.json";
+/// The schema of `glossary.toml`.
+pub const GLOSSARY: &str = "glossary.schema.json";
 
 /// Every schema, as (file name in `dialogues/schema/`, pretty JSON ending in a newline).
 pub fn all() -> Vec<(&'static str, String)> {
@@ -56,6 +58,13 @@ pub fn all() -> Vec<(&'static str, String)> {
             render(
                 root::<super::synonyms::SynonymsFile>(),
                 "Pomichnyk: words residents use for the same thing",
+            ),
+        ),
+        (
+            GLOSSARY,
+            render(
+                root::<super::glossary::GlossaryFile>(),
+                "Pomichnyk: words of the lessons, explained",
             ),
         ),
         (
@@ -87,6 +96,7 @@ pub fn for_path(relative: &std::path::Path) -> Option<&'static str> {
         (super::limits::STRINGS_FILE, false) => STRINGS,
         (super::limits::HUBS_FILE, false) => HUBS,
         (super::synonyms::SYNONYMS_FILE, false) => SYNONYMS,
+        (super::glossary::GLOSSARY_FILE, false) => GLOSSARY,
         (super::limits::FAQ_DIR, true) => FAQ,
         _ => DIALOGUE,
     })

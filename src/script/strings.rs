@@ -336,6 +336,12 @@ messages! {
     FaqReviewStale => "faq_review_stale" [] "for librarians: someone reviewed this question already";
     FaqReviewNone => "faq_review_none" [] "for librarians: no question waits for a review";
     FaqReviewSkippedAll => "faq_review_skipped_all" ["left"] "for librarians: the rest were skipped";
+    PictureAlt => "picture_alt" ["alt"] "where a picture cannot be shown (the terminal): what it shows";
+    GlossaryIntro => "glossary_intro" [] "the glossary's list of words: what it is and how to use it";
+    GlossaryEmpty => "glossary_empty" [] "the glossary has no words yet";
+    GlossaryWord => "glossary_word" ["word", "meaning"] "one word of the glossary explained";
+    ButtonGlossary => "button_glossary" [] "the button back to the glossary's list of words";
+    ButtonWhatIs => "button_what_is" ["word"] "under a lesson step that uses a glossary word for the first time: explains it";
 }
 
 /// The loaded sentences, indexed by [`Msg`] and language.

@@ -13,7 +13,7 @@ use std::time::Duration;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
+    BotCommand, ButtonRequest, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
     KeyboardButton, KeyboardMarkup, MessageEntity, MessageId, ParseMode, ReplyMarkup,
     ReplyParameters,
 };
@@ -21,8 +21,8 @@ use teloxide::{ApiError, RequestError};
 
 use crate::app::{Body, CommandMenu, Deliver, Outgoing, SendError, To, Urgency};
 use crate::engine::{Keyboard, Reply};
-use crate::script::markup;
 use crate::script::pieces::{split, split_html, units, visible, visible_units};
+use crate::script::{markup, Picture};
 use crate::settings::Settings;
 
 /// Telegram's limit on one message's text, in UTF-16 code units of the text
@@ -43,6 +43,9 @@ pub struct Out {
     /// Telegram's overall budget: replies take from it first, without
     /// waiting; the outbox waits for what is left.
     global: DefaultDirectRateLimiter,
+    /// The file id Telegram gave each picture on its first upload, by its file
+    /// and digest: later sends name it instead of uploading it again.
+    file_ids: std::sync::Mutex<std::collections::HashMap<(String, u64), FileId>>,
 }
 
 /// The message a pressed button was under, to mark the chosen answer on it.
@@ -73,6 +76,7 @@ impl Out {
             global: RateLimiter::direct(Quota::per_second(
                 NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN),
             )),
+            file_ids: Default::default(),
         })
     }
 
@@ -105,6 +109,15 @@ impl Out {
                 self.send_pieces(chat, html_pieces(text), keyboard, reply, urgency, &mut ids)
                     .await?;
             }
+            Body::Reply(Reply::Photo {
+                picture,
+                text,
+                keyboard,
+                ..
+            }) => {
+                self.send_picture(chat, picture, text, keyboard, reply, urgency, &mut ids)
+                    .await?;
+            }
             Body::Reply(Reply::Venue {
                 latitude,
                 longitude,
@@ -130,8 +143,11 @@ impl Out {
             }
             Body::Reply(Reply::Answered { note }) => {
                 let note = markup::to_plain(note);
+                // A photo's caption is not edited: its note follows as a message.
                 let fits = |o: &&Origin| {
-                    o.chat == chat && units(&o.text) + units(&note) + 2 <= MAX_MESSAGE
+                    o.chat == chat
+                        && !o.text.is_empty()
+                        && units(&o.text) + units(&note) + 2 <= MAX_MESSAGE
                 };
                 match origin.filter(fits) {
                     // Already marked (the answer pressed again): an edit to the same text
@@ -262,6 +278,90 @@ impl Out {
             }
         }
         Ok(ids)
+    }
+
+    /// A step's picture with its text as the caption and its keyboard under it;
+    /// a text too long for a caption follows the picture, with the keyboard.
+    /// The first upload of a picture is remembered by the file id Telegram
+    /// gives it, and later sends name that id.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_picture(
+        &self,
+        chat: ChatId,
+        picture: &Picture,
+        text: &str,
+        keyboard: &Keyboard,
+        reply: Option<ReplyParameters>,
+        urgency: Urgency,
+        ids: &mut Vec<i64>,
+    ) -> Result<(), SendError> {
+        let key = (picture.file.clone(), picture.digest);
+        let html = match markup::problem(text) {
+            None => markup::to_html(text),
+            Some(_) => markup::to_html(&markup::to_plain(text)),
+        };
+        let fits = visible_units(&html) <= MAX_CAPTION;
+        let markup = reply_markup(keyboard).filter(|_| fits);
+        let known = self.known_file(&key);
+        let send = |file: InputFile| {
+            let mut r = self.bot.send_photo(chat, file);
+            if fits && !html.trim().is_empty() {
+                r = r.caption(html.clone()).parse_mode(ParseMode::Html);
+            }
+            if let Some(m) = &markup {
+                r = r.reply_markup(m.clone());
+            }
+            if let Some(p) = &reply {
+                r = r.reply_parameters(p.clone());
+            }
+            r.into_future()
+        };
+        let upload =
+            || InputFile::memory(picture.bytes.to_vec()).file_name(picture.file_name().to_string());
+        self.pace(chat, urgency).await;
+        let sent = match &known {
+            Some(id) => match call(urgency, || send(InputFile::file_id(id.clone()))).await {
+                // Telegram no longer knows the file (another bot token, a cleared
+                // cache): upload it again.
+                Err(SendError::Refused(why)) => {
+                    tracing::debug!(%why, "a remembered file id was refused; uploading");
+                    self.forget_file(&key);
+                    call(urgency, || send(upload())).await?
+                }
+                other => other?,
+            },
+            None => call(urgency, || send(upload())).await?,
+        };
+        if known.is_none() {
+            if let Some(largest) = sent.photo().and_then(|sizes| sizes.last()) {
+                self.remember_file(key, largest.file.id.clone());
+            }
+        }
+        ids.push(i64::from(sent.id.0));
+        if !fits {
+            self.send_pieces(chat, html_pieces(text), keyboard, None, urgency, ids)
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn known_file(&self, key: &(String, u64)) -> Option<FileId> {
+        self.file_ids
+            .lock()
+            .ok()
+            .and_then(|ids| ids.get(key).cloned())
+    }
+
+    fn remember_file(&self, key: (String, u64), id: FileId) {
+        if let Ok(mut ids) = self.file_ids.lock() {
+            ids.insert(key, id);
+        }
+    }
+
+    fn forget_file(&self, key: &(String, u64)) {
+        if let Ok(mut ids) = self.file_ids.lock() {
+            ids.remove(key);
+        }
     }
 
     /// Sends HTML pieces in order, the keyboard under the last, the first as a

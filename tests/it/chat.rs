@@ -9,7 +9,7 @@ use crate::support::{content_copy, option_number, shipped_script};
 use pomichnyk::script::{markup, Msg, Script};
 
 /// Runs `pomichnyk chat` with `lines` on its input and returns what it printed.
-fn chat(db: &Path, content: Option<&Path>, args: &[&str], lines: &[&str]) -> String {
+pub(crate) fn chat(db: &Path, content: Option<&Path>, args: &[&str], lines: &[&str]) -> String {
     chat_with(db, content, args, lines, &[])
 }
 

@@ -53,8 +53,8 @@ fn assert_reported(lines: &[String], expected: &str) {
 /// A small valid lesson; tests replace parts of it.
 const LESSON: &str = r#"id = "demo"
 kind = "lesson"
-title.uk = "Демо"
-title.en = "Demo"
+title = { uk = "Демо", en = "Demo" }
+checked = "2026-12"
 
 [[steps]]
 id = "intro"

@@ -47,9 +47,11 @@ impl Call {
         self.params.get("chat_id").and_then(Value::as_i64)
     }
 
+    /// The text of a message, or the caption of a photo or document.
     pub fn text(&self) -> &str {
         self.params
             .get("text")
+            .or_else(|| self.params.get("caption"))
             .and_then(Value::as_str)
             .unwrap_or("")
     }
@@ -445,6 +447,10 @@ async fn handle(
             inner.next_message += 1;
             id
         });
+        if let Some(id) = message_id {
+            let message = sent_message(&method, id, chat.unwrap_or(0), &params);
+            inner.sent.insert(id, message);
+        }
         inner.calls.push(Call {
             method: method.clone(),
             params: params.clone(),
@@ -491,10 +497,13 @@ async fn handle(
         }),
         "sendMessage" | "sendVenue" | "sendLocation" | "sendContact" | "sendPhoto"
         | "sendDocument" => {
+            // Stored with the call, so a test that sees the call finds the message.
             let id = message_id.unwrap_or(0);
-            let message = bot_message(id, chat.unwrap_or(0), &params);
-            api.lock().sent.insert(id, message.clone());
-            message
+            api.lock()
+                .sent
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| sent_message(&method, id, chat.unwrap_or(0), &params))
         }
         "getWebhookInfo" => {
             json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 })
@@ -712,6 +721,33 @@ fn now() -> i64 {
 }
 
 /// A message from the bot, as the Bot API returns it.
+/// The message a send made, as Telegram answers it: a photo has a caption,
+/// not a text, and the file id Telegram keeps it under (an upload gets a new
+/// one, a send by file id keeps the one it named).
+fn sent_message(method: &str, id: i64, chat: i64, params: &Value) -> Value {
+    let mut message = bot_message(id, chat, params);
+    if method == "sendPhoto" {
+        let file = params
+            .get("photo")
+            .and_then(Value::as_str)
+            .filter(|f| !f.starts_with("attach://"))
+            .map_or_else(|| format!("photo-{id}"), str::to_string);
+        if let Some(object) = message.as_object_mut() {
+            object.remove("text");
+            let caption = strip_tags(params.get("caption").and_then(Value::as_str).unwrap_or(""));
+            object.insert("caption".into(), json!(caption));
+            object.insert(
+                "photo".into(),
+                json!([
+                    { "file_id": format!("{file}-small"), "file_unique_id": format!("{file}-u1"), "width": 90, "height": 60 },
+                    { "file_id": file, "file_unique_id": format!("{file}-u2"), "width": 1080, "height": 720 }
+                ]),
+            );
+        }
+    }
+    message
+}
+
 fn bot_message(id: i64, chat: i64, params: &Value) -> Value {
     let mut message = json!({
         "message_id": id,

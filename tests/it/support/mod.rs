@@ -124,7 +124,7 @@ impl<'a> Resident<'a> {
         self.effects = outcome.effects;
         let mut buttons = Vec::new();
         for reply in &outcome.replies {
-            if let Reply::Message { keyboard, .. } = reply {
+            if let Reply::Message { keyboard, .. } | Reply::Photo { keyboard, .. } = reply {
                 match keyboard {
                     Keyboard::None => {}
                     Keyboard::Inline(rows) => buttons.extend(
@@ -209,6 +209,7 @@ pub fn reply_text(replies: &[Reply]) -> String {
         .iter()
         .map(|r| match r {
             Reply::Message { text, .. } => markup::to_plain(text),
+            Reply::Photo { alt, text, .. } => format!("{alt}\n{}", markup::to_plain(text)),
             Reply::Answered { note } => markup::to_plain(note),
             Reply::Venue { title, address, .. } => format!("📍 {title}, {address}"),
             Reply::Contact { phone, name } => format!("📞 {name}: {phone}"),

@@ -155,7 +155,10 @@ impl<'a> Resident<'a> {
     pub fn is_mine(&self, call: &Call) -> bool {
         call.delivered
             && call.chat() == Some(self.id)
-            && matches!(call.method.as_str(), "sendMessage" | "editMessageText")
+            && matches!(
+                call.method.as_str(),
+                "sendMessage" | "editMessageText" | "sendPhoto"
+            )
     }
 
     /// Waits until the bot has said something containing `text` since the last input.
