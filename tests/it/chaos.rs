@@ -191,7 +191,7 @@ async fn twenty_kills_lose_nothing_a_resident_saw() {
     let seed = std::env::var("CHAOS_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x00c4_a05u64);
+        .unwrap_or(0x000c_4a05_u64);
     eprintln!("chaos seed {seed} (CHAOS_SEED replays a run)");
     let mut rng = Rng(seed.max(1));
     let script = shipped_script();
