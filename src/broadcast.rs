@@ -97,11 +97,15 @@ pub struct Drafts {
     /// A webinar being written or moved (`/webinar`).
     #[serde(default)]
     pub webinar_draft: Option<WebinarDraft>,
+    /// A course's final test in progress, or the name for its certificate
+    /// (anyone's, not only a librarian's: the application layer keeps it here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exam: Option<crate::certificates::exam::Exam>,
 }
 
 impl Drafts {
     pub fn is_empty(&self) -> bool {
-        self.draft.is_none() && self.webinar_draft.is_none()
+        self.draft.is_none() && self.webinar_draft.is_none() && self.exam.is_none()
     }
 }
 

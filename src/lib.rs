@@ -9,7 +9,8 @@
 //! - The core, pure (no I/O, no clock): [`script`] (the dialogue file format and every check
 //!   `pomichnyk check` runs), [`engine`] ([`engine::step`]: script, state, input → state,
 //!   replies, events), [`faq`], [`hubs`], [`commands`] (the registry of bot commands),
-//!   [`broadcast`] (audiences, quiet hours, librarians' drafts), [`graph`], [`chart`].
+//!   [`broadcast`] (audiences, quiet hours, librarians' drafts), [`graph`], [`chart`],
+//!   [`certificates`] (the signed record, its check, the PDF and the preview, the final test).
 //! - [`store`]: SQLite through sqlx; the only module that speaks SQL. [`content`]: the content
 //!   being served and the one reader of the content folder. [`clock`]: the one reader of the clock.
 //! - [`app`]: the application layer, every use case once, channel-free: plain [`app::Update`]s
@@ -24,6 +25,7 @@
 
 pub mod app;
 pub mod broadcast;
+pub mod certificates;
 pub mod chart;
 pub mod chat;
 pub mod check;

@@ -12,6 +12,7 @@
 mod check_dialogue;
 mod check_faq;
 mod check_hubs;
+pub mod courses;
 pub mod diagnostic;
 mod fields;
 pub mod file;
@@ -54,6 +55,10 @@ pub struct Script {
     pub faq_index: crate::faq::FaqIndex,
     /// One per [`Service::ALL`], in that order.
     pub services: Vec<ServiceInfo>,
+    /// The courses that lead to certificates, in file order.
+    pub courses: Vec<courses::Course>,
+    /// Partners' offers to certified residents, in file order.
+    pub offers: Vec<courses::Offer>,
 }
 
 /// How a service is named to residents and asked for by them.
@@ -196,6 +201,10 @@ impl Script {
     /// An FAQ entry's position by id.
     pub fn faq_entry(&self, id: &str) -> Option<usize> {
         self.faq.iter().position(|e| e.id == id)
+    }
+
+    pub fn course(&self, id: &str) -> Option<&courses::Course> {
+        self.courses.iter().find(|c| c.id == id)
     }
 
     pub fn dialogue(&self, id: &str) -> Option<&Dialogue> {
