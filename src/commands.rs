@@ -25,6 +25,8 @@ pub enum Cmd {
     Cancel,
     Privacy,
     DeleteMe,
+    Certificates,
+    Verify,
     Announce,
     Broadcasts,
     Webinar,
@@ -123,6 +125,13 @@ pub const ALL: &[Command] = &[
         Access::Everyone,
         Msg::CmdDeleteMe,
     ),
+    row(
+        Cmd::Certificates,
+        "certificates",
+        Access::Everyone,
+        Msg::CmdCertificates,
+    ),
+    row(Cmd::Verify, "verify", Access::Everyone, Msg::CmdVerify),
     row(
         Cmd::Announce,
         "announce",

@@ -15,8 +15,8 @@
 //!   being served and the one reader of the content folder. [`clock`]: the one reader of the clock.
 //! - [`app`]: the application layer, every use case once, channel-free: plain [`app::Update`]s
 //!   in, plain [`app::Outgoing`] messages out, one transaction per update, the durable outbox.
-//! - Adapters over it: [`telegram`] (teloxide; the only module that speaks Telegram) and
-//!   [`chat`] (a terminal).
+//! - Adapters over it: [`telegram`] (teloxide; the only module that speaks Telegram),
+//!   [`chat`] (a terminal) and [`verify_http`] (the certificates' verification page).
 //! - Commands of the binary: [`check`], [`stats`] (text, CSV, JSON), [`qr`] (posters), and
 //!   [`settings`] (the typed settings tree, loaded once).
 //!
@@ -42,3 +42,4 @@ pub mod settings;
 pub mod stats;
 pub mod store;
 pub mod telegram;
+pub mod verify_http;

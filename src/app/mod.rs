@@ -17,6 +17,7 @@
 //! a crash the residents whose replies may not have gone out are shown where
 //! they stand ([`App::recover`]).
 
+pub mod certificates;
 pub mod outbox;
 mod reload;
 mod report;
@@ -66,6 +67,8 @@ pub struct App {
     wake: Arc<tokio::sync::Notify>,
     /// Turns whose replies are not all delivered yet.
     inflight: Arc<InFlight>,
+    /// The certificates' signing key and verification page.
+    certifier: Arc<certificates::Certifier>,
 }
 
 /// What one update produced: the messages to send, in order, and the turn
@@ -104,7 +107,13 @@ impl App {
             librarians: settings.handoff.librarians_chat_id,
             wake: Arc::new(tokio::sync::Notify::new()),
             inflight: Arc::new(InFlight::default()),
+            certifier: Arc::new(certificates::Certifier::from_settings(settings)),
         }
+    }
+
+    /// The certificates' signing key and verification page.
+    pub fn certifier(&self) -> &certificates::Certifier {
+        &self.certifier
     }
 
     /// The same application with another librarians' group (the terminal
@@ -389,6 +398,9 @@ impl App {
                 Input::Other
             }
         };
+        if self.certificates(t, &input).await? == Handled::Yes {
+            return Ok(());
+        }
         if self.webinars(t, &input).await? == Handled::Yes {
             return Ok(());
         }

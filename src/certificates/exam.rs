@@ -35,7 +35,12 @@ pub enum Stage {
     #[default]
     Asking,
     /// Passed: the name to print is asked for; `typed` waits for a yes.
-    Name { typed: Option<String> },
+    /// `listening`: the next typed text is the name (another command turns it off).
+    Name {
+        typed: Option<String>,
+        #[serde(default)]
+        listening: bool,
+    },
 }
 
 impl Exam {

@@ -345,7 +345,8 @@ impl<'s> Turn<'s> {
             | Press::Rsvp { .. }
             | Press::WebinarDraft(_)
             | Press::WebinarMove(_)
-            | Press::WebinarCancel(_) => self.stale(),
+            | Press::WebinarCancel(_)
+            | Press::Cert(_) => self.stale(),
             Press::Forget => {
                 // Nothing of the old state is kept; the adapter deletes the stored rows.
                 self.state = State {

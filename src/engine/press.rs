@@ -60,6 +60,9 @@ pub enum Press {
     WebinarMove(i64),
     /// Cancel a webinar (librarians): `wx:<webinar>`.
     WebinarCancel(i64),
+    /// A course's test, the certificate's name, a certificate again: `z:<what>`
+    /// (the rest goes to the application layer's certificates).
+    Cert(String),
 }
 
 /// Every prefix of callback data, before its first `:`, with what it is.
@@ -84,6 +87,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ("wb", "a webinar draft"),
     ("wm", "move a webinar"),
     ("wx", "cancel a webinar"),
+    ("z", "a course's test and certificate"),
 ];
 
 /// Telegram's limit on callback data.
@@ -122,6 +126,7 @@ impl Press {
             Press::WebinarDraft(what) => format!("wb:{what}"),
             Press::WebinarMove(w) => format!("wm:{w}"),
             Press::WebinarCancel(w) => format!("wx:{w}"),
+            Press::Cert(what) => format!("z:{what}"),
         }
     }
 
@@ -136,6 +141,7 @@ impl Press {
             // Drafts parse the rest themselves; the tag says whose it is.
             "b" if !rest.is_empty() => return Some(Press::Draft(rest.to_string())),
             "wb" if !rest.is_empty() => return Some(Press::WebinarDraft(rest.to_string())),
+            "z" if !rest.is_empty() => return Some(Press::Cert(rest.to_string())),
             _ => {}
         }
         let mut parts = rest.split(':');

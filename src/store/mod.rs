@@ -27,6 +27,7 @@ use change::Change;
 
 mod backup;
 mod cache;
+mod certificates;
 mod change;
 mod outbox;
 mod places;
@@ -35,6 +36,7 @@ mod stats;
 mod webinars;
 mod writer;
 pub use crate::stats::figures::*;
+pub use certificates::{Attempt, CertificateCounts, CertificateRow};
 pub use change::{Change as Write, WebinarChange as WebinarWrite};
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::{places_in, Place};
@@ -654,6 +656,8 @@ impl Store {
                   + (SELECT count(*) FROM ticket_posts WHERE chat_id = ?1)
                   + (SELECT count(*) FROM subscriptions WHERE user_id = ?1)
                   + (SELECT count(*) FROM rsvps WHERE user_id = ?1)
+                  + (SELECT count(*) FROM certificates WHERE user_id = ?1)
+                  + (SELECT count(*) FROM course_attempts WHERE user_id = ?1)
                   + (SELECT count(*) FROM reminders WHERE user_id = ?1)
                   + (SELECT count(*) FROM deliveries WHERE user_id = ?1)
                   + (SELECT count(*) FROM broadcasts WHERE author = ?1)
