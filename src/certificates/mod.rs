@@ -167,11 +167,6 @@ impl Signer {
     pub(crate) fn secret(&self) -> [u8; 32] {
         self.key.to_bytes()
     }
-
-    /// The raw signature of any bytes (the Open Badges proof signs its own).
-    pub fn sign_bytes(&self, bytes: &[u8]) -> [u8; 64] {
-        self.key.sign(bytes).to_bytes()
-    }
 }
 
 /// Checks a stored certificate (or its absence) against the public key.

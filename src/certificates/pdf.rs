@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use ab_glyph::{Font, FontRef, GlyphId};
-use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
 use qrcode::{Color, EcLevel, QrCode};
 
@@ -327,13 +327,38 @@ fn assemble(content: Content, type_: &Typesetter<'_>) -> Vec<u8> {
         .filter(Filter::FlateDecode)
         .pair(Name(b"Length1"), FONT.len() as i32);
 
-    let mut cmap = UnicodeCmap::new(Name(b"Pomichnyk-UCS"), system);
-    for (id, (_, c)) in &type_.used {
-        cmap.pair(*id, *c);
-    }
-    pdf.cmap(cmap_id, &cmap.finish());
+    pdf.stream(cmap_id, to_unicode(&type_.used).as_bytes())
+        .pair(Name(b"Type"), Name(b"CMap"));
 
     let content = content.finish();
     pdf.stream(contents, &content);
     pdf.finish()
+}
+
+/// The ToUnicode CMap from glyph ids to letters, in the spec's plain form
+/// (PDF 32000-1, 9.10.3), which every reader and text extractor parses.
+fn to_unicode(used: &BTreeMap<u16, (f32, char)>) -> String {
+    let mut out = String::from(
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+         /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
+         1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
+    );
+    let pairs: Vec<(&u16, &char)> = used.iter().map(|(id, (_, c))| (id, c)).collect();
+    // At most 100 mappings per block, as the CMap format asks.
+    for chunk in pairs.chunks(100) {
+        out.push_str(&format!("{} beginbfchar\n", chunk.len()));
+        for (id, c) in chunk {
+            let mut units = [0u16; 2];
+            let hex: String = c
+                .encode_utf16(&mut units)
+                .iter()
+                .map(|u| format!("{u:04X}"))
+                .collect();
+            out.push_str(&format!("<{id:04X}> <{hex}>\n"));
+        }
+        out.push_str("endbfchar\n");
+    }
+    out.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    out
 }

@@ -314,6 +314,16 @@ impl Checker<'_> {
                     ),
                 );
             }
+            if let Some(same) = bank.iter().find(|b| b.text.0.first() == text.0.first()) {
+                self.error(
+                    src,
+                    q.id.span(),
+                    format!(
+                        "the bank already has this question ({}); a test would ask it twice",
+                        same.id
+                    ),
+                );
+            }
             bank.push(Question {
                 id: format!("{id}.{}", q.id.get_ref()),
                 text,

@@ -3,7 +3,7 @@
 
 use sqlx::{Row, SqliteConnection};
 
-use super::{Store, StoreError};
+use super::{CertificateCounts, CourseCount, HubCertificates, Store, StoreError};
 use crate::certificates::{Record, Stored};
 
 /// A certificate as the application layer reads it.
@@ -20,16 +20,6 @@ pub struct CertificateRow {
 pub struct Attempt {
     pub passed: bool,
     pub at: i64,
-}
-
-/// Certificates per course or per hub: issued (not revoked).
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
-pub struct CertificateCounts {
-    /// (course, tests finished, tests passed, certificates valid).
-    pub courses: Vec<(String, i64, i64, i64)>,
-    /// (hub or "" for none, certificates valid).
-    pub hubs: Vec<(String, i64)>,
-    pub revoked: i64,
 }
 
 pub(super) async fn insert(
@@ -189,48 +179,53 @@ impl Store {
         })
         .transpose()
     }
+}
 
-    /// Tests and certificates per course, certificates per hub.
-    pub async fn certificate_counts(&self) -> Result<CertificateCounts, StoreError> {
-        let courses = sqlx::query(
-            "SELECT course,
-                    (SELECT count(*) FROM course_attempts a WHERE a.course = c.course) AS tests,
-                    (SELECT count(*) FROM course_attempts a
-                     WHERE a.course = c.course AND a.passed = 1) AS passed,
-                    (SELECT count(*) FROM certificates k
-                     WHERE k.course = c.course AND k.revoked_at IS NULL) AS valid
-             FROM (SELECT course FROM course_attempts UNION SELECT course FROM certificates) c
-             ORDER BY course",
-        )
-        .fetch_all(&self.read)
-        .await?;
-        let hubs = sqlx::query(
-            "SELECT coalesce(hub, '') AS hub, count(*) AS n FROM certificates
-             WHERE revoked_at IS NULL GROUP BY coalesce(hub, '') ORDER BY n DESC, hub",
-        )
-        .fetch_all(&self.read)
-        .await?;
-        let revoked: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM certificates WHERE revoked_at IS NOT NULL")
-                .fetch_one(&self.read)
-                .await?;
-        Ok(CertificateCounts {
-            courses: courses
-                .iter()
-                .map(|r| {
-                    Ok((
-                        r.try_get("course")?,
-                        r.try_get("tests")?,
-                        r.try_get("passed")?,
-                        r.try_get("valid")?,
-                    ))
+/// Tests and certificates per course, certificates per hub (all time).
+pub(super) async fn counts(conn: &mut SqliteConnection) -> Result<CertificateCounts, StoreError> {
+    let courses = sqlx::query(
+        "SELECT course,
+                (SELECT count(*) FROM course_attempts a WHERE a.course = c.course) AS tests,
+                (SELECT count(*) FROM course_attempts a
+                 WHERE a.course = c.course AND a.passed = 1) AS passed,
+                (SELECT count(*) FROM certificates k
+                 WHERE k.course = c.course AND k.revoked_at IS NULL) AS valid
+         FROM (SELECT course FROM course_attempts UNION SELECT course FROM certificates) c
+         ORDER BY course",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let hubs = sqlx::query(
+        "SELECT coalesce(hub, '') AS hub, count(*) AS n FROM certificates
+         WHERE revoked_at IS NULL GROUP BY coalesce(hub, '') ORDER BY n DESC, hub",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let revoked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM certificates WHERE revoked_at IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(CertificateCounts {
+        courses: courses
+            .iter()
+            .map(|r| {
+                Ok(CourseCount {
+                    course: r.try_get("course")?,
+                    tests: r.try_get("tests")?,
+                    passed: r.try_get("passed")?,
+                    certificates: r.try_get("valid")?,
                 })
-                .collect::<Result<_, StoreError>>()?,
-            hubs: hubs
-                .iter()
-                .map(|r| Ok((r.try_get("hub")?, r.try_get("n")?)))
-                .collect::<Result<_, StoreError>>()?,
-            revoked,
-        })
-    }
+            })
+            .collect::<Result<_, StoreError>>()?,
+        hubs: hubs
+            .iter()
+            .map(|r| {
+                Ok(HubCertificates {
+                    hub: r.try_get("hub")?,
+                    certificates: r.try_get("n")?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?,
+        revoked,
+    })
 }

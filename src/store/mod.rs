@@ -36,7 +36,7 @@ mod stats;
 mod webinars;
 mod writer;
 pub use crate::stats::figures::*;
-pub use certificates::{Attempt, CertificateCounts, CertificateRow};
+pub use certificates::{Attempt, CertificateRow};
 pub use change::{Change as Write, WebinarChange as WebinarWrite};
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::{places_in, Place};

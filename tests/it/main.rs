@@ -8,6 +8,7 @@ mod admin_stats;
 mod app;
 mod ask;
 mod backup;
+mod certificates;
 mod chat;
 mod check;
 mod crash;
