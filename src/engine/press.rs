@@ -370,7 +370,8 @@ mod tests {
         for data in [
             "",
             "x",
-            "z:1",
+            "y:1",
+            "z:",
             "q:a:b",
             "q:a:b:x",
             "g:a",
