@@ -100,11 +100,18 @@ pub struct Drafts {
     /// What a librarian's next message is for on a hub's card (`/myhub`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hub: Option<crate::hubs::edit::Awaiting>,
+    /// A course's final test in progress, or the name for its certificate
+    /// (anyone's, not only a librarian's: the application layer keeps it here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exam: Option<crate::certificates::exam::Exam>,
 }
 
 impl Drafts {
     pub fn is_empty(&self) -> bool {
-        self.draft.is_none() && self.webinar_draft.is_none() && self.hub.is_none()
+        self.draft.is_none()
+            && self.webinar_draft.is_none()
+            && self.hub.is_none()
+            && self.exam.is_none()
     }
 }
 

@@ -25,6 +25,8 @@ pub enum Cmd {
     Cancel,
     Privacy,
     DeleteMe,
+    Certificates,
+    Verify,
     Announce,
     Broadcasts,
     Webinar,
@@ -126,6 +128,13 @@ pub const ALL: &[Command] = &[
         Msg::CmdDeleteMe,
     ),
     row(Cmd::MyHub, "myhub", Access::Librarian, Msg::CmdMyhub),
+    row(
+        Cmd::Certificates,
+        "certificates",
+        Access::Everyone,
+        Msg::CmdCertificates,
+    ),
+    row(Cmd::Verify, "verify", Access::Everyone, Msg::CmdVerify),
     row(
         Cmd::Announce,
         "announce",

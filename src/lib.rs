@@ -9,13 +9,14 @@
 //! - The core, pure (no I/O, no clock): [`script`] (the dialogue file format and every check
 //!   `pomichnyk check` runs), [`engine`] ([`engine::step`]: script, state, input → state,
 //!   replies, events), [`faq`], [`hubs`], [`commands`] (the registry of bot commands),
-//!   [`broadcast`] (audiences, quiet hours, librarians' drafts), [`graph`], [`chart`].
+//!   [`broadcast`] (audiences, quiet hours, librarians' drafts), [`graph`], [`chart`],
+//!   [`certificates`] (the signed record, its check, the PDF and the preview, the final test).
 //! - [`store`]: SQLite through sqlx; the only module that speaks SQL. [`content`]: the content
 //!   being served and the one reader of the content folder. [`clock`]: the one reader of the clock.
 //! - [`app`]: the application layer, every use case once, channel-free: plain [`app::Update`]s
 //!   in, plain [`app::Outgoing`] messages out, one transaction per update, the durable outbox.
-//! - Adapters over it: [`telegram`] (teloxide; the only module that speaks Telegram) and
-//!   [`chat`] (a terminal).
+//! - Adapters over it: [`telegram`] (teloxide; the only module that speaks Telegram),
+//!   [`chat`] (a terminal) and [`verify_http`] (the certificates' verification page).
 //! - Commands of the binary: [`check`], [`stats`] (text, CSV, JSON), [`qr`] (posters), and
 //!   [`settings`] (the typed settings tree, loaded once).
 //!
@@ -24,6 +25,7 @@
 
 pub mod app;
 pub mod broadcast;
+pub mod certificates;
 pub mod chart;
 pub mod chat;
 pub mod check;
@@ -40,3 +42,4 @@ pub mod settings;
 pub mod stats;
 pub mod store;
 pub mod telegram;
+pub mod verify_http;

@@ -113,6 +113,42 @@ enum Command {
         /// Where to write the copy; must not exist yet
         path: PathBuf,
     },
+    /// Write the municipality's certificate signing key (Ed25519) and print its public key.
+    Keygen {
+        /// Where to write the key; must not exist yet (then set certificates.key_file to it)
+        path: PathBuf,
+    },
+    /// Issue or revoke a certificate.
+    Certificate {
+        #[command(subcommand)]
+        action: CertificateAction,
+    },
+    /// Check a certificate: exit 0 and "valid" for a genuine one; 1 for revoked, unknown or forged.
+    Verify {
+        /// The code printed on the certificate (for example 7KQ2-M9XD-3F)
+        code: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CertificateAction {
+    /// Issue a certificate for a course passed in person at a hub; prints its code.
+    Issue {
+        /// The holder's Telegram user id (they find it in /certificates)
+        #[arg(long)]
+        user: i64,
+        /// The course's id (for example safety_online)
+        #[arg(long)]
+        course: String,
+        /// The name to print
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a certificate: verification then says it was revoked.
+    Revoke {
+        /// The certificate's code
+        code: String,
+    },
 }
 
 /// `pomichnyk hubs ...`.
@@ -478,9 +514,80 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("backup written: {} ({} bytes)", path.display(), bytes?);
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Keygen { path }) => {
+            let signer = pomichnyk::certificates::key::generate(&path)?;
+            println!("wrote the signing key to {}", path.display());
+            println!("public key (Ed25519, hex): {}", signer.public_hex());
+            println!("set certificates.key_file to this path; keep the file secret and backed up");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Certificate { action }) => {
+            let (app, store) = certificate_app(&settings, &languages).await?;
+            let result = match action {
+                CertificateAction::Issue { user, course, name } => {
+                    anyhow::ensure!(user > 0, "{user} is not a Telegram user id");
+                    app.issue_by_admin(user, &course, &name)
+                        .await
+                        .map(|code| println!("{code}"))
+                        .map_err(anyhow::Error::from)
+                }
+                CertificateAction::Revoke { code } => match app.revoke_certificate(&code).await {
+                    Ok(true) => {
+                        println!("revoked {code}");
+                        Ok(())
+                    }
+                    Ok(false) => Err(anyhow::anyhow!(
+                        "no valid certificate with code {code:?} (unknown, or already revoked)"
+                    )),
+                    Err(e) => Err(e.into()),
+                },
+            };
+            store.close().await;
+            result?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Verify { code }) => {
+            let (app, store) = certificate_app(&settings, &languages).await?;
+            anyhow::ensure!(
+                app.certifier().signer.is_some(),
+                "no signing key to check with: set certificates.key_file"
+            );
+            let v = app.verification(&code).await;
+            store.close().await;
+            let v = v?;
+            println!("{}", v.verdict.as_str());
+            let title = v.course_title.first().cloned().or(v.course.clone());
+            for (label, value) in [
+                ("code", Some(v.code.clone())),
+                ("course", title),
+                ("version", v.version.map(|n| n.to_string())),
+                ("name", v.name.clone()),
+                ("issued", v.issued.map(|d| d.to_string())),
+                ("hub", v.hub.clone()),
+            ] {
+                if let Some(value) = value {
+                    println!("{label}: {value}");
+                }
+            }
+            if v.verdict
+                == (pomichnyk::certificates::Verdict::Valid {
+                    holder_removed: true,
+                })
+            {
+                println!("note: the holder deleted their data, so no name is kept");
+            }
+            Ok(match v.verdict {
+                pomichnyk::certificates::Verdict::Valid { .. } => ExitCode::SUCCESS,
+                _ => ExitCode::FAILURE,
+            })
+        }
         None | Some(Command::Run) => {
             // Check the token first: without it nothing else is worth starting.
             let bot = telegram::bot(&settings)?;
+            // A configured key must be readable: otherwise passed tests get no certificate.
+            if let Some(path) = &settings.certificates.key_file {
+                pomichnyk::certificates::key::load(path)?;
+            }
             let script = load_content(&settings, &languages, true)?;
             tracing::info!(dialogues = script.dialogues.len(), "dialogues loaded");
             let store = Store::open(&settings.database.url).await?;
@@ -537,6 +644,26 @@ async fn faq_review(
         echo,
     )
     .await
+}
+
+/// The application over the database and content, for the certificate commands.
+async fn certificate_app(
+    settings: &Settings,
+    languages: &[String],
+) -> anyhow::Result<(pomichnyk::app::App, Store)> {
+    if let Some(path) = &settings.certificates.key_file {
+        pomichnyk::certificates::key::load(path)?;
+    }
+    let script = load_content(settings, languages, false)?;
+    let store = Store::open(&settings.database.url).await?;
+    let content = Arc::new(pomichnyk::content::Content::new(
+        Arc::new(script),
+        &settings.dialogues.dir,
+        languages.to_vec(),
+    ));
+    let app =
+        pomichnyk::app::App::new(content, store.clone(), settings, pomichnyk::clock::system());
+    Ok((app, store))
 }
 
 /// Loads the dialogues; on errors prints every problem and refuses to go on.

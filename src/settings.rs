@@ -27,6 +27,30 @@ pub struct Settings {
     pub webhook: WebhookSettings,
     pub broadcast: BroadcastSettings,
     pub handoff: HandoffSettings,
+    #[serde(default)]
+    pub certificates: CertificateSettings,
+    #[serde(default)]
+    pub verify: VerifySettings,
+}
+
+/// Certificates: the signing key and the public address of their verification page.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CertificateSettings {
+    /// The Ed25519 key `pomichnyk keygen PATH` wrote; empty: no certificates are issued.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub key_file: Option<PathBuf>,
+    /// The public base address of the verification page; a certificate's QR code
+    /// leads to `verify_url/CODE`.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub verify_url: Option<Url>,
+}
+
+/// The verification page (`GET /verify/CODE`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct VerifySettings {
+    /// Where to serve it, "0.0.0.0:8090"; empty: not served.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

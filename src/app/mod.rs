@@ -17,6 +17,7 @@
 //! a crash the residents whose replies may not have gone out are shown where
 //! they stand ([`App::recover`]).
 
+pub mod certificates;
 mod faq_review;
 mod hubs;
 pub mod outbox;
@@ -73,6 +74,8 @@ pub struct App {
     /// reads it; until then every id is looked up): only an update at or
     /// below it can be one handled already.
     handled_mark: Arc<AtomicI64>,
+    /// The certificates' signing key and verification page.
+    certifier: Arc<certificates::Certifier>,
 }
 
 /// What one update produced: the messages to send, in order, and the turn
@@ -116,7 +119,13 @@ impl App {
             wake: Arc::new(tokio::sync::Notify::new()),
             inflight: Arc::new(InFlight::default()),
             handled_mark: Arc::new(AtomicI64::new(i64::MAX)),
+            certifier: Arc::new(certificates::Certifier::from_settings(settings)),
         }
+    }
+
+    /// The certificates' signing key and verification page.
+    pub fn certifier(&self) -> &certificates::Certifier {
+        &self.certifier
     }
 
     /// The same application with another librarians' group (the terminal
@@ -453,6 +462,9 @@ impl App {
                 Input::Other
             }
         };
+        if self.certificates(t, &input).await? == Handled::Yes {
+            return Ok(());
+        }
         if self.webinars(t, &input).await? == Handled::Yes {
             return Ok(());
         }

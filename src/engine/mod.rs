@@ -360,7 +360,8 @@ impl<'s> Turn<'s> {
             | Press::WebinarMove(_)
             | Press::WebinarCancel(_)
             | Press::MyHub { .. }
-            | Press::FaqReview { .. } => self.stale(),
+            | Press::FaqReview { .. }
+            | Press::Cert(_) => self.stale(),
             Press::Forget => {
                 // Nothing of the old state is kept; the adapter deletes the stored rows.
                 self.state = State {

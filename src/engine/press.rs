@@ -73,6 +73,9 @@ pub enum Press {
     FaqReview { question: i64, choice: ReviewChoice },
     /// Explain a word of the glossary: `gw:<word>`.
     Word(String),
+    /// A course's test, the certificate's name, a certificate again: `z:<what>`
+    /// (the rest goes to the application layer's certificates).
+    Cert(String),
 }
 
 /// What a librarian chose for a question in `/faq_review`.
@@ -109,6 +112,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ("h", "a librarian's hub card"),
     ("fr", "a decision in the FAQ review"),
     ("gw", "a word of the glossary"),
+    ("z", "a course's test and certificate"),
 ];
 
 /// Telegram's limit on callback data.
@@ -155,6 +159,7 @@ impl Press {
                 ReviewChoice::Skip => format!("fr:{question}:s"),
             },
             Press::Word(w) => format!("gw:{w}"),
+            Press::Cert(what) => format!("z:{what}"),
         }
     }
 
@@ -180,6 +185,7 @@ impl Press {
                     edit,
                 });
             }
+            "z" if !rest.is_empty() => return Some(Press::Cert(rest.to_string())),
             _ => {}
         }
         let mut parts = rest.split(':');
@@ -439,7 +445,8 @@ mod tests {
         for data in [
             "",
             "x",
-            "z:1",
+            "y:1",
+            "z:",
             "q:a:b",
             "q:a:b:x",
             "g:a",

@@ -62,9 +62,21 @@ pub fn load_sources_with_pictures(
     let mut strings = None;
     let mut parsed: Vec<(Source, DialogueFile)> = Vec::new();
     let mut faq_files: Vec<(Source, FaqFile)> = Vec::new();
+    let courses_dir = root.join(super::courses::COURSES_DIR);
+    let offers_path = root.join(super::courses::OFFERS_FILE);
+    let mut course_files: Vec<(Source, super::courses::CourseFile)> = Vec::new();
+    let mut offers_file: Option<(Source, super::courses::OffersFile)> = None;
     for (path, text) in sources {
         let src = Source { path, text };
-        if src.path == hubs_path {
+        if src.path.starts_with(&courses_dir) {
+            if let Some(file) = cx.parse(&src) {
+                course_files.push((src, file));
+            }
+        } else if src.path == offers_path {
+            if let Some(file) = cx.parse(&src) {
+                offers_file = Some((src, file));
+            }
+        } else if src.path == hubs_path {
             if let Some(file) = cx.parse::<HubsFile>(&src) {
                 services = cx.services(&src, &file);
                 settlements = cx.settlements(&src, &file);
@@ -158,6 +170,26 @@ pub fn load_sources_with_pictures(
     for (src, file) in &faq_files {
         cx.phrasings(src, &file.phrasings, &mut faq);
     }
+    // Courses name lessons; offers name courses.
+    let mut courses: Vec<super::courses::Course> = Vec::new();
+    for (src, file) in &course_files {
+        if let Some(course) = cx.course(src, file, &dialogues) {
+            if let Some(first) = courses.iter().find(|c| c.id == course.id) {
+                let message = format!(
+                    "course id \"{}\" is already used by {}",
+                    course.id,
+                    first.path.display()
+                );
+                cx.error(src, file.id.span(), message);
+                continue;
+            }
+            courses.push(course);
+        }
+    }
+    let offers = match &offers_file {
+        Some((src, file)) => cx.offers(src, file, &courses),
+        None => Vec::new(),
+    };
 
     // Checks of the whole set.
     for (id, kind) in [(MAIN_MENU, Kind::Menu), (LESSONS_MENU, Kind::Flow)] {
@@ -229,6 +261,8 @@ pub fn load_sources_with_pictures(
             settlements,
             library,
             glossary,
+            courses,
+            offers,
         }),
         diagnostics: cx.diagnostics,
         files,

@@ -14,6 +14,7 @@ mod check_faq;
 mod check_hubs;
 pub use check_hubs::{in_ukraine, interval as hours_interval};
 pub mod checked;
+pub mod courses;
 pub mod diagnostic;
 mod fields;
 pub mod file;
@@ -70,6 +71,10 @@ pub struct Script {
     pub library: Option<Library>,
     /// The words the lessons use, explained (`glossary.toml`).
     pub glossary: glossary::Glossary,
+    /// The courses that lead to certificates, in file order.
+    pub courses: Vec<courses::Course>,
+    /// Partners' offers to certified residents, in file order.
+    pub offers: Vec<courses::Offer>,
 }
 
 /// A village, the city or a micro-district of the community.
@@ -236,6 +241,10 @@ impl Script {
     /// An FAQ entry's position by id.
     pub fn faq_entry(&self, id: &str) -> Option<usize> {
         self.faq.iter().position(|e| e.id == id)
+    }
+
+    pub fn course(&self, id: &str) -> Option<&courses::Course> {
+        self.courses.iter().find(|c| c.id == id)
     }
 
     pub fn dialogue(&self, id: &str) -> Option<&Dialogue> {

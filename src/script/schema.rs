@@ -36,6 +36,10 @@ pub const FAQ: &str = "faq.schema.json";
 pub const HUBS: &str = "hubs.schema.json";
 /// The schema of `strings.toml`.
 pub const STRINGS: &str = "strings.schema.json";
+/// The schema of the files under `courses/`.
+pub const COURSE: &str = "course.schema.json";
+/// The schema of `offers.toml`.
+pub const OFFERS: &str = "offers.schema.json";
 /// The schema of `synonyms.toml`.
 pub const SYNONYMS: &str = "synonyms.schema.json";
 /// The schema of `glossary.toml`.
@@ -53,6 +57,20 @@ pub fn all() -> Vec<(&'static str, String)> {
         ),
         (FAQ, render(root::<FaqFile>(), "Pomichnyk FAQ file")),
         (HUBS, render(root::<HubsFile>(), "Pomichnyk library hubs")),
+        (
+            COURSE,
+            render(
+                root::<super::courses::CourseFile>(),
+                "Pomichnyk course: lessons and a final test that lead to a certificate",
+            ),
+        ),
+        (
+            OFFERS,
+            render(
+                root::<super::courses::OffersFile>(),
+                "Pomichnyk: partners' offers to certified residents",
+            ),
+        ),
         (
             SYNONYMS,
             render(
@@ -98,6 +116,8 @@ pub fn for_path(relative: &std::path::Path) -> Option<&'static str> {
         (super::synonyms::SYNONYMS_FILE, false) => SYNONYMS,
         (super::glossary::GLOSSARY_FILE, false) => GLOSSARY,
         (super::limits::FAQ_DIR, true) => FAQ,
+        (super::courses::COURSES_DIR, true) => COURSE,
+        (super::courses::OFFERS_FILE, false) => OFFERS,
         _ => DIALOGUE,
     })
 }

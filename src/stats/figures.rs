@@ -53,6 +53,35 @@ pub struct Stats {
     /// Monday 00:00 in [`Window::time_zone`] (Europe/Kyiv by default), so a
     /// week across a daylight-saving change is an hour shorter or longer.
     pub weekly: Vec<Week>,
+    /// Final tests and certificates per course, certificates per hub (all time).
+    pub certificates: CertificateCounts,
+}
+
+/// Final tests and certificates (all time).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CertificateCounts {
+    /// Per course, by id.
+    pub courses: Vec<CourseCount>,
+    /// Valid certificates per hub that brought their holder (`""`: none), most first.
+    pub hubs: Vec<HubCertificates>,
+    /// Certificates revoked.
+    pub revoked: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CourseCount {
+    pub course: String,
+    /// Final tests finished, passed or not.
+    pub tests: i64,
+    pub passed: i64,
+    /// Valid (not revoked) certificates.
+    pub certificates: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HubCertificates {
+    pub hub: String,
+    pub certificates: i64,
 }
 
 /// The time the report is for and its window, in Unix seconds.

@@ -148,9 +148,10 @@ enum Part {
     Announcements,
     Webinars,
     Weekly,
+    Certificates,
 }
 
-const PARTS: [Part; 15] = [
+const PARTS: [Part; 16] = [
     Part::Window,
     Part::Residents,
     Part::Languages,
@@ -166,6 +167,7 @@ const PARTS: [Part; 15] = [
     Part::Announcements,
     Part::Webinars,
     Part::Weekly,
+    Part::Certificates,
 ];
 
 /// One section's rows of the CSV, `section,key,metric,value`.
@@ -300,6 +302,38 @@ fn csv_part(part: Part, stats: &Stats, row: &mut dyn FnMut(&str, &str, &str, Str
             for h in &stats.hubs {
                 row("per_hub", &h.hub, "residents", h.residents.to_string());
             }
+        }
+        Part::Certificates => {
+            let c = &stats.certificates;
+            for course in &c.courses {
+                row(
+                    "per_course",
+                    &course.course,
+                    "tests",
+                    course.tests.to_string(),
+                );
+                row(
+                    "per_course",
+                    &course.course,
+                    "passed",
+                    course.passed.to_string(),
+                );
+                row(
+                    "per_course",
+                    &course.course,
+                    "certificates",
+                    course.certificates.to_string(),
+                );
+            }
+            for hub in &c.hubs {
+                row(
+                    "certificates_per_hub",
+                    &hub.hub,
+                    "certificates",
+                    hub.certificates.to_string(),
+                );
+            }
+            row("certificates", "all", "revoked", c.revoked.to_string());
         }
         Part::Tickets => {
             let t = &stats.tickets;
@@ -619,6 +653,43 @@ fn text_part(part: Part, stats: &Stats, cx: &TextContext, out: &mut String) {
                 .map(|h| vec![h.hub.clone(), h.residents.to_string()])
                 .collect();
             table(out, Some(&["hub", "residents"]), &rows, &[Left, Right]);
+        }
+        Part::Certificates => {
+            section(out, "Courses: final tests and certificates (all time)");
+            let c = &stats.certificates;
+            let rows: Vec<Vec<String>> = c
+                .courses
+                .iter()
+                .map(|k| {
+                    vec![
+                        k.course.clone(),
+                        k.tests.to_string(),
+                        k.passed.to_string(),
+                        k.certificates.to_string(),
+                    ]
+                })
+                .collect();
+            table(
+                out,
+                Some(&["course", "tests", "passed", "certificates"]),
+                &rows,
+                &[Left, Right, Right, Right],
+            );
+            let rows: Vec<Vec<String>> = c
+                .hubs
+                .iter()
+                .map(|h| {
+                    let hub = if h.hub.is_empty() { "(none)" } else { &h.hub };
+                    vec![hub.to_string(), h.certificates.to_string()]
+                })
+                .collect();
+            table(out, Some(&["hub", "certificates"]), &rows, &[Left, Right]);
+            table(
+                out,
+                None,
+                &[vec!["revoked".into(), c.revoked.to_string()]],
+                &[Left, Right],
+            );
         }
         Part::Tickets => {
             section(out, &format!("Tickets to librarians ({period})"));

@@ -109,6 +109,29 @@ pub enum Change {
     HandledBefore(i64),
     /// A librarian's decision on a question the FAQ missed (`/faq_review`).
     FaqReview(super::faq_review::ReviewChange),
+    /// A signed certificate (`user`: its holder's account, if any).
+    Certificate {
+        user: Option<i64>,
+        record: crate::certificates::Record,
+        signature: String,
+        lang: String,
+        now: i64,
+    },
+    /// A finished final test of a course.
+    CourseAttempt {
+        user: i64,
+        course: String,
+        version: u32,
+        correct: u32,
+        total: u32,
+        passed: bool,
+        now: i64,
+    },
+    /// Revokes a certificate; answers 1 if it was valid.
+    RevokeCertificate {
+        code: String,
+        now: i64,
+    },
 }
 
 impl Change {

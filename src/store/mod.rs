@@ -27,6 +27,7 @@ use change::Change;
 
 mod backup;
 mod cache;
+mod certificates;
 mod change;
 mod faq_review;
 mod hubs;
@@ -37,6 +38,7 @@ mod stats;
 mod webinars;
 mod writer;
 pub use crate::stats::figures::*;
+pub use certificates::{Attempt, CertificateRow};
 pub use change::{Change as Write, WebinarChange as WebinarWrite};
 pub use faq_review::{Decision, Missed, NewAnswer, ReviewChange};
 pub use hubs::{hub_facts_in, HubChange};
@@ -676,6 +678,8 @@ impl Store {
                   + (SELECT count(*) FROM ticket_posts WHERE chat_id = ?1)
                   + (SELECT count(*) FROM subscriptions WHERE user_id = ?1)
                   + (SELECT count(*) FROM rsvps WHERE user_id = ?1)
+                  + (SELECT count(*) FROM certificates WHERE user_id = ?1)
+                  + (SELECT count(*) FROM course_attempts WHERE user_id = ?1)
                   + (SELECT count(*) FROM reminders WHERE user_id = ?1)
                   + (SELECT count(*) FROM deliveries WHERE user_id = ?1)
                   + (SELECT count(*) FROM broadcasts WHERE author = ?1)

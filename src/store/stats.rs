@@ -43,6 +43,7 @@ impl Store {
             announcements: announcements(conn, since).await?,
             webinars: webinars(conn, since).await?,
             weekly: weekly(conn, &week_starts(window.now, &window.time_zone)).await?,
+            certificates: super::certificates::counts(conn).await?,
         };
         tx.rollback().await?;
         Ok(stats)

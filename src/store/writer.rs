@@ -169,6 +169,8 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
             for sql in statements {
                 sqlx::query(sql).bind(user).execute(&mut *tx).await?;
             }
+            // A certificate stays valid without its holder: their id and name go.
+            super::certificates::forget(tx, user).await?;
             // Only grants and revokes name a user as their target, as text (others
             // name a command, a broadcast or a webinar, whose number may equal an id).
             sqlx::query(
@@ -440,6 +442,32 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
             for (chat, message) in posts {
                 map_post(tx, chat, message, ticket).await?;
             }
+        }
+        Change::Certificate {
+            user,
+            record,
+            signature,
+            lang,
+            now,
+        } => {
+            answer = super::certificates::insert(tx, user, &record, &signature, &lang, now).await?;
+        }
+        Change::CourseAttempt {
+            user,
+            course,
+            version,
+            correct,
+            total,
+            passed,
+            now,
+        } => {
+            answer = super::certificates::attempt(
+                tx, user, &course, version, correct, total, passed, now,
+            )
+            .await?;
+        }
+        Change::RevokeCertificate { code, now } => {
+            answer = super::certificates::revoke(tx, &code, now).await?;
         }
         Change::DeliveredBelow(turn) => {
             sqlx::query(

@@ -167,6 +167,9 @@ pub async fn run_with_clock(
     } else {
         None
     };
+    if let Some(listen) = settings.verify.listen {
+        crate::verify_http::spawn(app.clone(), listen, tasks_stopped.clone()).await?;
+    }
     let watermark = app.spawn_watermark(tasks_stopped.clone());
     let sender =
         Outbox::new(app.clone(), out.clone(), settings.broadcast.per_second).spawn(tasks_stopped);

@@ -8,6 +8,7 @@ mod admin_stats;
 mod app;
 mod ask;
 mod backup;
+mod certificates;
 mod chaos;
 mod chat;
 mod check;
