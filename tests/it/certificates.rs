@@ -435,6 +435,19 @@ async fn in_the_terminal_a_failed_test_waits_for_its_pause_and_a_pass_earns_a_ce
         .sees("Місце без черги");
     let (_, datas) = desk.buttons();
     assert!(!datas.contains(&format!("z:s:{COURSE}")), "{datas:?}");
+    // On 1 July 2027 both offers have ended (30 June and 31 March): gone by
+    // themselves, the certificate stays.
+    let now = desk.clock.load(Ordering::SeqCst);
+    desk.clock.store(1_814_432_400, Ordering::SeqCst); // 2027-07-01 12:00 Kyiv
+    desk.says("/certificates").await;
+    desk.sees(&code);
+    assert!(
+        !desk.said().contains("Безкоштовний друк сертифіката")
+            && !desk.said().contains("Місце без черги"),
+        "expired offers still shown:\n{}",
+        desk.said()
+    );
+    desk.clock.store(now, Ordering::SeqCst);
     // The English PDF on request.
     desk.presses(&format!("z:r:{code}:en")).await;
     let (pdf, _) = desk.files();
