@@ -209,7 +209,7 @@ impl Desk {
             Some(env),
         )
         .expect("settings");
-        let script = Arc::new(shipped_script());
+        let script = Arc::new(script_with_offers());
         let content = Arc::new(pomichnyk::content::Content::new(
             script.clone(),
             &shipped_dir(),
@@ -816,6 +816,18 @@ async fn on_telegram_a_resident_earns_a_certificate_and_its_page_checks_it_in_a_
 
 // ----- content checks ---------------------------------------------------------
 
+/// The shipped content with two example offers of partners (`tests/data/offers_example.toml`).
+fn script_with_offers() -> pomichnyk::script::Script {
+    let dir = crate::support::content_copy();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/offers_example.toml");
+    std::fs::copy(example, dir.path().join("offers.toml")).expect("the example offers");
+    let report = pomichnyk::content::load_dir(dir.path(), &languages());
+    let errors: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
+    report
+        .script
+        .unwrap_or_else(|| panic!("the content with example offers: {errors:#?}"))
+}
+
 #[test]
 fn the_shipped_courses_and_offers_are_valid_and_a_broken_course_is_refused_where_it_is_wrong() {
     let script = shipped_script();
@@ -831,7 +843,9 @@ fn the_shipped_courses_and_offers_are_valid_and_a_broken_course_is_refused_where
         assert!(course.bank.len() >= course.questions, "{}", course.id);
         assert_eq!(course.lessons.len(), 6, "{}", course.id);
     }
-    assert_eq!(script.offers.len(), 2);
+    // No partner's offer is shipped before one is agreed; the example file's load.
+    assert_eq!(script.offers.len(), 0);
+    assert_eq!(script_with_offers().offers.len(), 2);
 
     let dir = crate::support::content_copy();
     std::fs::write(
