@@ -248,6 +248,19 @@ impl Content {
         &self.dir
     }
 
+    /// The old content stays: the loading itself failed (a task that died).
+    fn not_loaded(&self, e: impl std::fmt::Display) -> Reload {
+        Reload::Kept {
+            errors: vec![Diagnostic {
+                path: self.dir.clone(),
+                line: 1,
+                col: 1,
+                severity: Severity::Error,
+                message: format!("the content could not be loaded: {e}"),
+            }],
+        }
+    }
+
     /// Reads and checks the content folder again; swaps the new content in
     /// only if it has no errors.
     pub async fn reload(&self) -> Reload {
@@ -259,17 +272,7 @@ impl Content {
         let report = tokio::task::spawn_blocking(move || load_dir(&dir, &languages)).await;
         let report = match report {
             Ok(report) => report,
-            Err(e) => {
-                return Reload::Kept {
-                    errors: vec![Diagnostic {
-                        path: self.dir.clone(),
-                        line: 1,
-                        col: 1,
-                        severity: Severity::Error,
-                        message: format!("the content could not be loaded: {e}"),
-                    }],
-                }
-            }
+            Err(e) => return self.not_loaded(e),
         };
         match report.script {
             Some(script) => {
@@ -285,17 +288,7 @@ impl Content {
                     .await;
                     match learned {
                         Ok(script) => script,
-                        Err(e) => {
-                            return Reload::Kept {
-                                errors: vec![Diagnostic {
-                                    path: self.dir.clone(),
-                                    line: 1,
-                                    col: 1,
-                                    severity: Severity::Error,
-                                    message: format!("the content could not be loaded: {e}"),
-                                }],
-                            }
-                        }
+                        Err(e) => return self.not_loaded(e),
                     }
                 };
                 let dialogues = script.dialogues.len();

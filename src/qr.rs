@@ -276,7 +276,7 @@ fn line_height(font: &FontRef<'_>, size: f32) -> f32 {
 }
 
 /// The advance of `text` at `size`, with kerning.
-fn text_width(font: &FontRef<'_>, text: &str, size: f32) -> f32 {
+pub(crate) fn text_width(font: &FontRef<'_>, text: &str, size: f32) -> f32 {
     let f = font.as_scaled(PxScale::from(size));
     let mut width = 0.0;
     let mut previous: Option<GlyphId> = None;
@@ -293,6 +293,19 @@ fn text_width(font: &FontRef<'_>, text: &str, size: f32) -> f32 {
 
 /// Draws one line of `text` centred across the image, its line box starting at `top`.
 fn draw_centred(img: &mut RgbImage, font: &FontRef<'_>, text: &str, size: f32, top: f32) {
+    draw_line(img, font, text, size, top, INK);
+}
+
+/// Draws one line of `text` in `ink`, centred across the image, kerned, its
+/// line box starting at `top` (the posters' and the certificates' pictures).
+pub(crate) fn draw_line(
+    img: &mut RgbImage,
+    font: &FontRef<'_>,
+    text: &str,
+    size: f32,
+    top: f32,
+    ink: [u8; 3],
+) {
     let f = font.as_scaled(PxScale::from(size));
     let baseline = top + f.ascent();
     let mut caret = (img.width() as f32 - text_width(font, text, size)) / 2.0;
@@ -320,7 +333,7 @@ fn draw_centred(img: &mut RgbImage, font: &FontRef<'_>, text: &str, size: f32, t
             }
             let coverage = coverage.clamp(0.0, 1.0);
             let pixel = img.get_pixel_mut(px, py);
-            for (channel, ink) in pixel.0.iter_mut().zip(INK) {
+            for (channel, ink) in pixel.0.iter_mut().zip(ink) {
                 let blended = f32::from(*channel) * (1.0 - coverage) + f32::from(ink) * coverage;
                 *channel = blended.round() as u8;
             }

@@ -2,7 +2,7 @@
 //! the course, the date, the code and the same QR code as the PDF, large
 //! enough for a phone's camera to read off another screen.
 
-use ab_glyph::{point, Font, FontRef, GlyphId, PxScale, ScaleFont};
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 use image::{Rgb, RgbImage};
 
 use super::pdf::{qr_modules, DrawError, Sheet};
@@ -95,11 +95,6 @@ fn fill(img: &mut RgbImage, left: u32, top: u32, width: u32, height: u32, ink: [
     }
 }
 
-fn width(font: &FontRef<'_>, text: &str, size: f32) -> f32 {
-    let f = font.as_scaled(PxScale::from(size));
-    text.chars().map(|c| f.h_advance(f.glyph_id(c))).sum()
-}
-
 /// Draws `text` centred, wrapped at spaces within the frame, from `top`; answers
 /// the bottom of the last line.
 fn lines(
@@ -119,7 +114,7 @@ fn lines(
         } else {
             format!("{line} {word}")
         };
-        if !line.is_empty() && width(font, &candidate, size) > room {
+        if !line.is_empty() && crate::qr::text_width(font, &candidate, size) > room {
             rows.push(std::mem::replace(&mut line, word.to_string()));
         } else {
             line = candidate;
@@ -132,39 +127,8 @@ fn lines(
     let height = f.ascent() - f.descent() + f.line_gap();
     let mut top = top;
     for row in rows {
-        draw(img, font, &row, size, top, ink);
+        crate::qr::draw_line(img, font, &row, size, top, ink);
         top += height;
     }
     top
-}
-
-fn draw(img: &mut RgbImage, font: &FontRef<'_>, text: &str, size: f32, top: f32, ink: [u8; 3]) {
-    let f = font.as_scaled(PxScale::from(size));
-    let baseline = top + f.ascent();
-    let mut caret = (img.width() as f32 - width(font, text, size)) / 2.0;
-    for c in text.chars() {
-        let id: GlyphId = f.glyph_id(c);
-        let glyph = id.with_scale_and_position(size, point(caret, baseline));
-        caret += f.h_advance(id);
-        let Some(outline) = font.outline_glyph(glyph) else {
-            continue;
-        };
-        let bounds = outline.px_bounds();
-        outline.draw(|x, y, coverage| {
-            let px = bounds.min.x as i64 + i64::from(x);
-            let py = bounds.min.y as i64 + i64::from(y);
-            let (Ok(px), Ok(py)) = (u32::try_from(px), u32::try_from(py)) else {
-                return;
-            };
-            if px >= img.width() || py >= img.height() {
-                return;
-            }
-            let coverage = coverage.clamp(0.0, 1.0);
-            let pixel = img.get_pixel_mut(px, py);
-            for (channel, ink) in pixel.0.iter_mut().zip(ink) {
-                let blended = f32::from(*channel) * (1.0 - coverage) + f32::from(ink) * coverage;
-                *channel = blended.round() as u8;
-            }
-        });
-    }
 }

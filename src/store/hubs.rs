@@ -1,10 +1,6 @@
 //! The hubs' database layer: librarians linked to hubs, and the facts they
 //! set over `hubs.toml` (see [`crate::hubs::layer`]).
 
-use std::path::Path;
-use std::str::FromStr;
-
-use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, Row, SqliteConnection};
 
 use super::{Store, StoreError};
@@ -101,33 +97,13 @@ impl Store {
 /// [`Store::hub_facts`] from the database at `url`, read-only, creating and
 /// migrating nothing: `None` when there is no such database or table yet.
 pub async fn hub_facts_in(url: &str) -> Result<Option<Vec<Fact>>, StoreError> {
-    if url.contains(":memory:") || url.contains("mode=memory") {
+    let Some(mut conn) = super::places::read_only_with(url, "hub_facts").await? else {
         return Ok(None);
-    }
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(|source| StoreError::Url {
-            url: url.to_string(),
-            source,
-        })?
-        .read_only(true)
-        .create_if_missing(false);
-    if !Path::new(options.get_filename()).exists() {
-        return Ok(None);
-    }
-    let mut conn = SqliteConnection::connect_with(&options).await?;
-    let has_table: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'hub_facts'",
-    )
-    .fetch_one(&mut conn)
-    .await?;
-    let found = if has_table == 0 {
-        None
-    } else {
-        let rows = sqlx::query(FACTS).fetch_all(&mut conn).await?;
-        Some(facts(&rows)?)
     };
+    let rows = sqlx::query(FACTS).fetch_all(&mut conn).await?;
+    let found = facts(&rows)?;
     conn.close().await?;
-    Ok(found)
+    Ok(Some(found))
 }
 
 /// Applies one hub change inside the writer's transaction.

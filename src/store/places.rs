@@ -60,6 +60,21 @@ impl Store {
 /// or migrating anything: `None` when there is no such database yet (a fresh
 /// machine, an in-memory URL) or it has no residents' table.
 pub async fn places_in(url: &str) -> Result<Option<Vec<Place>>, StoreError> {
+    let Some(mut conn) = read_only_with(url, "dialogue_state").await? else {
+        return Ok(None);
+    };
+    let rows = sqlx::query(PLACES).fetch_all(&mut conn).await?;
+    let places = rows.iter().map(place).collect::<Result<Vec<_>, _>>()?;
+    conn.close().await?;
+    Ok(Some(places))
+}
+
+/// The database at `url`, opened read-only without creating or migrating
+/// anything, if it exists (not in memory) and has `table`.
+pub(super) async fn read_only_with(
+    url: &str,
+    table: &str,
+) -> Result<Option<SqliteConnection>, StoreError> {
     if url.contains(":memory:") || url.contains("mode=memory") {
         return Ok(None);
     }
@@ -74,17 +89,14 @@ pub async fn places_in(url: &str) -> Result<Option<Vec<Place>>, StoreError> {
         return Ok(None);
     }
     let mut conn = SqliteConnection::connect_with(&options).await?;
-    let has_table: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'dialogue_state'",
-    )
-    .fetch_one(&mut conn)
-    .await?;
-    let places = if has_table == 0 {
-        None
-    } else {
-        let rows = sqlx::query(PLACES).fetch_all(&mut conn).await?;
-        Some(rows.iter().map(place).collect::<Result<Vec<_>, _>>()?)
-    };
-    conn.close().await?;
-    Ok(places)
+    let has_table: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?")
+            .bind(table)
+            .fetch_one(&mut conn)
+            .await?;
+    if has_table == 0 {
+        conn.close().await?;
+        return Ok(None);
+    }
+    Ok(Some(conn))
 }
