@@ -266,6 +266,12 @@ impl App {
                 ..Response::new(Vec::new())
             };
         }
+        self.handle_new(id, update).await
+    }
+
+    /// Handles Telegram's update `id`, which the caller found not handled
+    /// before ([`App::handled_before`]), recording it with its turn.
+    pub async fn handle_new(&self, id: i64, update: Update) -> Response {
         match (update.chat, &update.input) {
             (Chat::Private, Incoming::Membership { .. }) | (Chat::Librarians, _) => {
                 self.handle(update).await

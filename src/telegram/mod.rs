@@ -397,7 +397,7 @@ async fn on_callback(bot: Bot, query: CallbackQuery, tg: Tg, upd: Update) -> Han
         message: Some(i64::from(message.id.0)),
         input: Incoming::Press { data },
     };
-    let response = tg.app.handle_once(id, update).await;
+    let response = tg.app.handle_new(id, update).await;
     slot.handled();
     let sink = render::Turn {
         out: &tg.out,
