@@ -33,7 +33,7 @@ impl Store {
                 format!("the backup target {} is not valid UTF-8", path.display()),
             ));
         };
-        sqlx::query("VACUUM INTO ?")
+        sqlx::query("VACUUM INTO $1")
             .bind(target)
             .execute(&self.read)
             .await?;

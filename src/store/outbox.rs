@@ -6,7 +6,9 @@
 //! ([`Store::delivered`]); after a crash, rows still `pending` are sent again,
 //! so only a send that was in flight at the crash may repeat.
 
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
+
+use super::sql::Sql;
 
 use super::change::Change;
 pub use super::change::Delivery;
@@ -81,7 +83,7 @@ pub struct Progress {
 impl Store {
     /// The roles a user holds.
     pub async fn roles_of(&self, user: i64) -> Result<Vec<Role>, StoreError> {
-        let rows = sqlx::query("SELECT role FROM roles WHERE user_id = ? ORDER BY role")
+        let rows = sqlx::query("SELECT role FROM roles WHERE user_id = $1 ORDER BY role")
             .bind(user)
             .fetch_all(&self.read)
             .await?;
@@ -163,7 +165,7 @@ impl Store {
     /// The newest audit entries first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?",
+            "SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.read)
@@ -187,9 +189,9 @@ impl Store {
         topic: Topic,
         audience: &Audience,
     ) -> Result<i64, StoreError> {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT count(*) AS n");
+        let mut q = Sql::new("SELECT count(*) AS n");
         push_audience(&mut q, topic, audience);
-        let row = q.build().fetch_one(&self.read).await?;
+        let row = q.build()?.fetch_one(&self.read).await?;
         Ok(row.try_get("n")?)
     }
 
@@ -227,9 +229,9 @@ impl Store {
             "SELECT d.broadcast, d.user_id, d.attempts, b.text, b.photo, b.webinar, r.lang
              FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast
              LEFT JOIN residents r ON r.user_id = d.user_id
-             WHERE d.status = 'pending' AND d.next_try <= ?1 AND b.not_before <= ?1
-               AND (?3 IS NULL OR d.user_id = ?3)
-             ORDER BY d.broadcast, d.user_id LIMIT ?2",
+             WHERE d.status = 'pending' AND d.next_try <= $1 AND b.not_before <= $1
+               AND ($3 IS NULL OR d.user_id = $3)
+             ORDER BY d.broadcast, d.user_id LIMIT $2",
         )
         .bind(now)
         .bind(limit)
@@ -278,19 +280,19 @@ impl Store {
 
     /// A broadcast's counts.
     pub async fn progress(&self, id: i64) -> Result<Option<Progress>, StoreError> {
-        Ok(self.progress_where("b.id = ?", id, 1).await?.pop())
+        Ok(self.progress_where("b.id = $1", id, 1).await?.pop())
     }
 
     /// The newest broadcasts with their counts.
     pub async fn recent_broadcasts(&self, limit: i64) -> Result<Vec<Progress>, StoreError> {
-        self.progress_where("b.id > ?", 0, limit).await
+        self.progress_where("b.id > $1", 0, limit).await
     }
 
     /// Broadcasts with nothing pending whose author has not had the report yet
     /// (an author who asked to be forgotten is -1: nobody to report to).
     pub async fn unreported(&self) -> Result<Vec<Progress>, StoreError> {
         self.progress_where(
-            "b.reported = 0 AND b.author > 0 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.broadcast = b.id AND x.status = 'pending') AND b.id > ?",
+            "b.reported = 0 AND b.author > 0 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.broadcast = b.id AND x.status = 'pending') AND b.id > $1",
             0,
             100,
         )
@@ -313,7 +315,7 @@ impl Store {
                     count(CASE d.status WHEN 'pending' THEN 1 END) AS pending
              FROM broadcasts b LEFT JOIN deliveries d ON d.broadcast = b.id
              WHERE {condition}
-             GROUP BY b.id ORDER BY b.id DESC LIMIT ?"
+             GROUP BY b.id ORDER BY b.id DESC LIMIT $2"
         );
         let rows = sqlx::query(&sql)
             .bind(value)
@@ -345,11 +347,12 @@ impl Store {
         broadcast: i64,
         user: i64,
     ) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT status FROM deliveries WHERE broadcast = ? AND user_id = ?")
-            .bind(broadcast)
-            .bind(user)
-            .fetch_optional(&self.read)
-            .await?;
+        let row =
+            sqlx::query("SELECT status FROM deliveries WHERE broadcast = $1 AND user_id = $2")
+                .bind(broadcast)
+                .bind(user)
+                .fetch_optional(&self.read)
+                .await?;
         Ok(row.map(|r| r.try_get("status")).transpose()?)
     }
 }
