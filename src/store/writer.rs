@@ -587,10 +587,19 @@ async fn write(
     use sqlx::Connection;
     let mut tx = conn.begin_with(dialect.begin_write()).await?;
 
+    // One row per resident, the latest step's: PostgreSQL refuses a
+    // statement that upserts the same row twice.
+    let latest: Vec<&Job> = {
+        let mut seen = std::collections::HashSet::new();
+        let mut latest: Vec<&Job> = jobs.iter().rev().filter(|j| seen.insert(j.user)).collect();
+        latest.reverse();
+        latest
+    };
+
     // The first statement writes, so the write lock is taken at once
     // (no read-then-upgrade that could fail with SQLITE_BUSY).
     let mut residents = Sql::new("INSERT INTO residents (user_id, lang, first_seen, last_seen) ");
-    residents.push_values(jobs, |row, job| {
+    residents.push_values(latest.iter().copied(), |row, job| {
         row.push_bind(job.user)
             .push_bind(job.lang.as_deref())
             .push_bind(job.now)
@@ -604,7 +613,7 @@ async fn write(
 
     let mut states =
         Sql::new("INSERT INTO dialogue_state (user_id, state, updated_at, turn, drafts) ");
-    states.push_values(jobs, |row, job| {
+    states.push_values(latest.iter().copied(), |row, job| {
         row.push_bind(job.user)
             .push_bind(job.state.as_str())
             .push_bind(job.now)
@@ -665,7 +674,7 @@ async fn write(
                         "INSERT INTO lesson_progress (user_id, lesson, started_at, completed_at, correct, answered)
                          VALUES ($1, $2, $3, $3, $4, $5)
                          ON CONFLICT (user_id, lesson) DO UPDATE SET
-                           completed_at = coalesce(completed_at, excluded.completed_at),
+                           completed_at = coalesce(lesson_progress.completed_at, excluded.completed_at),
                            correct = excluded.correct, answered = excluded.answered",
                     )
                     .bind(job.user)
@@ -742,8 +751,8 @@ async fn write(
                            news = excluded.news, hub = excluded.hub",
                     )
                     .bind(job.user)
-                    .bind(webinars)
-                    .bind(news)
+                    .bind(i64::from(*webinars))
+                    .bind(i64::from(*news))
                     .bind(hub)
                     .bind(job.now)
                     .execute(&mut *tx)
