@@ -207,7 +207,10 @@ impl Store {
             write: pools.write,
             read: pools.read,
             dialect,
-            states: Arc::default(),
+            states: Arc::new(match dialect {
+                Dialect::Sqlite => cache::StateCache::default(),
+                Dialect::Postgres => cache::StateCache::off(),
+            }),
             committed,
         })
     }
@@ -436,7 +439,8 @@ impl Store {
 
     pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, user_id, chat_id, lang, closed_at IS NOT NULL AS closed FROM tickets WHERE id = $1",
+            "SELECT id, user_id, chat_id, lang, CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END AS closed
+             FROM tickets WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.read)

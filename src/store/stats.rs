@@ -105,7 +105,7 @@ async fn lessons(
     let rows = sqlx::query(
         "SELECT lesson, count(*) AS started, count(completed_at) AS completed,
                 avg(CASE WHEN completed_at IS NOT NULL AND answered > 0
-                         THEN CAST(correct AS REAL) / answered END) AS score
+                         THEN CAST(correct AS DOUBLE PRECISION) / answered END) AS score
          FROM lesson_progress GROUP BY lesson
          ORDER BY started DESC, lesson",
     )

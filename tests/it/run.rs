@@ -18,7 +18,10 @@ async fn run_logs_its_stages_and_stops_on_sigterm() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("TELOXIDE_TOKEN", TOKEN)
         .env("TELOXIDE_API_URL", &api.url)
-        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(&db))
+        .env(
+            "POMICHNYK__DATABASE__URL",
+            format!("sqlite://{}", db.display()),
+        )
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdout(Stdio::null())
