@@ -29,16 +29,14 @@ pub(super) struct Pools {
     pub name: String,
 }
 
+/// What a pool's `after_connect` hook answers.
+type Hooked<'c> = Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
+
 /// Runs `sql` on every new connection of a pool.
 fn on_connect(
     sql: &'static str,
-) -> impl for<'c> Fn(
-    &'c mut AnyConnection,
-    PoolConnectionMetadata,
-) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'c>>
-       + Send
-       + Sync
-       + 'static {
+) -> impl for<'c> Fn(&'c mut AnyConnection, PoolConnectionMetadata) -> Hooked<'c> + Send + Sync + 'static
+{
     move |conn, _| Box::pin(async move { conn.execute(sql).await.map(drop) })
 }
 
