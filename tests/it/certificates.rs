@@ -105,7 +105,7 @@ fn pomichnyk(db: &Path, key: &Path, args: &[&str]) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(&db))
+        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(db))
         .env("POMICHNYK__CERTIFICATES__KEY_FILE", key)
         .env("POMICHNYK__CERTIFICATES__VERIFY_URL", VERIFY_URL)
         .env("RUST_LOG", "warn")

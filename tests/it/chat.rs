@@ -27,7 +27,7 @@ fn chat_with(
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("RUST_LOG", "warn")
-        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(&db))
+        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(db))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -242,7 +242,7 @@ fn pomichnyk(db: &Path, args: &[&str]) -> String {
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("RUST_LOG", "warn")
-        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(&db))
+        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(db))
         .output()
         .expect("run pomichnyk");
     assert!(

@@ -349,7 +349,7 @@ pub async fn subscribers(
     users: impl IntoIterator<Item = i64>,
     topic: pomichnyk::broadcast::Topic,
 ) {
-    let store = pomichnyk::store::Store::open(&crate::support::db::url(&db))
+    let store = pomichnyk::store::Store::open(&crate::support::db::url(db))
         .await
         .expect("store");
     subscribe(&store, users, topic).await;
