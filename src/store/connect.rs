@@ -25,6 +25,8 @@ use super::StoreError;
 pub(super) struct Pools {
     pub write: AnyPool,
     pub read: AnyPool,
+    /// Sessions that hold advisory locks (PostgreSQL; the readers' pool on SQLite).
+    pub locks: AnyPool,
     /// What the logs may say about the database: no path, no credentials.
     pub name: String,
 }
@@ -84,6 +86,7 @@ pub(super) async fn sqlite(url: &str) -> Result<Pools, StoreError> {
             .await?;
         return Ok(Pools {
             write: pool.clone(),
+            locks: pool.clone(),
             read: pool,
             name: "memory".to_string(),
         });
@@ -110,6 +113,7 @@ pub(super) async fn sqlite(url: &str) -> Result<Pools, StoreError> {
         .await?;
     Ok(Pools {
         write,
+        locks: read.clone(),
         read,
         name: file_name(file),
     })
@@ -126,9 +130,17 @@ pub(super) async fn postgres(url: &str) -> Result<Pools, StoreError> {
         .acquire_timeout(Duration::from_secs(10))
         .connect(url)
         .await?;
+    // One session per resident's turn in progress (each holds that
+    // resident's advisory lock), plus the poller's.
+    let locks = AnyPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect(url)
+        .await?;
     Ok(Pools {
         write,
         read,
+        locks,
         name: redact_postgres(url),
     })
 }

@@ -28,6 +28,7 @@ mod faq_review;
 mod hubs;
 mod outbox;
 mod places;
+mod replicas;
 mod rows;
 mod sql;
 mod stats;
@@ -40,6 +41,7 @@ pub use faq_review::{Decision, Missed, NewAnswer, ReviewChange};
 pub use hubs::{hub_facts_in, HubChange};
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::{places_in, Place};
+pub use replicas::{PollerLock, TurnGuard, CLAIM_LEASE};
 pub use sql::Dialect;
 pub use webinars::{ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
 
@@ -76,6 +78,8 @@ pub struct Store {
     /// Readers; WAL (SQLite) or MVCC (PostgreSQL) lets them run while a
     /// write is in progress.
     read: AnyPool,
+    /// Sessions holding advisory locks (see [`replicas`]).
+    locks: AnyPool,
     /// SQLite or PostgreSQL.
     dialect: Dialect,
     /// Residents' states as last committed by this process.
@@ -206,6 +210,7 @@ impl Store {
             writer,
             write: pools.write,
             read: pools.read,
+            locks: pools.locks,
             dialect,
             states: Arc::new(match dialect {
                 Dialect::Sqlite => cache::StateCache::default(),
@@ -227,6 +232,7 @@ impl Store {
         if self.writer.send(writer::Request::Close(ack)).await.is_ok() {
             let _ = done.await;
         }
+        self.locks.close().await;
         self.read.close().await;
         self.write.close().await;
     }
@@ -585,23 +591,48 @@ impl Store {
         limit: i64,
         only: Option<(i64, i64)>,
     ) -> Result<Vec<QueuedMessage>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT m.id, m.kind, m.ticket, m.reply_to, m.attempts, t.chat_id, t.lang,
-                    coalesce(tm.text, '') AS text
-             FROM messages m JOIN tickets t ON t.id = m.ticket
-             LEFT JOIN ticket_messages tm ON tm.id = m.ticket_message
-             WHERE m.status = 'pending' AND m.next_try <= $1
-               AND ($2 IS NULL
-                    OR (m.kind IN ('answer', 'closed') AND t.chat_id = $2)
-                    OR (m.kind IN ('ticket_post', 'follow_up') AND $3 IS NOT NULL))
-             ORDER BY m.id LIMIT $4",
-        )
-        .bind(now)
-        .bind(only.map(|(chat, _)| chat))
-        .bind(only.map(|(_, group)| group))
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
+        let sql = match self.dialect {
+            Dialect::Sqlite => {
+                "SELECT m.id, m.kind, m.ticket, m.reply_to, m.attempts, t.chat_id, t.lang,
+                        coalesce(tm.text, '') AS text
+                 FROM messages m JOIN tickets t ON t.id = m.ticket
+                 LEFT JOIN ticket_messages tm ON tm.id = m.ticket_message
+                 WHERE m.status = 'pending' AND m.next_try <= $1
+                   AND ($2 IS NULL
+                        OR (m.kind IN ('answer', 'closed') AND t.chat_id = $2)
+                        OR (m.kind IN ('ticket_post', 'follow_up') AND $3 IS NOT NULL))
+                 ORDER BY m.id LIMIT $4"
+            }
+            // Claimed, as the outbox's deliveries are (see `replicas`).
+            Dialect::Postgres => {
+                "WITH picked AS (
+                   SELECT m.id FROM messages m JOIN tickets t ON t.id = m.ticket
+                   WHERE m.status = 'pending' AND m.next_try <= $1
+                     AND ($2::BIGINT IS NULL
+                          OR (m.kind IN ('answer', 'closed') AND t.chat_id = $2)
+                          OR (m.kind IN ('ticket_post', 'follow_up') AND $3::BIGINT IS NOT NULL))
+                   ORDER BY m.id LIMIT $4
+                   FOR UPDATE OF m SKIP LOCKED),
+                 claimed AS (
+                   UPDATE messages x SET next_try = $5 FROM picked WHERE x.id = picked.id
+                   RETURNING x.id, x.kind, x.ticket, x.reply_to, x.attempts, x.ticket_message)
+                 SELECT c.id, c.kind, c.ticket, c.reply_to, c.attempts, t.chat_id, t.lang,
+                        coalesce(tm.text, '') AS text
+                 FROM claimed c JOIN tickets t ON t.id = c.ticket
+                 LEFT JOIN ticket_messages tm ON tm.id = c.ticket_message
+                 ORDER BY c.id"
+            }
+        };
+        let query = sqlx::query(sql)
+            .bind(now)
+            .bind(only.map(|(chat, _)| chat))
+            .bind(only.map(|(_, group)| group))
+            .bind(limit);
+        let query = match self.dialect {
+            Dialect::Sqlite => query,
+            Dialect::Postgres => query.bind(now + CLAIM_LEASE),
+        };
+        let rows = query.fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|r| {
                 let kind: String = r.try_get("kind")?;

@@ -13,7 +13,7 @@ use super::sql::Sql;
 use super::change::Change;
 pub use super::change::Delivery;
 use super::rows::push_audience;
-use super::{Store, StoreError};
+use super::{Dialect, Store, StoreError};
 use crate::broadcast::{Audience, Topic};
 
 /// A role above a resident's.
@@ -225,19 +225,41 @@ impl Store {
         limit: i64,
         only: Option<i64>,
     ) -> Result<Vec<Due>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT d.broadcast, d.user_id, d.attempts, b.text, b.photo, b.webinar, r.lang
-             FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast
-             LEFT JOIN residents r ON r.user_id = d.user_id
-             WHERE d.status = 'pending' AND d.next_try <= $1 AND b.not_before <= $1
-               AND ($3 IS NULL OR d.user_id = $3)
-             ORDER BY d.broadcast, d.user_id LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .bind(only)
-        .fetch_all(&self.read)
-        .await?;
+        let sql = match self.dialect {
+            Dialect::Sqlite => {
+                "SELECT d.broadcast, d.user_id, d.attempts, b.text, b.photo, b.webinar, r.lang
+                 FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast
+                 LEFT JOIN residents r ON r.user_id = d.user_id
+                 WHERE d.status = 'pending' AND d.next_try <= $1 AND b.not_before <= $1
+                   AND ($3 IS NULL OR d.user_id = $3)
+                 ORDER BY d.broadcast, d.user_id LIMIT $2"
+            }
+            // Claimed: rows another process holds are skipped, and those
+            // taken wait out the lease before anyone takes them again.
+            Dialect::Postgres => {
+                "WITH picked AS (
+                   SELECT d.broadcast, d.user_id
+                   FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast
+                   WHERE d.status = 'pending' AND d.next_try <= $1 AND b.not_before <= $1
+                     AND ($3::BIGINT IS NULL OR d.user_id = $3)
+                   ORDER BY d.broadcast, d.user_id LIMIT $2
+                   FOR UPDATE OF d SKIP LOCKED),
+                 claimed AS (
+                   UPDATE deliveries x SET next_try = $4 FROM picked
+                   WHERE x.broadcast = picked.broadcast AND x.user_id = picked.user_id
+                   RETURNING x.broadcast, x.user_id, x.attempts)
+                 SELECT c.broadcast, c.user_id, c.attempts, b.text, b.photo, b.webinar, r.lang
+                 FROM claimed c JOIN broadcasts b ON b.id = c.broadcast
+                 LEFT JOIN residents r ON r.user_id = c.user_id
+                 ORDER BY c.broadcast, c.user_id"
+            }
+        };
+        let query = sqlx::query(sql).bind(now).bind(limit).bind(only);
+        let query = match self.dialect {
+            Dialect::Sqlite => query,
+            Dialect::Postgres => query.bind(now + super::CLAIM_LEASE),
+        };
+        let rows = query.fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|r| {
                 Ok(Due {

@@ -11,7 +11,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::change::{Change, WebinarChange};
 use super::rows::write_audit;
-use super::{Store, StoreError};
+use super::{Dialect, Store, StoreError};
 
 /// Seconds before the start of each reminder.
 pub const DAY_BEFORE: i64 = 24 * 3600;
@@ -483,20 +483,42 @@ impl Store {
         limit: i64,
         only: Option<i64>,
     ) -> Result<Vec<ReminderDue>, StoreError> {
-        let sql = format!(
-            "SELECT {WEBINAR_COLUMNS}, m.user_id, m.kind, res.lang
-             FROM reminders m JOIN webinars w ON w.id = m.webinar
-             LEFT JOIN residents res ON res.user_id = m.user_id
-             WHERE m.sent_at IS NULL AND m.due_at <= $1 AND coalesce(res.blocked, 0) = 0
-               AND ($3 IS NULL OR m.user_id = $3)
-             ORDER BY m.due_at, m.webinar, m.user_id LIMIT $2"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(now)
-            .bind(limit)
-            .bind(only)
-            .fetch_all(&self.read)
-            .await?;
+        let sql = match self.dialect {
+            Dialect::Sqlite => format!(
+                "SELECT {WEBINAR_COLUMNS}, m.user_id, m.kind, res.lang
+                 FROM reminders m JOIN webinars w ON w.id = m.webinar
+                 LEFT JOIN residents res ON res.user_id = m.user_id
+                 WHERE m.sent_at IS NULL AND m.due_at <= $1 AND coalesce(res.blocked, 0) = 0
+                   AND ($3 IS NULL OR m.user_id = $3)
+                 ORDER BY m.due_at, m.webinar, m.user_id LIMIT $2"
+            ),
+            // Claimed (see `replicas`): a reminder taken is due again only
+            // after the lease, should its process die before sending it.
+            Dialect::Postgres => format!(
+                "WITH picked AS (
+                   SELECT m.webinar, m.user_id, m.kind, m.due_at
+                   FROM reminders m LEFT JOIN residents res ON res.user_id = m.user_id
+                   WHERE m.sent_at IS NULL AND m.due_at <= $1 AND coalesce(res.blocked, 0) = 0
+                     AND ($3::BIGINT IS NULL OR m.user_id = $3)
+                   ORDER BY m.due_at, m.webinar, m.user_id LIMIT $2
+                   FOR UPDATE OF m SKIP LOCKED),
+                 claimed AS (
+                   UPDATE reminders x SET due_at = $4 FROM picked
+                   WHERE x.webinar = picked.webinar AND x.user_id = picked.user_id
+                     AND x.kind = picked.kind
+                   RETURNING x.webinar, x.user_id, x.kind, picked.due_at AS was_due)
+                 SELECT {WEBINAR_COLUMNS}, m.user_id, m.kind, res.lang
+                 FROM claimed m JOIN webinars w ON w.id = m.webinar
+                 LEFT JOIN residents res ON res.user_id = m.user_id
+                 ORDER BY m.was_due, m.webinar, m.user_id"
+            ),
+        };
+        let query = sqlx::query(&sql).bind(now).bind(limit).bind(only);
+        let query = match self.dialect {
+            Dialect::Sqlite => query,
+            Dialect::Postgres => query.bind(now + super::CLAIM_LEASE),
+        };
+        let rows = query.fetch_all(&self.read).await?;
         rows.iter()
             .map(|r| {
                 Ok(ReminderDue {
