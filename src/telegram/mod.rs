@@ -242,8 +242,19 @@ pub async fn run_with_clock(
                 .await
                 .with_context(|| format!("cannot listen on {listen} (webhook.listen)"))?;
             tracing::info!(%listen, "webhook listening");
+            // With one process, stopping also removes the webhook (Telegram
+            // keeps the updates until it is set again). Replicas on one
+            // PostgreSQL database leave it: the others go on serving it.
+            let shared = app.store().dialect() == crate::store::Dialect::Postgres;
+            let until = async move {
+                if shared {
+                    let _ = stopping.changed().await;
+                } else {
+                    stop.await;
+                }
+            };
             tokio::spawn(async move {
-                if let Err(e) = axum::serve(tcp, router).with_graceful_shutdown(stop).await {
+                if let Err(e) = axum::serve(tcp, router).with_graceful_shutdown(until).await {
                     tracing::error!(error = %e, "webhook server failed");
                 }
             });
