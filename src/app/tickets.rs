@@ -22,6 +22,26 @@ use crate::script::{Msg, Script};
 use crate::store::Write;
 
 impl super::App {
+    /// The ticket a message in the group belongs to. A reply can reach the
+    /// bot before the post it answers is recorded (a post is recorded once
+    /// Telegram has taken it, and a quick librarian, or a busy database, can
+    /// beat that): while a post is on its way, a reply to an unknown message
+    /// is looked up again for up to two seconds before it is taken for talk.
+    async fn ticket_of_post(&self, group: i64, post: i64) -> Result<Option<i64>, AppError> {
+        for _ in 0..10 {
+            // Asked first: a post recorded after this is found just below.
+            let on_their_way = self.store.posts_on_their_way().await?;
+            if let Some(ticket) = self.store.ticket_of_post(group, post).await? {
+                return Ok(Some(ticket));
+            }
+            if !on_their_way {
+                return Ok(None);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        Ok(None)
+    }
+
     /// A resident's question for the librarians: a new ticket, queued for
     /// the group with the step.
     pub(super) async fn open_ticket(&self, t: &mut Turn<'_>, text: &str) -> Result<(), AppError> {
@@ -116,7 +136,7 @@ impl super::App {
             Some(Input::Command { name, .. }) if commands::parse(&name) == Some(Cmd::Close)
         );
         let ticket = match reply_to {
-            Some(post) => self.store.ticket_of_post(group, post).await?,
+            Some(post) => self.ticket_of_post(group, post).await?,
             None => None,
         };
         let Some(ticket) = ticket else {

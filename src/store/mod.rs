@@ -474,6 +474,19 @@ impl Store {
         Ok(row.map(|r| r.try_get("ticket")).transpose()?)
     }
 
+    /// Whether a ticket's post (or a follow-up) for the librarians' group is
+    /// queued or being sent: one Telegram has taken is recorded with its
+    /// message id in the same transaction that marks it sent.
+    pub async fn posts_on_their_way(&self) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT 1 AS one FROM messages
+             WHERE status = 'pending' AND kind IN ('ticket_post', 'follow_up') LIMIT 1",
+        )
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// The latest message of a ticket in a chat, to reply to it and keep the thread.
     pub async fn last_post(&self, ticket: i64, chat: i64) -> Result<Option<i64>, StoreError> {
         let sql = format!(
@@ -591,6 +604,11 @@ impl Store {
         limit: i64,
         only: Option<(i64, i64)>,
     ) -> Result<Vec<QueuedMessage>, StoreError> {
+        // A claim is small (see `replicas::CLAIM_BATCH`).
+        let limit = match self.dialect {
+            Dialect::Sqlite => limit,
+            Dialect::Postgres => limit.min(replicas::CLAIM_BATCH),
+        };
         let sql = match self.dialect {
             Dialect::Sqlite => {
                 "SELECT m.id, m.kind, m.ticket, m.reply_to, m.attempts, t.chat_id, t.lang,

@@ -225,6 +225,11 @@ impl Store {
         limit: i64,
         only: Option<i64>,
     ) -> Result<Vec<Due>, StoreError> {
+        // A claim is small (see `replicas::CLAIM_BATCH`).
+        let limit = match self.dialect {
+            Dialect::Sqlite => limit,
+            Dialect::Postgres => limit.min(super::replicas::CLAIM_BATCH),
+        };
         let sql = match self.dialect {
             Dialect::Sqlite => {
                 "SELECT d.broadcast, d.user_id, d.attempts, b.text, b.photo, b.webinar, r.lang

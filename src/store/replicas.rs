@@ -9,7 +9,8 @@
 //!   `FOR UPDATE SKIP LOCKED` and a lease ([`CLAIM_LEASE`]): a process takes
 //!   rows no other process holds and moves their next try past the lease, so
 //!   each is sent by one process; a process that dies holding some lets them
-//!   go when the lease ends (the bounded in-flight case);
+//!   go when the lease ends (the bounded in-flight case); a claim is small
+//!   ([`CLAIM_BATCH`]) so that it is sent well within its lease;
 //! - long polling, which Telegram allows to one client only, is done by the
 //!   process holding a session advisory lock ([`Store::poller_lock`]).
 //!
@@ -21,8 +22,13 @@ use sqlx::{Any, Transaction};
 use super::{Dialect, Store, StoreError};
 
 /// How long a claimed outbox row is left to the process that claimed it
-/// before another may take it, in seconds.
-pub const CLAIM_LEASE: i64 = 120;
+/// before another may take it, in seconds: also how long a restarted process
+/// waits for what it held when it was killed.
+pub const CLAIM_LEASE: i64 = 15;
+
+/// The most rows one claim takes: about a second of sending at Telegram's
+/// rate, well inside the lease even when Telegram slows sending down.
+pub const CLAIM_BATCH: i64 = 32;
 
 /// The advisory lock key of the one poller: negative, so never a resident's id.
 const POLLER_KEY: i64 = -7_001;

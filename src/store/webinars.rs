@@ -483,6 +483,11 @@ impl Store {
         limit: i64,
         only: Option<i64>,
     ) -> Result<Vec<ReminderDue>, StoreError> {
+        // A claim is small (see `replicas::CLAIM_BATCH`).
+        let limit = match self.dialect {
+            Dialect::Sqlite => limit,
+            Dialect::Postgres => limit.min(super::replicas::CLAIM_BATCH),
+        };
         let sql = match self.dialect {
             Dialect::Sqlite => format!(
                 "SELECT {WEBINAR_COLUMNS}, m.user_id, m.kind, res.lang

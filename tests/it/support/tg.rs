@@ -255,21 +255,30 @@ impl<'a> Librarians<'a> {
     /// Waits for the bot's latest post in the group containing `text`, since
     /// the group's last action; returns the call and the message as Telegram holds it.
     pub async fn post(&self, text: &str) -> (Call, Value) {
+        self.post_within(15, text).await
+    }
+
+    /// [`Librarians::post`], waiting up to `secs` seconds.
+    pub async fn post_within(&self, secs: u64, text: &str) -> (Call, Value) {
         let mark = self.mark;
         let call = self
             .api
-            .wait_for(15, &format!("{text:?} in the librarians' chat"), |calls| {
-                calls[mark.min(calls.len())..]
-                    .iter()
-                    .rev()
-                    .find(|c| {
-                        c.delivered
-                            && c.method == "sendMessage"
-                            && c.chat() == Some(LIBRARIANS)
-                            && strip_tags(c.text()).contains(text)
-                    })
-                    .cloned()
-            })
+            .wait_for(
+                secs,
+                &format!("{text:?} in the librarians' chat"),
+                |calls| {
+                    calls[mark.min(calls.len())..]
+                        .iter()
+                        .rev()
+                        .find(|c| {
+                            c.delivered
+                                && c.method == "sendMessage"
+                                && c.chat() == Some(LIBRARIANS)
+                                && strip_tags(c.text()).contains(text)
+                        })
+                        .cloned()
+                },
+            )
             .await;
         let message = self
             .api
