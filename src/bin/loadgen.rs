@@ -6,7 +6,8 @@
 //! sends `/start`, then, whenever a message with a keyboard arrives, presses
 //! its first button (an inline button sends a callback query, a keyboard button
 //! its label). A resident who gets no answer within `--patience-ms` sends
-//! `/start` again. It knows nothing of the bot beyond the Bot API.
+//! `/start` again. It knows nothing of the bot beyond the Bot API. Load starts
+//! when the bot first asks for updates, so a slow start-up is not measured.
 //!
 //! Without `--rate`, each resident taps again as soon as its answer arrives
 //! (closed loop: the most the bot can do). With `--rate R`, updates are handed
@@ -59,9 +60,12 @@ struct Args {
     /// How long to measure, after the warm-up.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
-    /// Seconds of load before measuring starts.
+    /// Seconds of load before measuring starts (counted from the bot's first getUpdates).
     #[arg(long, default_value_t = 3)]
     warmup: u64,
+    /// Give up if the bot has not asked for updates within this many seconds of starting.
+    #[arg(long, default_value_t = 60)]
+    startup: u64,
     /// The bot to start, split at spaces (e.g. "target/release/pomichnyk run").
     #[arg(long)]
     bot_cmd: String,
@@ -128,6 +132,8 @@ struct Sim {
 struct Shared {
     sim: Arc<Mutex<Sim>>,
     notify: Arc<Notify>,
+    /// Told once the bot first asks for updates (it has started).
+    polling: Arc<Notify>,
     global_limit: u64,
 }
 
@@ -200,6 +206,7 @@ impl Shared {
         Shared {
             sim: Arc::new(Mutex::new(sim)),
             notify: Arc::new(Notify::new()),
+            polling: Arc::new(Notify::new()),
             global_limit,
         }
     }
@@ -230,6 +237,24 @@ async fn main() -> anyhow::Result<()> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
+
+    // Load starts once the bot is up: a slow start must not count against it.
+    let startup = Instant::now();
+    loop {
+        if tokio::time::timeout(Duration::from_millis(100), shared.polling.notified())
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        if let Ok(Some(status)) = bot.try_wait() {
+            anyhow::bail!("the bot stopped before asking for updates ({status})");
+        }
+        if startup.elapsed() > Duration::from_secs(args.startup) {
+            stop(&mut bot);
+            anyhow::bail!("the bot did not ask for updates within {} s", args.startup);
+        }
+    }
 
     // The generator: hands ready residents' updates out (all at once, or at --rate).
     let generator = {
@@ -582,6 +607,8 @@ async fn get_updates(shared: &Shared, params: &Params) -> axum::response::Respon
     let timeout = Duration::from_secs(params.int("timeout").unwrap_or(0).clamp(0, 30) as u64);
     let limit = params.int("limit").unwrap_or(100).clamp(1, 100) as usize;
     let deadline = Instant::now() + timeout;
+    // A permit kept until main() waits for it, so the first call is never missed.
+    shared.polling.notify_one();
     loop {
         let notified = shared.notify.notified();
         {
