@@ -6,31 +6,47 @@
 //! sends `/start`, then, whenever a message with a keyboard arrives, presses
 //! its first button (an inline button sends a callback query, a keyboard button
 //! its label). A resident who gets no answer within `--patience-ms` sends
-//! `/start` again. It knows nothing of the bot beyond the Bot API.
+//! `/start` again. It knows nothing of the bot beyond the Bot API. Load starts
+//! when the bot first asks for updates, so a slow start-up is not measured.
 //!
 //! Without `--rate`, each resident taps again as soon as its answer arrives
 //! (closed loop: the most the bot can do). With `--rate R`, updates are handed
 //! out at R a second (open loop: latency at a given load).
 //!
+//! It reads each call's parameters however the bot sends them, as Telegram
+//! does: a JSON body (teloxide), an `application/x-www-form-urlencoded` or
+//! `multipart/form-data` body (aiogram, python-telegram-bot), or the query
+//! string. In the last three every value is text, and `reply_markup` is JSON
+//! inside that text. A call it cannot read is answered 400 and counted.
+//!
 //! At the end it prints one JSON line: updates handled per second, reply latency
 //! (from the update being handed out to the first reply arriving) p50/p95/p99,
-//! 429 answers given, errors, and the bot's peak resident memory.
+//! 429 answers given, errors (residents who timed out), callback queries sent and
+//! answered, calls it could not read, and the bot's peak resident memory.
+//! `benches/peers.sh` runs it on Pomichnyk and two peer bots in turn.
 
 use std::collections::VecDeque;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
+use axum::body::to_bytes;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::post;
+use axum::routing::get;
 use axum::{Json, Router};
 use clap::Parser;
-use serde_json::{json, Value};
+use rustc_hash::FxHashMap;
+use serde_json::{json, Map, Value};
 use tokio::sync::Notify;
+use url::form_urlencoded;
 
 const TOKEN: &str = "1000:loadgen";
 const FIRST_CHAT: i64 = 5_000_000;
+/// The largest request body read (Telegram's own limit for a file upload is 50 MB).
+const MAX_BODY: usize = 50 * 1024 * 1024;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -44,9 +60,12 @@ struct Args {
     /// How long to measure, after the warm-up.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
-    /// Seconds of load before measuring starts.
+    /// Seconds of load before measuring starts (counted from the bot's first getUpdates).
     #[arg(long, default_value_t = 3)]
     warmup: u64,
+    /// Give up if the bot has not asked for updates within this many seconds of starting.
+    #[arg(long, default_value_t = 60)]
+    startup: u64,
     /// The bot to start, split at spaces (e.g. "target/release/pomichnyk run").
     #[arg(long)]
     bot_cmd: String,
@@ -83,6 +102,11 @@ struct Stats {
     latencies_us: Vec<u64>,
     too_many: u64,
     errors: u64,
+    /// Callback queries handed out while measuring, and how many of them were answered.
+    presses: u64,
+    callbacks_answered: u64,
+    /// answerCallbackQuery for a query never sent, or answered already.
+    callbacks_stray: u64,
 }
 
 struct Sim {
@@ -98,12 +122,18 @@ struct Sim {
     measuring: bool,
     /// Messages sent in the current second, for --global-limit.
     window: (Instant, u64),
+    /// Callback queries not answered yet: whether each was sent while measuring.
+    open_queries: FxHashMap<u64, bool>,
+    /// Calls whose parameters could not be read, over the whole run.
+    bad_requests: u64,
 }
 
 #[derive(Clone)]
 struct Shared {
     sim: Arc<Mutex<Sim>>,
     notify: Arc<Notify>,
+    /// Told once the bot first asks for updates (it has started).
+    polling: Arc<Notify>,
     global_limit: u64,
 }
 
@@ -131,6 +161,10 @@ impl Sim {
             }),
             Next::Press { message, data } => {
                 self.next_query += 1;
+                self.open_queries.insert(self.next_query, self.measuring);
+                if self.measuring {
+                    self.stats.presses += 1;
+                }
                 json!({
                     "update_id": id,
                     "callback_query": {
@@ -147,34 +181,44 @@ impl Sim {
     }
 }
 
+impl Shared {
+    /// `users` residents, each about to send `/start`.
+    fn new(users: usize, global_limit: u64) -> Shared {
+        let sim = Sim {
+            residents: (0..users)
+                .map(|_| Resident {
+                    next: Next::Text("/start".into()),
+                    waiting_since: None,
+                    answered: false,
+                })
+                .collect(),
+            ready: (0..users).collect(),
+            queue: VecDeque::new(),
+            next_update: 1,
+            next_message: 1,
+            next_query: 0,
+            stats: Stats::default(),
+            measuring: false,
+            window: (Instant::now(), 0),
+            open_queries: FxHashMap::default(),
+            bad_requests: 0,
+        };
+        Shared {
+            sim: Arc::new(Mutex::new(sim)),
+            notify: Arc::new(Notify::new()),
+            polling: Arc::new(Notify::new()),
+            global_limit,
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     anyhow::ensure!(args.users > 0, "--users must be at least 1");
-    let sim = Sim {
-        residents: (0..args.users)
-            .map(|_| Resident {
-                next: Next::Text("/start".into()),
-                waiting_since: None,
-                answered: false,
-            })
-            .collect(),
-        ready: (0..args.users).collect(),
-        queue: VecDeque::new(),
-        next_update: 1,
-        next_message: 1,
-        next_query: 0,
-        stats: Stats::default(),
-        measuring: false,
-        window: (Instant::now(), 0),
-    };
-    let shared = Shared {
-        sim: Arc::new(Mutex::new(sim)),
-        notify: Arc::new(Notify::new()),
-        global_limit: args.global_limit,
-    };
+    let shared = Shared::new(args.users, args.global_limit);
     let app = Router::new()
-        .route("/{bot}/{method}", post(handle))
+        .route("/{bot}/{method}", get(handle).post(handle))
         .with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
@@ -193,6 +237,24 @@ async fn main() -> anyhow::Result<()> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
+
+    // Load starts once the bot is up: a slow start must not count against it.
+    let startup = Instant::now();
+    loop {
+        if tokio::time::timeout(Duration::from_millis(100), shared.polling.notified())
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        if let Ok(Some(status)) = bot.try_wait() {
+            anyhow::bail!("the bot stopped before asking for updates ({status})");
+        }
+        if startup.elapsed() > Duration::from_secs(args.startup) {
+            stop(&mut bot);
+            anyhow::bail!("the bot did not ask for updates within {} s", args.startup);
+        }
+    }
 
     // The generator: hands ready residents' updates out (all at once, or at --rate).
     let generator = {
@@ -264,10 +326,10 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
     let elapsed = started.elapsed().as_secs_f64();
-    let stats = {
+    let (stats, bad_requests) = {
         let mut sim = shared.sim.lock().unwrap_or_else(|e| e.into_inner());
         sim.measuring = false;
-        std::mem::take(&mut sim.stats)
+        (std::mem::take(&mut sim.stats), sim.bad_requests)
     };
     generator.abort();
     let peak_rss_kb = peak_rss_kb(&bot);
@@ -294,6 +356,8 @@ async fn main() -> anyhow::Result<()> {
         "latency_ms": { "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99), "max": pct(1.0) },
         "http_429": stats.too_many,
         "errors": stats.errors,
+        "callbacks": { "sent": stats.presses, "answered": stats.callbacks_answered, "stray": stats.callbacks_stray },
+        "bad_requests": bad_requests,
         "bot_peak_rss_mb": peak_rss_kb.map(|kb| (kb as f64 / 1024.0 * 10.0).round() / 10.0),
     });
     println!("{report}");
@@ -303,17 +367,32 @@ async fn main() -> anyhow::Result<()> {
 async fn handle(
     State(shared): State<Shared>,
     Path((bot, method)): Path<(String, String)>,
-    body: String,
+    request: Request,
 ) -> axum::response::Response {
     if bot != format!("bot{TOKEN}") {
-        return Json(json!({ "ok": false, "error_code": 401, "description": "Unauthorized" }))
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "ok": false, "error_code": 401, "description": "Unauthorized" })),
+        )
             .into_response();
     }
+    let params = match Params::read(request).await {
+        Ok(params) => params,
+        Err(why) => {
+            let mut sim = shared.sim.lock().unwrap_or_else(|e| e.into_inner());
+            sim.bad_requests += 1;
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "ok": false, "error_code": 400,
+                    "description": format!("Bad Request: {why}") })),
+            )
+                .into_response();
+        }
+    };
     let method = method.to_ascii_lowercase();
     if method == "getupdates" {
-        return get_updates(&shared, &body).await;
+        return get_updates(&shared, &params).await;
     }
-    let params: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let result = match method.as_str() {
         "getme" => json!({
             "id": 1000, "is_bot": true, "first_name": "Bot", "username": "load_bot",
@@ -323,7 +402,31 @@ async fn handle(
         "getwebhookinfo" => {
             json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 })
         }
-        "sendmessage" | "editmessagetext" | "sendvenue" | "sendlocation" | "sendphoto" => {
+        "answercallbackquery" => {
+            let mut sim = shared.sim.lock().unwrap_or_else(|e| e.into_inner());
+            let id = params
+                .int("callback_query_id")
+                .and_then(|id| u64::try_from(id).ok());
+            match id.and_then(|id| sim.open_queries.remove(&id)) {
+                Some(true) => sim.stats.callbacks_answered += 1,
+                Some(false) => {}
+                None => {
+                    if sim.measuring {
+                        sim.stats.callbacks_stray += 1;
+                    }
+                }
+            }
+            json!(true)
+        }
+        "sendmessage"
+        | "editmessagetext"
+        | "editmessagecaption"
+        | "editmessagereplymarkup"
+        | "sendvenue"
+        | "sendlocation"
+        | "sendcontact"
+        | "sendphoto"
+        | "senddocument" => {
             let mut sim = shared.sim.lock().unwrap_or_else(|e| e.into_inner());
             if shared.global_limit > 0 {
                 let now = Instant::now();
@@ -334,15 +437,15 @@ async fn handle(
                 if sim.window.1 > shared.global_limit {
                     sim.stats.too_many += 1;
                     return (
-                        axum::http::StatusCode::TOO_MANY_REQUESTS,
+                        StatusCode::TOO_MANY_REQUESTS,
                         Json(json!({ "ok": false, "error_code": 429,
                             "description": "Too Many Requests: retry after 1", "parameters": { "retry_after": 1 } })),
                     )
                         .into_response();
                 }
             }
-            let chat = params["chat_id"].as_i64().unwrap_or(0);
-            let id = match params["message_id"].as_i64() {
+            let chat = params.int("chat_id").unwrap_or(0);
+            let id = match params.int("message_id") {
                 Some(id) => id,
                 None => {
                     sim.next_message += 1;
@@ -353,7 +456,7 @@ async fn handle(
                 "message_id": id, "date": unix_now(),
                 "chat": { "id": chat, "type": "private", "first_name": "Load" },
                 "from": { "id": 1000, "is_bot": true, "first_name": "Bot", "username": "load_bot" },
-                "text": params["text"].as_str().unwrap_or(""),
+                "text": params.text("text").unwrap_or(""),
             });
             on_reply(&mut sim, chat, &params, &message);
             message
@@ -363,8 +466,95 @@ async fn handle(
     Json(json!({ "ok": true, "result": result })).into_response()
 }
 
+/// The parameters of one Bot API call, wherever the bot put them.
+///
+/// Telegram takes them in the query string, as a JSON body, or as an
+/// `application/x-www-form-urlencoded` or `multipart/form-data` body. Outside
+/// JSON every value is text: numbers are digits and objects such as
+/// `reply_markup` are JSON inside the text; the accessors read both.
+#[derive(Debug, Default)]
+struct Params(Map<String, Value>);
+
+impl Params {
+    async fn read(request: Request) -> Result<Params, String> {
+        let mut params = Map::new();
+        if let Some(query) = request.uri().query() {
+            add_pairs(&mut params, query.as_bytes());
+        }
+        let content_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        if essence == "multipart/form-data" {
+            let mut form = Multipart::from_request(request, &())
+                .await
+                .map_err(|e| e.body_text())?;
+            while let Some(field) = form.next_field().await.map_err(|e| e.body_text())? {
+                let Some(name) = field.name().map(str::to_owned) else {
+                    continue;
+                };
+                // A file stands for itself by its name; its bytes are not needed.
+                let value = match field.file_name() {
+                    Some(file) => file.to_owned(),
+                    None => field.text().await.map_err(|e| e.body_text())?,
+                };
+                params.insert(name, Value::String(value));
+            }
+            return Ok(Params(params));
+        }
+        let body = to_bytes(request.into_body(), MAX_BODY)
+            .await
+            .map_err(|e| format!("body not read: {e}"))?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            // No body (getMe, or everything in the query string).
+        } else if essence == "application/x-www-form-urlencoded" {
+            add_pairs(&mut params, &body);
+        } else {
+            // JSON, whatever the content type says.
+            match serde_json::from_slice::<Value>(&body) {
+                Ok(Value::Object(fields)) => params.extend(fields),
+                Ok(_) => return Err("the JSON body is not an object".into()),
+                Err(e) => return Err(format!("can't parse JSON: {e}")),
+            }
+        }
+        Ok(Params(params))
+    }
+
+    /// A whole number, given as a number or as digits.
+    fn int(&self, key: &str) -> Option<i64> {
+        match self.0.get(key)? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    fn text(&self, key: &str) -> Option<&str> {
+        self.0.get(key)?.as_str()
+    }
+
+    /// An object or a list, given as JSON or as JSON inside text.
+    fn json(&self, key: &str) -> Option<Value> {
+        match self.0.get(key)? {
+            Value::String(s) => serde_json::from_str(s).ok(),
+            v @ (Value::Object(_) | Value::Array(_)) => Some(v.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// `a=1&b=%7B%7D` pairs, as text values (a later one wins).
+fn add_pairs(params: &mut Map<String, Value>, bytes: &[u8]) {
+    for (key, value) in form_urlencoded::parse(bytes) {
+        params.insert(key.into_owned(), Value::String(value.into_owned()));
+    }
+}
+
 /// A message for a simulated resident: latency, and their next move.
-fn on_reply(sim: &mut Sim, chat: i64, params: &Value, message: &Value) {
+fn on_reply(sim: &mut Sim, chat: i64, params: &Params, message: &Value) {
     let now = Instant::now();
     let measuring = sim.measuring;
     let Some(resident) = sim.resident(chat) else {
@@ -377,7 +567,7 @@ fn on_reply(sim: &mut Sim, chat: i64, params: &Value, message: &Value) {
             latency = Some((now - since).as_micros() as u64);
         }
     }
-    let markup = &params["reply_markup"];
+    let markup = params.json("reply_markup").unwrap_or(Value::Null);
     let next = if let Some(b) = markup["inline_keyboard"][0][0].as_object() {
         let mut message = message.clone();
         message["reply_markup"] = markup.clone();
@@ -413,11 +603,12 @@ fn on_reply(sim: &mut Sim, chat: i64, params: &Value, message: &Value) {
     }
 }
 
-async fn get_updates(shared: &Shared, body: &str) -> axum::response::Response {
-    let params: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let timeout = Duration::from_secs(params["timeout"].as_u64().unwrap_or(0).min(30));
-    let limit = params["limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
+async fn get_updates(shared: &Shared, params: &Params) -> axum::response::Response {
+    let timeout = Duration::from_secs(params.int("timeout").unwrap_or(0).clamp(0, 30) as u64);
+    let limit = params.int("limit").unwrap_or(100).clamp(1, 100) as usize;
     let deadline = Instant::now() + timeout;
+    // A permit kept until main() waits for it, so the first call is never missed.
+    shared.polling.notify_one();
     loop {
         let notified = shared.notify.notified();
         {
@@ -479,4 +670,403 @@ fn unix_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    //! A bot talks to the fake Bot API in each of the four ways Telegram
+    //! accepts; the fake reads the call, answers it, and the resident moves on.
+    use super::*;
+    use axum::body::Body;
+
+    /// A keyboard of three inline buttons, as aiogram and the peers send it.
+    const MARKUP: &str = r#"{"inline_keyboard":[[{"text":"Так","callback_data":"q:1:0"}],[{"text":"Ні","callback_data":"q:1:1"}],[{"text":"Не знаю","callback_data":"q:1:2"}]]}"#;
+
+    fn url_encode(pairs: &[(&str, &str)]) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish()
+    }
+
+    /// A `multipart/form-data` body as aiohttp and python-telegram-bot write it.
+    fn multipart(boundary: &str, fields: &[(&str, &str)], file: Option<(&str, &str)>) -> String {
+        let mut body = String::new();
+        for (name, value) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        }
+        if let Some((name, file)) = file {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
+                 Content-Type: image/png\r\n\r\n\u{1}PNG-bytes\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        body
+    }
+
+    async fn call(
+        shared: &Shared,
+        method: &str,
+        query: &str,
+        content_type: Option<&str>,
+        body: String,
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri(format!("/bot{TOKEN}/{method}{query}"));
+        if let Some(ct) = content_type {
+            request = request.header(CONTENT_TYPE, ct);
+        }
+        let request = request.body(Body::from(body)).unwrap();
+        let response = handle(
+            State(shared.clone()),
+            Path((format!("bot{TOKEN}"), method.to_string())),
+            request,
+        )
+        .await;
+        let status = response.status();
+        let bytes = to_bytes(response.into_body(), MAX_BODY).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    /// One resident whose `/start` the bot has just taken from getUpdates.
+    fn one_resident_waiting() -> Shared {
+        let shared = Shared::new(1, 0);
+        {
+            let mut sim = shared.sim.lock().unwrap();
+            sim.measuring = true;
+            let i = sim.ready.pop_front().unwrap();
+            sim.send(i, Instant::now());
+            sim.queue.clear();
+        }
+        shared
+    }
+
+    /// What the resident will send next.
+    fn next_move(shared: &Shared) -> (Option<String>, Option<String>, bool) {
+        let sim = shared.sim.lock().unwrap();
+        let r = &sim.residents[0];
+        let ready = sim.ready.contains(&0);
+        match &r.next {
+            Next::Text(t) => (Some(t.clone()), None, ready),
+            Next::Press { data, .. } => (None, Some(data.clone()), ready),
+        }
+    }
+
+    fn replies(shared: &Shared) -> (u64, usize) {
+        let sim = shared.sim.lock().unwrap();
+        (sim.stats.replies, sim.stats.latencies_us.len())
+    }
+
+    #[tokio::test]
+    async fn a_json_send_message_is_read_and_its_first_button_pressed() {
+        let shared = one_resident_waiting();
+        let body = json!({
+            "chat_id": FIRST_CHAT, "text": "Крок 1",
+            "reply_markup": serde_json::from_str::<Value>(MARKUP).unwrap(),
+        });
+        let (status, answer) = call(
+            &shared,
+            "sendMessage",
+            "",
+            Some("application/json"),
+            body.to_string(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(answer["result"]["chat"]["id"], FIRST_CHAT);
+        assert_eq!(answer["result"]["text"], "Крок 1");
+        assert_eq!(next_move(&shared), (None, Some("q:1:0".into()), true));
+        assert_eq!(replies(&shared), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_form_encoded_send_message_is_read_with_its_markup_as_json_text() {
+        let shared = one_resident_waiting();
+        let body = url_encode(&[
+            ("chat_id", &FIRST_CHAT.to_string()),
+            ("text", "Крок 1 & ще"),
+            ("reply_markup", MARKUP),
+        ]);
+        let (status, answer) = call(
+            &shared,
+            "sendMessage",
+            "",
+            Some("application/x-www-form-urlencoded"),
+            body,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(answer["result"]["chat"]["id"], FIRST_CHAT);
+        assert_eq!(answer["result"]["text"], "Крок 1 & ще");
+        assert_eq!(next_move(&shared), (None, Some("q:1:0".into()), true));
+        assert_eq!(replies(&shared), (1, 1));
+        // The press carries the message with its keyboard as an object, as Telegram sends it.
+        let sim = shared.sim.lock().unwrap();
+        let Next::Press { message, .. } = &sim.residents[0].next else {
+            panic!("no press");
+        };
+        assert_eq!(
+            message["reply_markup"]["inline_keyboard"][2][0]["callback_data"],
+            "q:1:2"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_multipart_send_photo_is_read_with_its_file_and_markup() {
+        let shared = one_resident_waiting();
+        let boundary = "a7c1b0f3e2d94d3c";
+        let body = multipart(
+            boundary,
+            &[
+                ("chat_id", &FIRST_CHAT.to_string()),
+                ("caption", "Плакат"),
+                ("reply_markup", MARKUP),
+            ],
+            Some(("photo", "poster.png")),
+        );
+        let (status, answer) = call(
+            &shared,
+            "sendPhoto",
+            "",
+            Some(&format!("multipart/form-data; boundary={boundary}")),
+            body,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(answer["result"]["chat"]["id"], FIRST_CHAT);
+        assert_eq!(next_move(&shared), (None, Some("q:1:0".into()), true));
+        assert_eq!(replies(&shared), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_multipart_body_is_read_field_by_field() {
+        let boundary = "XyZ";
+        let body = multipart(
+            boundary,
+            &[
+                ("chat_id", "42"),
+                ("text", "рядок\r\nдругий"),
+                ("reply_markup", MARKUP),
+            ],
+            Some(("document", "report.pdf")),
+        );
+        let request = Request::builder()
+            .method("POST")
+            .uri("/x/sendDocument?disable_notification=true")
+            .header(
+                CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        let params = Params::read(request).await.unwrap();
+        assert_eq!(params.int("chat_id"), Some(42));
+        assert_eq!(params.text("text"), Some("рядок\r\nдругий"));
+        assert_eq!(params.text("document"), Some("report.pdf"));
+        assert_eq!(params.text("disable_notification"), Some("true"));
+        assert_eq!(
+            params.json("reply_markup").unwrap()["inline_keyboard"][1][0]["callback_data"],
+            "q:1:1"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_send_message_in_the_query_string_is_read() {
+        let shared = one_resident_waiting();
+        let query = format!(
+            "?{}",
+            url_encode(&[
+                ("chat_id", &FIRST_CHAT.to_string()),
+                ("text", "Крок 1"),
+                ("reply_markup", MARKUP),
+            ])
+        );
+        let (status, answer) = call(&shared, "sendMessage", &query, None, String::new()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(answer["result"]["text"], "Крок 1");
+        assert_eq!(next_move(&shared), (None, Some("q:1:0".into()), true));
+    }
+
+    #[tokio::test]
+    async fn a_reply_keyboard_in_a_form_makes_the_resident_send_its_first_label() {
+        let shared = one_resident_waiting();
+        let body = url_encode(&[
+            ("chat_id", &FIRST_CHAT.to_string()),
+            ("text", "Оберіть"),
+            (
+                "reply_markup",
+                r#"{"keyboard":[[{"text":"📚 Уроки"},{"text":"❓ Питання"}]],"resize_keyboard":true}"#,
+            ),
+        ]);
+        call(
+            &shared,
+            "sendMessage",
+            "",
+            Some("application/x-www-form-urlencoded"),
+            body,
+        )
+        .await;
+        assert_eq!(next_move(&shared), (Some("📚 Уроки".into()), None, true));
+    }
+
+    #[tokio::test]
+    async fn a_callback_query_answered_in_any_form_is_counted_once() {
+        let shared = Shared::new(3, 0);
+        let mut ids = Vec::new();
+        {
+            let mut sim = shared.sim.lock().unwrap();
+            sim.measuring = true;
+            let message = json!({ "message_id": 7, "date": 1, "chat": { "id": FIRST_CHAT, "type": "private" } });
+            for i in 0..3 {
+                sim.residents[i].next = Next::Press {
+                    message: message.clone(),
+                    data: format!("q:1:{i}"),
+                };
+                sim.send(i, Instant::now());
+            }
+            for update in sim.queue.drain(..) {
+                assert_eq!(update["callback_query"]["message"]["message_id"], 7);
+                ids.push(update["callback_query"]["id"].as_str().unwrap().to_string());
+            }
+            assert_eq!(sim.stats.presses, 3);
+        }
+        // teloxide: JSON; aiogram: a form; python-telegram-bot may use multipart.
+        let json_body = json!({ "callback_query_id": ids[0] }).to_string();
+        call(
+            &shared,
+            "answerCallbackQuery",
+            "",
+            Some("application/json"),
+            json_body,
+        )
+        .await;
+        let form = url_encode(&[("callback_query_id", &ids[1]), ("text", "Зачекайте трохи")]);
+        call(
+            &shared,
+            "answerCallbackQuery",
+            "",
+            Some("application/x-www-form-urlencoded"),
+            form.clone(),
+        )
+        .await;
+        let boundary = "b0";
+        let body = multipart(boundary, &[("callback_query_id", &ids[2])], None);
+        call(
+            &shared,
+            "answerCallbackQuery",
+            "",
+            Some(&format!("multipart/form-data; boundary={boundary}")),
+            body,
+        )
+        .await;
+        // The same query answered again is stray, not a second answer.
+        call(
+            &shared,
+            "answerCallbackQuery",
+            "",
+            Some("application/x-www-form-urlencoded"),
+            form,
+        )
+        .await;
+        let sim = shared.sim.lock().unwrap();
+        assert_eq!(sim.stats.callbacks_answered, 3);
+        assert_eq!(sim.stats.callbacks_stray, 1);
+        assert!(sim.open_queries.is_empty());
+    }
+
+    #[tokio::test]
+    async fn get_updates_reads_its_limit_from_a_form_and_from_the_query_string() {
+        let shared = Shared::new(5, 0);
+        {
+            let mut sim = shared.sim.lock().unwrap();
+            for i in 0..5 {
+                sim.send(i, Instant::now());
+            }
+        }
+        let (_, first) = call(
+            &shared,
+            "getUpdates",
+            "",
+            Some("application/x-www-form-urlencoded"),
+            url_encode(&[
+                ("timeout", "0"),
+                ("limit", "2"),
+                ("allowed_updates", r#"["message","callback_query"]"#),
+            ]),
+        )
+        .await;
+        assert_eq!(first["result"].as_array().unwrap().len(), 2);
+        let (_, second) = call(
+            &shared,
+            "getUpdates",
+            "?offset=3&limit=1&timeout=0",
+            None,
+            String::new(),
+        )
+        .await;
+        assert_eq!(second["result"].as_array().unwrap().len(), 1);
+        assert_eq!(second["result"][0]["update_id"], 3);
+        assert_eq!(second["result"][0]["message"]["text"], "/start");
+    }
+
+    #[tokio::test]
+    async fn a_call_that_cannot_be_read_is_answered_400_and_counted() {
+        let shared = one_resident_waiting();
+        let (status, answer) = call(
+            &shared,
+            "sendMessage",
+            "",
+            Some("application/json"),
+            r#"{"chat_id": 5000000, "text": "#.into(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer["ok"], false);
+        let (status, _) = call(
+            &shared,
+            "sendMessage",
+            "",
+            Some("multipart/form-data; boundary=zz"),
+            "--zz\r\nContent-Disposition: form-data; name=\"chat_id\"\r\n\r\n5000000".into(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, _) = call(
+            &shared,
+            "sendMessage",
+            "",
+            Some("text/plain"),
+            "[1, 2]".into(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(shared.sim.lock().unwrap().bad_requests, 3);
+        // Nothing reached the resident, who still waits for an answer.
+        assert_eq!(replies(&shared), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn a_markup_that_is_not_json_offers_no_button() {
+        let shared = one_resident_waiting();
+        let body = url_encode(&[
+            ("chat_id", &FIRST_CHAT.to_string()),
+            ("text", "Крок"),
+            ("reply_markup", "{inline_keyboard: oops"),
+        ]);
+        let (status, _) = call(
+            &shared,
+            "sendMessage",
+            "",
+            Some("application/x-www-form-urlencoded"),
+            body,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        // The reply counts; the resident has no button to press, so waits on.
+        assert_eq!(replies(&shared), (1, 1));
+        assert_eq!(next_move(&shared), (Some("/start".into()), None, false));
+    }
 }
