@@ -33,6 +33,7 @@ mod reliability;
 mod reload;
 mod run;
 mod schema;
+mod seasons;
 mod staff;
 mod stats;
 mod store;
