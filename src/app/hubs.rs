@@ -26,8 +26,19 @@ const DAYS_A_ROW: usize = 7;
 impl super::App {
     /// The hubs as residents see them now: the file's, with the librarians' facts.
     pub(super) async fn hubs_now(&self, t: &Turn<'_>) -> Result<Vec<Hub>, AppError> {
-        let facts = self.store.hub_facts().await?;
+        let facts = self.hub_facts().await?;
         Ok(layer::merge(&t.script.hubs, &facts, self.now()))
+    }
+
+    /// The librarians' facts: kept in memory, read from the database after a change.
+    pub(super) async fn hub_facts(&self) -> Result<std::sync::Arc<Vec<Fact>>, AppError> {
+        let generation = match self.hub_facts.get() {
+            Ok(facts) => return Ok(facts),
+            Err(generation) => generation,
+        };
+        let facts = std::sync::Arc::new(self.store.hub_facts().await?);
+        self.hub_facts.fill(generation, facts.clone());
+        Ok(facts)
     }
 
     /// `/myhub`, a press on a hub card, and the location or phone a card asked for.
@@ -711,7 +722,7 @@ impl super::App {
     /// the buttons to change them. Read after this turn's writes are committed.
     async fn card(&self, t: &mut Turn<'_>, hub: &str) -> Result<(), AppError> {
         t.commit().await?;
-        let facts = self.store.hub_facts().await?;
+        let facts = self.hub_facts().await?;
         let merged = layer::merge(&t.script.hubs, &facts, self.now());
         let Some(i) = t.script.hub(hub) else {
             return Ok(());
@@ -849,6 +860,16 @@ impl super::App {
             now: self.now(),
         }))
     }
+}
+
+/// Whether a turn's writes change the librarians' facts (and so the hubs residents see).
+pub(super) fn changes_facts(writes: &[Write]) -> bool {
+    writes.iter().any(|w| {
+        matches!(
+            w,
+            Write::Hub(HubChange::Set { .. } | HubChange::Unset { .. })
+        )
+    })
 }
 
 /// A button of a hub card.
