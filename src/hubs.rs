@@ -6,6 +6,7 @@
 pub mod edit;
 pub mod export;
 pub mod layer;
+pub mod season;
 
 use jiff::civil::{DateTime, Time, Weekday};
 
@@ -73,41 +74,56 @@ pub enum Opening {
     Unknown,
 }
 
-/// A hub's state at a local (Kyiv) civil time. Intervals include their start, not their end.
+/// A hub's state at a local (Kyiv) civil time. Intervals include their start,
+/// not their end. Each day's hours are that day's season's (see
+/// [`season::hours_on`]), so a week that crosses into another season reads the
+/// new season's hours; a day whose hours are not known ends the search.
 pub fn opening(hub: &Hub, now: DateTime) -> Opening {
-    let Some(week) = &hub.hours else {
+    let date = now.date();
+    if season::hours_on(hub, date).is_none() {
         return Opening::Unknown;
-    };
+    }
     let today = now.weekday();
     let t = now.time();
     // A hub closed today (its librarian said so) has no hours today.
     let closed: &[(Time, Time)] = &[];
-    let day = |k: u8| {
+    let day = |k: u8| -> Option<&[(Time, Time)]> {
         if k == 0 && hub.today == Some(Today::Closed) {
-            return closed;
+            return Some(closed);
         }
-        &week[today.wrapping_add(k).to_monday_zero_offset() as usize][..]
+        let on = date
+            .checked_add(jiff::Span::new().days(i64::from(k)))
+            .ok()?;
+        let week = season::hours_on(hub, on)?;
+        Some(&week[on.weekday().to_monday_zero_offset() as usize][..])
     };
-    if let Some(&(_, end)) = day(0).iter().find(|(s, e)| *s <= t && t < *e) {
+    let now_day = day(0).unwrap_or(closed);
+    if let Some(&(_, end)) = now_day.iter().find(|(s, e)| *s <= t && t < *e) {
         // Back-to-back intervals ("09:00-13:00", "13:00-18:00") read as one.
         let mut until = end;
-        while let Some(&(_, e)) = day(0).iter().find(|(s, e)| *s <= until && until < *e) {
+        while let Some(&(_, e)) = now_day.iter().find(|(s, e)| *s <= until && until < *e) {
             until = e;
         }
         return Opening::Open { until };
     }
-    let next = (0..=7u8).find_map(|k| {
-        day(k)
+    let mut next = None;
+    for k in 0..=7u8 {
+        // A day in a season whose hours are not known: the next opening is not known either.
+        let Some(spans) = day(k) else { break };
+        let first = spans
             .iter()
             .filter(|(s, e)| s < e && (k > 0 || *s > t))
             .map(|(s, _)| *s)
-            .min()
-            .map(|at| NextOpen {
+            .min();
+        if let Some(at) = first {
+            next = Some(NextOpen {
                 day: today.wrapping_add(k),
                 days_ahead: k,
                 at,
-            })
-    });
+            });
+            break;
+        }
+    }
     Opening::Closed { next }
 }
 
@@ -383,6 +399,7 @@ mod tests {
             approximate: false,
             phone: None,
             hours: None,
+            seasons: Default::default(),
             services: Vec::new(),
             verified: true,
             source: "test".into(),

@@ -11,19 +11,34 @@
 use super::{AppError, Handled, Turn};
 use crate::commands::{self, Cmd};
 use crate::engine::{InlineButton, Input, Keyboard, Press};
+use crate::hubs::edit::Sched;
 use crate::hubs::edit::{self, Awaiting, Edit, Wanted};
 use crate::hubs::layer::{self, Fact, Today, Value, Week};
+use crate::hubs::season::{self, MonthDay, Season, SeasonHours};
 use crate::script::{Hub, Msg, Service};
 use crate::store::{HubChange, Role, Write};
 
 /// Buttons per row for times and days.
 const COLUMNS: usize = 4;
+/// Buttons per row for the days of a month.
+const DAYS_A_ROW: usize = 7;
 
 impl super::App {
     /// The hubs as residents see them now: the file's, with the librarians' facts.
     pub(super) async fn hubs_now(&self, t: &Turn<'_>) -> Result<Vec<Hub>, AppError> {
-        let facts = self.store.hub_facts().await?;
+        let facts = self.hub_facts().await?;
         Ok(layer::merge(&t.script.hubs, &facts, self.now()))
+    }
+
+    /// The librarians' facts: kept in memory, read from the database after a change.
+    pub(super) async fn hub_facts(&self) -> Result<std::sync::Arc<Vec<Fact>>, AppError> {
+        let generation = match self.hub_facts.get() {
+            Ok(facts) => return Ok(facts),
+            Err(generation) => generation,
+        };
+        let facts = std::sync::Arc::new(self.store.hub_facts().await?);
+        self.hub_facts.fill(generation, facts.clone());
+        Ok(facts)
     }
 
     /// `/myhub`, a press on a hub card, and the location or phone a card asked for.
@@ -204,6 +219,19 @@ impl super::App {
         Ok(())
     }
 
+    /// Queues a change of the schedule made on a season (audited as that).
+    fn set_as(&self, t: &mut Turn<'_>, hub: &str, value: Value, action: &str) {
+        let detail = value.encode();
+        t.writes.push(Write::Hub(HubChange::Set {
+            hub: hub.to_string(),
+            value,
+            by: t.user,
+            at: self.now(),
+            until: None,
+        }));
+        t.audit(action, Some(hub), Some(&detail));
+    }
+
     /// Queues a fact (and its audit line) with the turn.
     fn set(&self, t: &mut Turn<'_>, hub: &str, value: Value, until: Option<i64>) {
         let detail = value.encode();
@@ -233,6 +261,20 @@ impl super::App {
                 Edit::Card,
             )]
         };
+        // The hours of a season go back to that season's menu.
+        let back_to = |sched: Sched| match sched {
+            None => back(),
+            Some(season) => vec![button(
+                strings.get(Msg::ButtonMyhubSeasonBack, lang),
+                hub,
+                Edit::Season(season),
+            )],
+        };
+        // A season's hours are asked under its name.
+        let titled = |sched: Sched, text: String| match sched {
+            None => text,
+            Some(season) => format!("{}\n{text}", strings.get(season_button(season), lang)),
+        };
         match edit {
             Edit::Card => self.card(t, hub).await?,
             Edit::Location => {
@@ -259,7 +301,7 @@ impl super::App {
                 let keyboard = Keyboard::Inline(vec![back()]);
                 t.text(strings.get(Msg::MyhubAskPhone, lang).to_string(), keyboard);
             }
-            Edit::Days(mask) => {
+            Edit::Days(sched, mask) => {
                 let names = day_names(&s, lang);
                 let mut days: Vec<InlineButton> = (0..7)
                     .map(|d| {
@@ -269,7 +311,7 @@ impl super::App {
                         } else {
                             names[d].clone()
                         };
-                        button(&label, hub, Edit::Days(mask ^ (1 << d)))
+                        button(&label, hub, Edit::Days(sched, mask ^ (1 << d)))
                     })
                     .collect();
                 let mut rows: Vec<Vec<InlineButton>> = Vec::new();
@@ -280,59 +322,75 @@ impl super::App {
                 rows.push(vec![button(
                     strings.get(Msg::ButtonMyhubWeekdays, lang),
                     hub,
-                    Edit::Days(edit::WEEKDAYS),
+                    Edit::Days(sched, edit::WEEKDAYS),
                 )]);
                 if mask != 0 {
                     rows.push(vec![
                         button(
                             strings.get(Msg::ButtonMyhubNext, lang),
                             hub,
-                            Edit::Opens(mask),
+                            Edit::Opens(sched, mask),
                         ),
                         button(
                             strings.get(Msg::ButtonMyhubDaysOff, lang),
                             hub,
-                            Edit::DaysOff(mask),
+                            Edit::DaysOff(sched, mask),
                         ),
                     ]);
                 }
-                rows.push(back());
-                let text = strings.fill(
-                    Msg::MyhubDays,
-                    lang,
-                    &[("days", &days_text(&s, lang, mask))],
+                rows.push(back_to(sched));
+                let text = titled(
+                    sched,
+                    strings.fill(
+                        Msg::MyhubDays,
+                        lang,
+                        &[("days", &days_text(&s, lang, mask))],
+                    ),
                 );
                 t.text(text, Keyboard::Inline(rows));
             }
-            Edit::Opens(mask) => {
+            Edit::Opens(sched, mask) => {
                 let times = edit::OPENS.map(edit::at);
-                let rows = time_rows(hub, &times, |o| Edit::Closes(mask, o), back());
-                let text = strings.fill(
-                    Msg::MyhubOpens,
-                    lang,
-                    &[("days", &days_text(&s, lang, mask))],
+                let rows = time_rows(
+                    hub,
+                    &times,
+                    |o| Edit::Closes(sched, mask, o),
+                    back_to(sched),
+                );
+                let text = titled(
+                    sched,
+                    strings.fill(
+                        Msg::MyhubOpens,
+                        lang,
+                        &[("days", &days_text(&s, lang, mask))],
+                    ),
                 );
                 t.text(text, Keyboard::Inline(rows));
             }
-            Edit::Closes(mask, open) => {
+            Edit::Closes(sched, mask, open) => {
                 let times: Vec<_> = edit::CLOSES
                     .map(edit::at)
                     .into_iter()
                     .filter(|c| *c > open)
                     .collect();
-                let rows = time_rows(hub, &times, |c| Edit::Lunch(mask, open, c), back());
+                let rows = time_rows(
+                    hub,
+                    &times,
+                    |c| Edit::Lunch(sched, mask, open, c),
+                    back_to(sched),
+                );
                 let values = [
                     ("days", days_text(&s, lang, mask)),
                     ("open", layer::clock(open)),
                 ];
-                let text = strings.fill(Msg::MyhubCloses, lang, &pairs(&values));
+                let text = titled(sched, strings.fill(Msg::MyhubCloses, lang, &pairs(&values)));
                 t.text(text, Keyboard::Inline(rows));
             }
-            Edit::Lunch(mask, open, close) => {
+            Edit::Lunch(sched, mask, open, close) => {
                 let mut rows = vec![vec![button(
                     strings.get(Msg::ButtonMyhubNoLunch, lang),
                     hub,
-                    Edit::Save(mask, open, close, None),
+                    Edit::Save(sched, mask, open, close, None),
                 )]];
                 for (a, b) in edit::LUNCHES.map(|(a, b)| (edit::at(a), edit::at(b))) {
                     if open < a && b < close {
@@ -340,34 +398,121 @@ impl super::App {
                         rows.push(vec![button(
                             &label,
                             hub,
-                            Edit::Save(mask, open, close, Some((a, b))),
+                            Edit::Save(sched, mask, open, close, Some((a, b))),
                         )]);
                     }
                 }
-                rows.push(back());
+                rows.push(back_to(sched));
                 let values = [
                     ("days", days_text(&s, lang, mask)),
                     ("open", layer::clock(open)),
                     ("close", layer::clock(close)),
                 ];
-                let text = strings.fill(Msg::MyhubLunch, lang, &pairs(&values));
+                let text = titled(sched, strings.fill(Msg::MyhubLunch, lang, &pairs(&values)));
                 t.text(text, Keyboard::Inline(rows));
             }
-            Edit::Save(mask, open, close, lunch) => {
+            Edit::Save(None, mask, open, close, lunch) => {
                 let spans = Edit::spans(open, close, lunch);
                 let week = layer::set_days(now_hub.hours.as_ref(), mask, &spans);
-                self.set(t, hub, Value::Hours(week), None);
+                let value = Value::schedule(Some(week), now_hub.seasons.clone());
+                self.set(t, hub, value, None);
                 let days = format!("{} {}", days_text(&s, lang, mask), spans_text(&spans));
                 t.say(Msg::MyhubHoursSet, &[("days", &days)]);
                 self.card(t, hub).await?;
             }
-            Edit::DaysOff(mask) => {
+            Edit::DaysOff(None, mask) => {
                 let week = layer::set_days(now_hub.hours.as_ref(), mask, &[]);
-                self.set(t, hub, Value::Hours(week), None);
+                let value = Value::schedule(Some(week), now_hub.seasons.clone());
+                self.set(t, hub, value, None);
                 t.say(
                     Msg::MyhubDaysOffSet,
                     &[("days", &days_text(&s, lang, mask))],
                 );
+                self.card(t, hub).await?;
+            }
+            Edit::Save(Some(season), mask, open, close, lunch) => {
+                let spans = Edit::spans(open, close, lunch);
+                let days = format!("{} {}", days_text(&s, lang, mask), spans_text(&spans));
+                self.season_days(t, hub, &now_hub, season, mask, &spans, &days)
+                    .await?;
+            }
+            Edit::DaysOff(Some(season), mask) => {
+                let days = strings.fill(
+                    Msg::MyhubSeasonDaysOff,
+                    lang,
+                    &[("days", &days_text(&s, lang, mask))],
+                );
+                self.season_days(t, hub, &now_hub, season, mask, &[], &days)
+                    .await?;
+            }
+            Edit::Season(season) => match now_hub.seasons.get(season) {
+                // A season starts somewhere: its day comes first.
+                None => self.month_menu(t, hub, season, Msg::MyhubSeasonAskMonth),
+                Some(_) => self.season_menu(t, hub, season).await?,
+            },
+            Edit::Month(season) => self.month_menu(t, hub, season, Msg::MyhubSeasonAskMonth),
+            Edit::Day(season, month) => {
+                let dates: Vec<MonthDay> = (1..=season::days_in(month))
+                    .filter_map(|d| MonthDay::new(month, d))
+                    .collect();
+                let mut rows: Vec<Vec<InlineButton>> = dates
+                    .chunks(DAYS_A_ROW)
+                    .map(|week| {
+                        week.iter()
+                            .map(|at| button(&at.day.to_string(), hub, Edit::Starts(season, *at)))
+                            .collect()
+                    })
+                    .collect();
+                rows.push(back_to(Some(season)));
+                let month_name = month_names(&s, lang)[(month - 1) as usize].clone();
+                let text = strings.fill(
+                    Msg::MyhubSeasonAskDay,
+                    lang,
+                    &[
+                        ("season", strings.get(season_button(season), lang)),
+                        ("month", &month_name),
+                    ],
+                );
+                t.text(text, Keyboard::Inline(rows));
+            }
+            Edit::Starts(season, from) => {
+                let other = now_hub.seasons.get(season.other());
+                if other.is_some_and(|o| o.from == from) {
+                    let date = day_of_year(&s, lang, from);
+                    t.say(
+                        Msg::MyhubSeasonSameDay,
+                        &[
+                            ("season", strings.get(season_button(season.other()), lang)),
+                            ("date", &date),
+                        ],
+                    );
+                    self.month_menu(t, hub, season, Msg::MyhubSeasonAskMonth);
+                    return Ok(());
+                }
+                let hours = now_hub.seasons.get(season).and_then(|x| x.hours.clone());
+                let mut seasons = now_hub.seasons.clone();
+                seasons.set(season, Some(SeasonHours { from, hours }));
+                let value = Value::schedule(now_hub.hours.clone(), seasons);
+                self.set_as(t, hub, value, &season_action(season));
+                let date = day_of_year(&s, lang, from);
+                t.say(
+                    Msg::MyhubSeasonStartSet,
+                    &[
+                        ("season", strings.get(season_button(season), lang)),
+                        ("date", &date),
+                    ],
+                );
+                if other.is_none() {
+                    // Both seasons need a start day: one question at a time.
+                    self.month_menu(t, hub, season.other(), Msg::MyhubSeasonAskOther);
+                } else {
+                    self.season_menu(t, hub, season).await?;
+                }
+            }
+            Edit::NoSeasons => {
+                let value = Value::schedule(now_hub.hours.clone(), Default::default());
+                self.set_as(t, hub, value, "hub_seasons_removed");
+                t.say(Msg::MyhubSeasonsRemoved, &[]);
                 self.card(t, hub).await?;
             }
             Edit::Services => self.services_menu(t, hub, &now_hub.services),
@@ -433,6 +578,112 @@ impl super::App {
         Ok(())
     }
 
+    /// A season's days set (or made days off), then its menu again.
+    #[allow(clippy::too_many_arguments)]
+    async fn season_days(
+        &self,
+        t: &mut Turn<'_>,
+        hub: &str,
+        now_hub: &Hub,
+        season: Season,
+        mask: u8,
+        spans: &[(jiff::civil::Time, jiff::civil::Time)],
+        days: &str,
+    ) -> Result<(), AppError> {
+        let label = t
+            .script
+            .strings
+            .get(season_button(season), t.lang)
+            .to_string();
+        let Some(current) = now_hub.seasons.get(season) else {
+            // An old or forged press: the season has no start day yet.
+            t.say(Msg::MyhubSeasonNoStart, &[("season", &label)]);
+            self.month_menu(t, hub, season, Msg::MyhubSeasonAskMonth);
+            return Ok(());
+        };
+        let week = layer::set_days(current.hours.as_ref(), mask, spans);
+        let mut seasons = now_hub.seasons.clone();
+        seasons.set(
+            season,
+            Some(SeasonHours {
+                from: current.from,
+                hours: Some(week),
+            }),
+        );
+        let value = Value::schedule(now_hub.hours.clone(), seasons);
+        self.set_as(t, hub, value, &season_action(season));
+        t.say(
+            Msg::MyhubSeasonHoursSet,
+            &[("season", &label), ("days", days)],
+        );
+        self.season_menu(t, hub, season).await
+    }
+
+    /// The twelve months, to choose the one a season starts in.
+    fn month_menu(&self, t: &mut Turn<'_>, hub: &str, season: Season, ask: Msg) {
+        let (s, lang) = (t.script.clone(), t.lang);
+        let names = month_names(&s, lang);
+        let buttons: Vec<InlineButton> = (1..=12)
+            .map(|m| button(&names[(m - 1) as usize], hub, Edit::Day(season, m)))
+            .collect();
+        let mut rows: Vec<Vec<InlineButton>> = buttons.chunks(3).map(<[_]>::to_vec).collect();
+        rows.push(vec![button(
+            s.strings.get(Msg::ButtonMyhubBack, lang),
+            hub,
+            Edit::Card,
+        )]);
+        let text = s.strings.fill(
+            ask,
+            lang,
+            &[("season", s.strings.get(season_button(season), lang))],
+        );
+        t.text(text, Keyboard::Inline(rows));
+    }
+
+    /// A season's menu: its start day and hours, and the buttons to change them.
+    /// Read after this turn's writes are committed.
+    async fn season_menu(
+        &self,
+        t: &mut Turn<'_>,
+        hub: &str,
+        season: Season,
+    ) -> Result<(), AppError> {
+        t.commit().await?;
+        let Some(h) = self.hub_now(t, hub).await? else {
+            return Ok(());
+        };
+        let (s, lang) = (t.script.clone(), t.lang);
+        let strings = &s.strings;
+        let Some(this) = h.seasons.get(season) else {
+            self.month_menu(t, hub, season, Msg::MyhubSeasonAskMonth);
+            return Ok(());
+        };
+        let mut text = strings.fill(
+            Msg::MyhubSeasonMenu,
+            lang,
+            &[
+                ("season", strings.get(season_button(season), lang)),
+                ("date", &day_of_year(&s, lang, this.from)),
+                ("hours", &season_hours_text(&s, lang, this)),
+            ],
+        );
+        if !h.seasons.in_effect() {
+            text.push_str("\n\n");
+            text.push_str(strings.get(Msg::MyhubSeasonsIncomplete, lang));
+        }
+        let rows = [
+            (Msg::ButtonMyhubSeasonDays, Edit::Days(Some(season), 0)),
+            (Msg::ButtonMyhubSeasonStart, Edit::Month(season)),
+            (Msg::ButtonMyhubNoSeasons, Edit::NoSeasons),
+            (Msg::ButtonMyhubBack, Edit::Card),
+        ]
+        .into_iter()
+        .map(|(msg, edit)| vec![button(strings.get(msg, lang), hub, edit)])
+        .collect();
+        t.text(text, Keyboard::Inline(rows));
+        Ok(())
+    }
+
     /// The hub as residents see it now, with what this turn has queued so far
     /// not yet counted (each press is its own turn).
     async fn hub_now(&self, t: &Turn<'_>, hub: &str) -> Result<Option<Hub>, AppError> {
@@ -471,7 +722,7 @@ impl super::App {
     /// the buttons to change them. Read after this turn's writes are committed.
     async fn card(&self, t: &mut Turn<'_>, hub: &str) -> Result<(), AppError> {
         t.commit().await?;
-        let facts = self.store.hub_facts().await?;
+        let facts = self.hub_facts().await?;
         let merged = layer::merge(&t.script.hubs, &facts, self.now());
         let Some(i) = t.script.hub(hub) else {
             return Ok(());
@@ -499,16 +750,41 @@ impl super::App {
             }
             None => strings.get(Msg::MyhubNoLocation, lang).to_string(),
         });
-        lines.push(match &h.hours {
-            Some(week) => {
-                strings.fill(
-                    Msg::MyhubHours,
+        let seasonal = h.seasons.in_effect();
+        if !seasonal {
+            lines.push(match &h.hours {
+                Some(week) => {
+                    strings.fill(
+                        Msg::MyhubHours,
+                        lang,
+                        &[("hours", &week_text(&s, lang, week))],
+                    ) + &when("hours")
+                }
+                None => strings.get(Msg::MyhubNoHours, lang).to_string(),
+            });
+        }
+        for season in Season::ALL {
+            if let Some(this) = h.seasons.get(season) {
+                let line = strings.fill(
+                    Msg::MyhubSeason,
                     lang,
-                    &[("hours", &week_text(&s, lang, week))],
-                ) + &when("hours")
+                    &[
+                        ("season", strings.get(season_button(season), lang)),
+                        ("date", &day_of_year(&s, lang, this.from)),
+                        ("hours", &season_hours_text(&s, lang, this)),
+                    ],
+                );
+                lines.push(line + &when("hours"));
             }
-            None => strings.get(Msg::MyhubNoHours, lang).to_string(),
-        });
+        }
+        if seasonal {
+            if let Some(now) = season::season_on(&h.seasons, self.local_now().date()) {
+                let name = strings.get(season_button(now), lang);
+                lines.push(strings.fill(Msg::MyhubSeasonNow, lang, &[("season", name)]));
+            }
+        } else if h.seasons.any() {
+            lines.push(strings.get(Msg::MyhubSeasonsIncomplete, lang).to_string());
+        }
         lines.push(match &h.phone {
             Some(p) => strings.fill(Msg::MyhubPhone, lang, &[("phone", p)]) + &when("phone"),
             None => strings.get(Msg::MyhubNoPhone, lang).to_string(),
@@ -540,15 +816,20 @@ impl super::App {
             lang,
             &[("name", h.name.get(lang)), ("facts", &lines.join("\n"))],
         );
+        // While the seasons decide, the all-year hours are not offered.
+        let all_year = (!seasonal).then_some((Msg::ButtonMyhubHours, Edit::Days(None, 0)));
         let rows = [
-            (Msg::ButtonMyhubLocation, Edit::Location),
-            (Msg::ButtonMyhubHours, Edit::Days(0)),
-            (Msg::ButtonMyhubPhone, Edit::Phone),
-            (Msg::ButtonMyhubServices, Edit::Services),
-            (Msg::ButtonMyhubToday, Edit::Status),
-            (Msg::ButtonMyhubConfirm, Edit::Confirm),
+            Some((Msg::ButtonMyhubLocation, Edit::Location)),
+            all_year,
+            Some((Msg::ButtonMyhubSummer, Edit::Season(Season::Summer))),
+            Some((Msg::ButtonMyhubWinter, Edit::Season(Season::Winter))),
+            Some((Msg::ButtonMyhubPhone, Edit::Phone)),
+            Some((Msg::ButtonMyhubServices, Edit::Services)),
+            Some((Msg::ButtonMyhubToday, Edit::Status)),
+            Some((Msg::ButtonMyhubConfirm, Edit::Confirm)),
         ]
         .into_iter()
+        .flatten()
         .map(|(msg, edit)| vec![button(strings.get(msg, lang), hub, edit)])
         .collect();
         t.text(text, Keyboard::Inline(rows));
@@ -579,6 +860,16 @@ impl super::App {
             now: self.now(),
         }))
     }
+}
+
+/// Whether a turn's writes change the librarians' facts (and so the hubs residents see).
+pub(super) fn changes_facts(writes: &[Write]) -> bool {
+    writes.iter().any(|w| {
+        matches!(
+            w,
+            Write::Hub(HubChange::Set { .. } | HubChange::Unset { .. })
+        )
+    })
 }
 
 /// A button of a hub card.
@@ -621,6 +912,57 @@ fn today_button(today: Today) -> Msg {
         Today::Closed => Msg::ButtonTodayClosed,
         Today::Power => Msg::ButtonTodayPower,
         Today::NoInternet => Msg::ButtonTodayNoInternet,
+    }
+}
+
+/// The audit action of a change made on a season: "hub_winter".
+fn season_action(season: Season) -> String {
+    format!("hub_{}", season.name())
+}
+
+/// The label a season is named by.
+fn season_button(season: Season) -> Msg {
+    match season {
+        Season::Summer => Msg::ButtonMyhubSummer,
+        Season::Winter => Msg::ButtonMyhubWinter,
+    }
+}
+
+/// Twelve words of a string, January first; a short list is made up with numbers.
+fn twelve(s: &crate::script::Script, lang: usize, msg: Msg) -> Vec<String> {
+    let mut names: Vec<String> = s
+        .strings
+        .get(msg, lang)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    names.truncate(12);
+    while names.len() < 12 {
+        names.push((names.len() + 1).to_string());
+    }
+    names
+}
+
+/// The months' names for buttons ("Вересень").
+fn month_names(s: &crate::script::Script, lang: usize) -> Vec<String> {
+    twelve(s, lang, Msg::MyhubMonthNames)
+}
+
+/// "1 вересня": a day of the year.
+fn day_of_year(s: &crate::script::Script, lang: usize, at: MonthDay) -> String {
+    let months = twelve(s, lang, Msg::MyhubMonthDates);
+    format!(
+        "{} {}",
+        at.day,
+        months[(at.month - 1).clamp(0, 11) as usize]
+    )
+}
+
+/// A season's week, a day a line, or that its hours are not known.
+fn season_hours_text(s: &crate::script::Script, lang: usize, season: &SeasonHours) -> String {
+    match &season.hours {
+        Some(week) => week_text(s, lang, week),
+        None => s.strings.get(Msg::MyhubSeasonNoHours, lang).to_string(),
     }
 }
 

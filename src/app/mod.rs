@@ -19,6 +19,7 @@
 
 pub mod certificates;
 mod faq_review;
+mod hub_cache;
 mod hubs;
 pub mod outbox;
 mod reload;
@@ -76,6 +77,8 @@ pub struct App {
     handled_mark: Arc<AtomicI64>,
     /// The certificates' signing key and verification page.
     certifier: Arc<certificates::Certifier>,
+    /// The librarians' hub facts between updates (invalidated by a turn that changes them).
+    hub_facts: Arc<hub_cache::HubFacts>,
 }
 
 /// What one update produced: the messages to send, in order, and the turn
@@ -120,7 +123,14 @@ impl App {
             inflight: Arc::new(InFlight::default()),
             handled_mark: Arc::new(AtomicI64::new(i64::MAX)),
             certifier: Arc::new(certificates::Certifier::from_settings(settings)),
+            hub_facts: Arc::default(),
         }
+    }
+
+    /// The librarians' hub facts changed outside this application's turns
+    /// (another writer of the same database): the next update reads them anew.
+    pub fn hub_facts_changed(&self) {
+        self.hub_facts.invalidate();
     }
 
     /// The certificates' signing key and verification page.
@@ -684,9 +694,13 @@ impl<'a> Turn<'a> {
         let now = self.app.now();
         let mut writes = std::mem::take(&mut self.writes);
         if self.forget {
-            store.forget(self.user).await?;
+            let forgotten = store.forget(self.user).await;
+            // The facts they set no longer name them.
+            self.app.hub_facts.invalidate();
+            forgotten?;
             return Ok(Vec::new());
         }
+        let hub_facts_change = hubs::changes_facts(&writes);
         // Last, so each of the turn's own writes keeps its answer's place.
         let handled = self.update.take();
         if let Some(update) = handled {
@@ -712,6 +726,9 @@ impl<'a> Turn<'a> {
             self.guard = Some(guard);
             answers
         };
+        if hub_facts_change {
+            self.app.hub_facts.invalidate();
+        }
         if handled.is_some() {
             answers.pop();
         }

@@ -304,9 +304,7 @@ impl<'s> Turn<'s> {
                     }
                     _ => String::new(),
                 });
-                let today = hub
-                    .hours
-                    .as_ref()
+                let today = hubs::season::hours_on(hub, now.date())
                     .map(|w| &w[now.weekday().to_monday_zero_offset() as usize]);
                 match today {
                     // Its librarian said it is closed today: that line says so.

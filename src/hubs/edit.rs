@@ -10,6 +10,10 @@
 use jiff::civil::Time;
 
 use super::layer::Today;
+use super::season::{MonthDay, Season};
+
+/// Which hours a press sets: the all-year ones (`None`) or a season's.
+pub type Sched = Option<Season>;
 
 /// What a librarian's next message is for on a hub's card: the library's
 /// location or its phone.
@@ -36,17 +40,27 @@ pub enum Edit {
     /// Ask for the phone number.
     Phone,
     /// The days to set, as a mask (bit 0 Monday).
-    Days(u8),
+    Days(Sched, u8),
     /// The opening time of these days.
-    Opens(u8),
+    Opens(Sched, u8),
     /// The closing time of these days, opening at the time given.
-    Closes(u8, Time),
+    Closes(Sched, u8, Time),
     /// The lunch break of these days.
-    Lunch(u8, Time, Time),
+    Lunch(Sched, u8, Time, Time),
     /// Save: these days open at the first time, close at the second, with a lunch break or not.
-    Save(u8, Time, Time, Option<(Time, Time)>),
+    Save(Sched, u8, Time, Time, Option<(Time, Time)>),
     /// Save: these days are days off.
-    DaysOff(u8),
+    DaysOff(Sched, u8),
+    /// A season's schedule: when it starts, its hours.
+    Season(Season),
+    /// The choice of the month a season starts in.
+    Month(Season),
+    /// The choice of the day, in this month, a season starts on.
+    Day(Season, i8),
+    /// Save: the season starts on this day.
+    Starts(Season, MonthDay),
+    /// Take both seasons away: the same hours all year.
+    NoSeasons,
     /// The services, to turn on and off.
     Services,
     /// Turn the service at this place of [`crate::script::Service::ALL`] on or off.
@@ -76,6 +90,23 @@ fn time(s: &str) -> Option<Time> {
     Time::new(h, m, 0, 0).ok()
 }
 
+/// A month or a day: one or two digits, nothing else.
+fn number(s: &str) -> Option<i8> {
+    if s.is_empty() || s.len() > 2 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// The letter a season's presses begin with.
+fn prefix(sched: Sched) -> &'static str {
+    match sched {
+        None => "",
+        Some(Season::Summer) => "S",
+        Some(Season::Winter) => "W",
+    }
+}
+
 fn mask(s: &str) -> Option<u8> {
     let m: u8 = s.parse().ok()?;
     (m <= ALL_DAYS).then_some(m)
@@ -87,16 +118,21 @@ impl Edit {
             Edit::Card => "card".into(),
             Edit::Location => "loc".into(),
             Edit::Phone => "phone".into(),
-            Edit::Days(m) => format!("d{m}"),
-            Edit::Opens(m) => format!("o{m}"),
-            Edit::Closes(m, o) => format!("c{m}:{}", hhmm(o)),
-            Edit::Lunch(m, o, c) => format!("l{m}:{}:{}", hhmm(o), hhmm(c)),
-            Edit::Save(m, o, c, lunch) => {
+            Edit::Days(s, m) => format!("{}d{m}", prefix(s)),
+            Edit::Opens(s, m) => format!("{}o{m}", prefix(s)),
+            Edit::Closes(s, m, o) => format!("{}c{m}:{}", prefix(s), hhmm(o)),
+            Edit::Lunch(s, m, o, c) => format!("{}l{m}:{}:{}", prefix(s), hhmm(o), hhmm(c)),
+            Edit::Save(s, m, o, c, lunch) => {
                 let (a, b) =
                     lunch.map_or(("0000".into(), "0000".into()), |(a, b)| (hhmm(a), hhmm(b)));
-                format!("w{m}:{}:{}:{a}:{b}", hhmm(o), hhmm(c))
+                format!("{}w{m}:{}:{}:{a}:{b}", prefix(s), hhmm(o), hhmm(c))
             }
-            Edit::DaysOff(m) => format!("x{m}"),
+            Edit::DaysOff(s, m) => format!("{}x{m}", prefix(s)),
+            Edit::Season(s) => prefix(Some(s)).into(),
+            Edit::Month(s) => format!("{}m", prefix(Some(s))),
+            Edit::Day(s, month) => format!("{}m{month}", prefix(Some(s))),
+            Edit::Starts(s, at) => format!("{}f{}:{}", prefix(Some(s)), at.month, at.day),
+            Edit::NoSeasons => "ns".into(),
             Edit::Services => "sv".into(),
             Edit::Toggle(i) => format!("s{i}"),
             Edit::Status => "t".into(),
@@ -116,20 +152,35 @@ impl Edit {
             "t" => Some(Edit::Status),
             "t-" => Some(Edit::Today(None)),
             "ok" => Some(Edit::Confirm),
+            "ns" => Some(Edit::NoSeasons),
             _ => None,
         };
         if fixed.is_some() {
             return fixed;
         }
+        // A season's presses begin with its letter.
+        let (sched, data) = match data.as_bytes().first() {
+            Some(b'S') => (Some(Season::Summer), &data[1..]),
+            Some(b'W') => (Some(Season::Winter), &data[1..]),
+            _ => (None, data),
+        };
+        if let Some(season) = sched {
+            if data.is_empty() {
+                return Some(Edit::Season(season));
+            }
+            if data == "m" {
+                return Some(Edit::Month(season));
+            }
+        }
         let (tag, rest) = data.split_at(data.char_indices().nth(1)?.0);
         let parts: Vec<&str> = rest.split(':').collect();
         let edit = match (tag, parts.as_slice()) {
-            ("d", [m]) => Edit::Days(mask(m)?),
-            ("o", [m]) => Edit::Opens(mask(m)?),
-            ("c", [m, o]) => Edit::Closes(mask(m)?, time(o)?),
+            ("d", [m]) => Edit::Days(sched, mask(m)?),
+            ("o", [m]) => Edit::Opens(sched, mask(m)?),
+            ("c", [m, o]) => Edit::Closes(sched, mask(m)?, time(o)?),
             ("l", [m, o, c]) => {
                 let (o, c) = (time(o)?, time(c)?);
-                (o < c).then_some(Edit::Lunch(mask(m)?, o, c))?
+                (o < c).then_some(Edit::Lunch(sched, mask(m)?, o, c))?
             }
             ("w", [m, o, c, a, b]) => {
                 let (o, c) = (time(o)?, time(c)?);
@@ -144,9 +195,19 @@ impl Edit {
                         Some((a, b))
                     }
                 };
-                (o < c).then_some(Edit::Save(mask(m)?, o, c, lunch))?
+                (o < c).then_some(Edit::Save(sched, mask(m)?, o, c, lunch))?
             }
-            ("x", [m]) => Edit::DaysOff(mask(m)?),
+            ("x", [m]) => Edit::DaysOff(sched, mask(m)?),
+            ("m", [month]) => {
+                let month = number(month)?;
+                (1..=12)
+                    .contains(&month)
+                    .then_some(Edit::Day(sched?, month))?
+            }
+            ("f", [month, day]) => {
+                Edit::Starts(sched?, MonthDay::new(number(month)?, number(day)?)?)
+            }
+            _ if sched.is_some() => return None,
             ("s", [i]) => {
                 let i: usize = i.parse().ok()?;
                 (i < crate::script::Service::ALL.len()).then_some(Edit::Toggle(i))?
@@ -212,14 +273,27 @@ mod tests {
             Edit::Card,
             Edit::Location,
             Edit::Phone,
-            Edit::Days(0),
-            Edit::Days(ALL_DAYS),
-            Edit::Opens(WEEKDAYS),
-            Edit::Closes(WEEKDAYS, o),
-            Edit::Lunch(WEEKDAYS, o, c),
-            Edit::Save(ALL_DAYS, o, c, lunch),
-            Edit::Save(1, o, c, None),
-            Edit::DaysOff(0b110_0000),
+            Edit::Days(None, 0),
+            Edit::Days(None, ALL_DAYS),
+            Edit::Opens(None, WEEKDAYS),
+            Edit::Closes(None, WEEKDAYS, o),
+            Edit::Lunch(None, WEEKDAYS, o, c),
+            Edit::Save(None, ALL_DAYS, o, c, lunch),
+            Edit::Save(None, 1, o, c, None),
+            Edit::DaysOff(None, 0b110_0000),
+            Edit::Days(Some(Season::Winter), ALL_DAYS),
+            Edit::Opens(Some(Season::Summer), WEEKDAYS),
+            Edit::Closes(Some(Season::Winter), WEEKDAYS, o),
+            Edit::Lunch(Some(Season::Summer), WEEKDAYS, o, c),
+            Edit::Save(Some(Season::Winter), ALL_DAYS, o, c, lunch),
+            Edit::DaysOff(Some(Season::Summer), 0b110_0000),
+            Edit::Season(Season::Summer),
+            Edit::Season(Season::Winter),
+            Edit::Month(Season::Winter),
+            Edit::Day(Season::Summer, 12),
+            Edit::Starts(Season::Winter, MonthDay::new(12, 31).unwrap()),
+            Edit::Starts(Season::Summer, MonthDay::new(6, 1).unwrap()),
+            Edit::NoSeasons,
             Edit::Services,
             Edit::Toggle(7),
             Edit::Status,
@@ -255,6 +329,22 @@ mod tests {
             "zz",
             "card:more",
             "dé",
+            "m",
+            "m9",
+            "f9:1",
+            "Sm13",
+            "Sm0",
+            "Smx",
+            "Sf2:29",
+            "Sf4:31",
+            "Wf9",
+            "Wf009:1",
+            "Wsv",
+            "Wcard",
+            "Wt",
+            "Wns",
+            "SS",
+            "Sé",
         ] {
             assert_eq!(Edit::decode(bad), None, "{bad}");
         }

@@ -7,10 +7,11 @@
 //! midnight) and is never exported, nor is a "confirmed" mark.
 
 use super::layer::{clock, Fact, Value};
+use super::season::Season;
 use crate::script::limits::WEEKDAYS as WEEKDAYS_KEYS;
 
 /// One `[[hubs]]` block: its lines, from the header to before the next header
-/// of another table (its own `[hubs.hours]` belongs to it).
+/// of another table (its own `[hubs.hours]`, `[hubs.winter]`... belong to it).
 struct Block {
     start: usize,
     end: usize,
@@ -100,6 +101,15 @@ pub fn export(text: &str, facts: &[Fact], date_of: DateOf<'_>) -> String {
     text
 }
 
+/// The lines of a week's table under `header` ("[hubs.hours]").
+fn week_table(header: String, week: &super::layer::Week) -> Vec<String> {
+    let mut table = vec![header];
+    for (d, spans) in week.iter().enumerate() {
+        table.push(format!("{} = {}", WEEKDAYS_KEYS[d], day(spans)));
+    }
+    table
+}
+
 /// One hub's block with its changed facts replaced.
 fn rewrite(body: &[&str], facts: &[&Fact], date_of: DateOf<'_>) -> Vec<String> {
     let has = |kind: &str| facts.iter().any(|f| f.value.kind() == kind);
@@ -109,35 +119,49 @@ fn rewrite(body: &[&str], facts: &[&Fact], date_of: DateOf<'_>) -> Vec<String> {
         "services" => has("services"),
         _ => false,
     };
-    // The hub's own keys, then its hours table (dropped when the hours changed).
-    let hours_at = body
+    // The tables a schedule replaces: the hours, the seasons and their hours.
+    let replaced = |header: &str| {
+        has("hours")
+            && matches!(
+                header,
+                "[hubs.hours]"
+                    | "[hubs.summer]"
+                    | "[hubs.summer.hours]"
+                    | "[hubs.winter]"
+                    | "[hubs.winter.hours]"
+            )
+    };
+    // Blank lines and comments at the end of the block (before the next one) stay at its end.
+    let mut end = body.len();
+    while end > 1 && {
+        let t = body[end - 1].trim();
+        t.is_empty() || t.starts_with('#')
+    } {
+        end -= 1;
+    }
+    let (rest, tail) = body.split_at(end);
+    // The hub's own keys, then its tables ([hubs.hours], [hubs.winter], ...).
+    let first_table = rest
         .iter()
-        .position(|l| l.trim() == "[hubs.hours]")
-        .unwrap_or(body.len());
-    let mut main: Vec<String> = body[..hours_at]
+        .position(|l| l.trim_start().starts_with("[hubs."))
+        .unwrap_or(rest.len());
+    let mut main: Vec<String> = rest[..first_table]
         .iter()
         .filter(|l| !key(l).is_some_and(drop_key))
         .map(|l| l.to_string())
         .collect();
-    let mut tail: Vec<String> = Vec::new();
-    if hours_at < body.len() {
-        let table = &body[hours_at..];
-        if has("hours") {
-            // Keep what follows the table's keys (blank lines before the next block).
-            let last_key = table.iter().rposition(|l| key(l).is_some()).unwrap_or(0);
-            tail.extend(table[last_key + 1..].iter().map(|l| l.to_string()));
-        } else {
-            tail.extend(table.iter().map(|l| l.to_string()));
+    let mut tables: Vec<(String, Vec<String>)> = Vec::new();
+    for line in &rest[first_table..] {
+        if line.trim_start().starts_with("[hubs.") {
+            tables.push((line.trim().to_string(), Vec::new()));
         }
-    }
-    // Blank lines at the end of the keys stay at the end.
-    let mut trailing = Vec::new();
-    while main.last().is_some_and(|l| l.trim().is_empty()) {
-        trailing.push(main.pop().unwrap_or_default());
+        if let Some((_, lines)) = tables.last_mut() {
+            lines.push(line.to_string());
+        }
     }
     let mut new: Vec<String> = Vec::new();
     let mut when: Vec<String> = Vec::new();
-    let mut hours: Option<Vec<String>> = None;
+    let mut new_tables: Vec<Vec<String>> = Vec::new();
     for fact in facts {
         when.push(format!("{} {}", fact.value.kind(), date_of(fact.at)));
         match &fact.value {
@@ -150,12 +174,24 @@ fn rewrite(body: &[&str], facts: &[&Fact], date_of: DateOf<'_>) -> Vec<String> {
                 let names: Vec<String> = s.iter().map(|s| format!("\"{}\"", s.name())).collect();
                 new.push(format!("services = [{}]", names.join(", ")));
             }
-            Value::Hours(week) => {
-                let mut table = vec!["[hubs.hours]".to_string()];
-                for (d, spans) in week.iter().enumerate() {
-                    table.push(format!("{} = {}", WEEKDAYS_KEYS[d], day(spans)));
+            Value::Hours(week) => new_tables.push(week_table("[hubs.hours]".into(), week)),
+            Value::Schedule(schedule) => {
+                if let Some(week) = &schedule.hours {
+                    new_tables.push(week_table("[hubs.hours]".into(), week));
                 }
-                hours = Some(table);
+                for season in Season::ALL {
+                    let Some(s) = schedule.seasons.get(season) else {
+                        continue;
+                    };
+                    let name = season.name();
+                    new_tables.push(vec![
+                        format!("[hubs.{name}]"),
+                        format!("from = \"{}\"", s.from),
+                    ]);
+                    if let Some(week) = &s.hours {
+                        new_tables.push(week_table(format!("[hubs.{name}.hours]"), week));
+                    }
+                }
             }
             Value::Today(_) | Value::Confirmed => {}
         }
@@ -172,15 +208,21 @@ fn rewrite(body: &[&str], facts: &[&Fact], date_of: DateOf<'_>) -> Vec<String> {
     let mut inserted = vec![note];
     inserted.extend(new);
     main.splice(at..at, inserted);
-    if let Some(table) = hours {
-        // A blank line, then the new table in place of the old one.
-        if trailing.is_empty() {
+    for (header, lines) in tables {
+        if !replaced(&header) {
+            main.extend(lines);
+        }
+    }
+    for table in new_tables {
+        // A blank line before each new table (a comment stays right above it).
+        if main
+            .last()
+            .is_some_and(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        {
             main.push(String::new());
         }
-        main.append(&mut trailing);
         main.extend(table);
     }
-    main.extend(trailing);
-    main.extend(tail);
+    main.extend(tail.iter().map(|l| l.to_string()));
     main
 }

@@ -8,6 +8,7 @@
 
 use jiff::civil::{DateTime, Time};
 
+use super::season::{MonthDay, Season, SeasonHours, Seasons};
 use crate::script::{Hub, Service};
 
 /// Opening intervals per weekday, Monday first.
@@ -52,12 +53,33 @@ impl Today {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Location(f64, f64),
+    /// The all-year hours, and no seasons.
     Hours(Week),
+    /// The whole schedule: the all-year hours (`None`: not known) and the seasons.
+    Schedule(Box<Schedule>),
     Phone(String),
     Services(Vec<Service>),
     Today(Today),
     /// "Everything on the card is right", as of the fact's date.
     Confirmed,
+}
+
+/// A hub's opening schedule as one fact (the store's kind "hours"): what a
+/// librarian sets on any of its parts keeps the others as they were.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub hours: Option<Week>,
+    pub seasons: Seasons,
+}
+
+impl Value {
+    /// A schedule as a fact: plain [`Value::Hours`] when it has no seasons.
+    pub fn schedule(hours: Option<Week>, seasons: Seasons) -> Value {
+        match hours {
+            Some(week) if !seasons.any() => Value::Hours(week),
+            hours => Value::Schedule(Box::new(Schedule { hours, seasons })),
+        }
+    }
 }
 
 /// A fact about a hub with who set it (`None` once they asked to be
@@ -86,6 +108,7 @@ impl Value {
         match self {
             Value::Location(..) => "location",
             Value::Hours(_) => "hours",
+            Value::Schedule(_) => "hours",
             Value::Phone(_) => "phone",
             Value::Services(_) => "services",
             Value::Today(_) => "today",
@@ -97,16 +120,23 @@ impl Value {
     pub fn encode(&self) -> String {
         match self {
             Value::Location(la, lo) => format!("{la},{lo}"),
-            Value::Hours(week) => week
-                .iter()
-                .map(|day| {
-                    day.iter()
-                        .map(|(a, b)| format!("{}-{}", clock(*a), clock(*b)))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect::<Vec<_>>()
-                .join("|"),
+            Value::Hours(week) => encode_week(week),
+            // The all-year week or "-" (not known), then each season given:
+            // ";winter=09-01" (its hours not known) or ";winter=09-01=" and its week.
+            Value::Schedule(schedule) => {
+                let Schedule { hours, seasons } = schedule.as_ref();
+                let mut text = hours.as_ref().map_or("-".to_string(), encode_week);
+                for season in Season::ALL {
+                    if let Some(SeasonHours { from, hours }) = seasons.get(season) {
+                        text.push_str(&format!(";{}={from}", season.name()));
+                        if let Some(week) = hours {
+                            text.push('=');
+                            text.push_str(&encode_week(week));
+                        }
+                    }
+                }
+                text
+            }
             Value::Phone(p) => p.clone(),
             Value::Services(s) => s.iter().map(|s| s.name()).collect::<Vec<_>>().join(","),
             Value::Today(t) => t.name().to_string(),
@@ -122,18 +152,28 @@ impl Value {
                 let (la, lo) = (la.trim().parse().ok()?, lo.trim().parse().ok()?);
                 crate::script::in_ukraine(la, lo).then_some(Value::Location(la, lo))?
             }
+            "hours" if !text.contains(';') && text != "-" => Value::Hours(decode_week(text)?),
             "hours" => {
-                let days: Vec<&str> = text.split('|').collect();
-                if days.len() != 7 {
-                    return None;
-                }
-                let mut week: Week = Default::default();
-                for (d, day) in days.iter().enumerate() {
-                    for span in day.split_whitespace() {
-                        week[d].push(crate::script::hours_interval(span)?);
+                let mut parts = text.split(';');
+                let hours = match parts.next()? {
+                    "-" => None,
+                    week => Some(decode_week(week)?),
+                };
+                let mut seasons = Seasons::default();
+                for part in parts {
+                    let (name, rest) = part.split_once('=')?;
+                    let season = Season::parse(name)?;
+                    if seasons.get(season).is_some() {
+                        return None;
                     }
+                    let (from, hours) = match rest.split_once('=') {
+                        Some((from, week)) => (from, Some(decode_week(week)?)),
+                        None => (rest, None),
+                    };
+                    let from = MonthDay::parse(from)?;
+                    seasons.set(season, Some(SeasonHours { from, hours }));
                 }
-                Value::Hours(week)
+                Value::Schedule(Box::new(Schedule { hours, seasons }))
             }
             "phone" => Value::Phone(phone(text)?),
             "services" => Value::Services(
@@ -149,6 +189,33 @@ impl Value {
     }
 }
 
+/// A week as the store keeps it: days split by '|', intervals by spaces.
+fn encode_week(week: &Week) -> String {
+    week.iter()
+        .map(|day| {
+            day.iter()
+                .map(|(a, b)| format!("{}-{}", clock(*a), clock(*b)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+fn decode_week(text: &str) -> Option<Week> {
+    let days: Vec<&str> = text.split('|').collect();
+    if days.len() != 7 {
+        return None;
+    }
+    let mut week: Week = Default::default();
+    for (d, day) in days.iter().enumerate() {
+        for span in day.split_whitespace() {
+            week[d].push(crate::script::hours_interval(span)?);
+        }
+    }
+    Some(week)
+}
+
 /// The file's hubs with the facts laid over them, as residents see them at
 /// Unix second `now` (a status past its `until` is gone).
 pub fn merge(hubs: &[Hub], facts: &[Fact], now: i64) -> Vec<Hub> {
@@ -162,7 +229,15 @@ pub fn merge(hubs: &[Hub], facts: &[Fact], now: i64) -> Vec<Hub> {
                 hub.location = Some((*la, *lo));
                 hub.approximate = false;
             }
-            Value::Hours(week) => hub.hours = Some(week.clone()),
+            // A schedule set from Telegram is the whole schedule: seasons too.
+            Value::Hours(week) => {
+                hub.hours = Some(week.clone());
+                hub.seasons = Seasons::default();
+            }
+            Value::Schedule(schedule) => {
+                hub.hours = schedule.hours.clone();
+                hub.seasons = schedule.seasons.clone();
+            }
             Value::Phone(p) => hub.phone = Some(p.clone()),
             Value::Services(s) => hub.services = s.clone(),
             Value::Today(t) if fact.until.is_none_or(|u| now < u) => hub.today = Some(*t),
@@ -184,10 +259,24 @@ pub fn missing(hub: &Hub) -> Vec<&'static str> {
     if hub.phone.is_none() {
         gaps.push("phone");
     }
-    if hub.hours.is_none() {
+    if hub.seasons.in_effect() {
+        for season in Season::ALL {
+            if hub.seasons.get(season).is_none_or(|s| s.hours.is_none()) {
+                gaps.push(season_hours(season));
+            }
+        }
+    } else if hub.hours.is_none() {
         gaps.push("hours");
     }
     gaps
+}
+
+/// "summer hours", as `check` and `stats` name a season's hours.
+fn season_hours(season: Season) -> &'static str {
+    match season {
+        Season::Summer => "summer hours",
+        Season::Winter => "winter hours",
+    }
 }
 
 /// A year, in seconds: a fact confirmed longer ago than this is flagged.
@@ -260,12 +349,19 @@ pub fn review(
             .iter()
             .find(|f| f.value == Value::Confirmed)
             .map(|f| f.at);
-        let known = [
+        let mut known = vec![
             ("coordinates", "location", hub.location.is_some()),
             ("phone", "phone", hub.phone.is_some()),
-            ("hours", "hours", hub.hours.is_some()),
-            ("services", "services", !hub.services.is_empty()),
         ];
+        if hub.seasons.in_effect() {
+            for season in Season::ALL {
+                let has = hub.seasons.get(season).is_some_and(|s| s.hours.is_some());
+                known.push((season_hours(season), "hours", has));
+            }
+        } else {
+            known.push(("hours", "hours", hub.hours.is_some()));
+        }
+        known.push(("services", "services", !hub.services.is_empty()));
         let dates: Vec<String> = known
             .iter()
             .filter(|(_, _, known)| *known)
@@ -333,6 +429,7 @@ mod tests {
             approximate: true,
             phone: None,
             hours: None,
+            seasons: Default::default(),
             services: Vec::new(),
             verified: false,
             source: "test".into(),
@@ -361,6 +458,38 @@ mod tests {
             Value::Services(vec![]),
             Value::Today(Today::Power),
             Value::Confirmed,
+            Value::schedule(None, Seasons::default()),
+            Value::schedule(
+                None,
+                Seasons {
+                    summer: Some(SeasonHours {
+                        from: MonthDay::new(6, 1).unwrap(),
+                        hours: None,
+                    }),
+                    winter: None,
+                },
+            ),
+            Value::schedule(
+                Some(set_days(
+                    None,
+                    0b100,
+                    &[(time(8, 0, 0, 0), time(12, 0, 0, 0))],
+                )),
+                Seasons {
+                    summer: Some(SeasonHours {
+                        from: MonthDay::new(6, 1).unwrap(),
+                        hours: None,
+                    }),
+                    winter: Some(SeasonHours {
+                        from: MonthDay::new(9, 1).unwrap(),
+                        hours: Some(set_days(
+                            None,
+                            0b1,
+                            &[(time(9, 0, 0, 0), time(13, 0, 0, 0))],
+                        )),
+                    }),
+                },
+            ),
         ] {
             assert_eq!(
                 Value::decode(v.kind(), &v.encode()),
@@ -374,6 +503,22 @@ mod tests {
         assert_eq!(Value::decode("services", "teleport"), None);
         assert_eq!(Value::decode("today", "maybe"), None);
         assert_eq!(Value::decode("colour", "red"), None);
+        // A schedule written before there were seasons still reads.
+        let week = "09:00-13:00||||||";
+        assert!(matches!(
+            Value::decode("hours", week),
+            Some(Value::Hours(_))
+        ));
+        for bad in [
+            "-;winter=02-29",
+            "-;winter=09-01=09:00-13:00",
+            "-;spring=03-01",
+            "-;winter=09-01;winter=10-01",
+            "-;winter",
+            ";winter=09-01",
+        ] {
+            assert_eq!(Value::decode("hours", bad), None, "{bad}");
+        }
     }
 
     #[test]

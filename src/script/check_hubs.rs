@@ -3,10 +3,13 @@
 use std::collections::HashSet;
 
 use super::diagnostic::Source;
-use super::file::HubsFile;
+use super::file::{HubFile, HubsFile};
 use super::limits::*;
 use super::load::Checker;
 use super::{Hub, Library, Service, ServiceInfo, Settlement, Text};
+use crate::hubs::layer::Week;
+use crate::hubs::season::{MonthDay, Season, SeasonHours, Seasons};
+use toml::Spanned;
 
 impl Checker<'_> {
     /// The `[[settlements]]`: names in every language, centres only in Ukraine.
@@ -208,7 +211,9 @@ impl Checker<'_> {
                     format!("{what}: no phone number; add it when it is known from a source"),
                 );
             }
+            let seasons = self.seasons(src, &what, h);
             let hours = match &h.hours {
+                None if seasons.in_effect() => None,
                 None => {
                     self.warning(
                         src,
@@ -218,38 +223,14 @@ impl Checker<'_> {
                     None
                 }
                 Some(table) => {
-                    let mut week: [Vec<(jiff::civil::Time, jiff::civil::Time)>; 7] =
-                        Default::default();
-                    for (day, intervals) in table.get_ref() {
-                        let Some(d) = WEEKDAYS.iter().position(|w| w == day) else {
-                            self.error(
-                                src,
-                                table.span(),
-                                format!("{what}: \"{day}\" is not one of {}", WEEKDAYS.join(", ")),
-                            );
-                            continue;
-                        };
-                        for interval in intervals {
-                            match parse_interval(interval.get_ref()) {
-                                Some(i) => week[d].push(i),
-                                None => self.error(
-                                    src,
-                                    interval.span(),
-                                    format!(
-                                        "{what}: \"{}\" is not an interval like \"09:00-13:00\"",
-                                        interval.get_ref()
-                                    ),
-                                ),
-                            }
-                        }
+                    if seasons.in_effect() {
+                        self.warning(
+                            src,
+                            table.span(),
+                            format!("{what}: [hubs.hours] is not used while summer and winter are given"),
+                        );
                     }
-                    for (d, day) in WEEKDAYS.iter().enumerate() {
-                        if !table.get_ref().contains_key(*day) {
-                            self.warning(src, table.span(), format!("{what}: hours for \"{day}\" are not given; write `{day} = []` for a day off"));
-                        }
-                        week[d].sort();
-                    }
-                    Some(week)
+                    Some(self.week(src, &what, table))
                 }
             };
             let services = h
@@ -284,6 +265,7 @@ impl Checker<'_> {
                 approximate: h.approximate,
                 phone: h.phone.as_ref().map(|p| p.get_ref().clone()),
                 hours,
+                seasons,
                 services,
                 verified: h.verified,
                 source: h.source.get_ref().clone(),
@@ -291,6 +273,95 @@ impl Checker<'_> {
             });
         }
         hubs
+    }
+}
+
+type Table = Spanned<std::collections::BTreeMap<String, Vec<Spanned<String>>>>;
+
+impl Checker<'_> {
+    /// A table of opening hours (`mon` ... `sun`), each day's intervals in order.
+    fn week(&mut self, src: &Source, what: &str, table: &Table) -> Week {
+        let mut week: Week = Default::default();
+        for (day, intervals) in table.get_ref() {
+            let Some(d) = WEEKDAYS.iter().position(|w| w == day) else {
+                self.error(
+                    src,
+                    table.span(),
+                    format!("{what}: \"{day}\" is not one of {}", WEEKDAYS.join(", ")),
+                );
+                continue;
+            };
+            for interval in intervals {
+                match parse_interval(interval.get_ref()) {
+                    Some(i) => week[d].push(i),
+                    None => self.error(
+                        src,
+                        interval.span(),
+                        format!(
+                            "{what}: \"{}\" is not an interval like \"09:00-13:00\"",
+                            interval.get_ref()
+                        ),
+                    ),
+                }
+            }
+        }
+        for (d, day) in WEEKDAYS.iter().enumerate() {
+            if !table.get_ref().contains_key(*day) {
+                self.warning(src, table.span(), format!("{what}: hours for \"{day}\" are not given; write `{day} = []` for a day off"));
+            }
+            week[d].sort();
+        }
+        week
+    }
+
+    /// `[hubs.summer]` and `[hubs.winter]`: each a start day and its hours.
+    fn seasons(&mut self, src: &Source, what: &str, h: &HubFile) -> Seasons {
+        let mut seasons = Seasons::default();
+        for (season, file) in [(Season::Summer, &h.summer), (Season::Winter, &h.winter)] {
+            let Some(file) = file else { continue };
+            let f = file.get_ref();
+            let name = season.name();
+            let Some(from) = MonthDay::parse(f.from.get_ref()) else {
+                self.error(
+                    src,
+                    f.from.span(),
+                    format!(
+                        "{what}: {name} `from = \"{}\"` is not a day like \"09-01\" (1 September; not 29 February)",
+                        f.from.get_ref()
+                    ),
+                );
+                continue;
+            };
+            let hours = match &f.hours {
+                Some(table) => Some(self.week(src, &format!("{what}: {name}"), table)),
+                None => {
+                    self.warning(
+                        src,
+                        f.from.span(),
+                        format!("{what}: no {name} hours; in {name} the bot will say they are not known"),
+                    );
+                    None
+                }
+            };
+            seasons.set(season, Some(SeasonHours { from, hours }));
+        }
+        match (&seasons.summer, &seasons.winter) {
+            (Some(s), Some(w)) if s.from == w.from => {
+                let span = h.winter.as_ref().map_or(0..0, |w| w.get_ref().from.span());
+                self.error(
+                    src,
+                    span,
+                    format!("{what}: summer and winter both start on {}; give each its own day", s.from),
+                );
+            }
+            (Some(_), None) | (None, Some(_)) => self.warning(
+                src,
+                h.id.span(),
+                format!("{what}: only one season is given; the seasons apply once both summer and winter have a `from` day, until then [hubs.hours] is used"),
+            ),
+            _ => {}
+        }
+        seasons
     }
 }
 

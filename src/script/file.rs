@@ -320,6 +320,21 @@ pub struct SettlementFile {
     pub source: String,
 }
 
+/// `[hubs.summer]` or `[hubs.winter]`: a season of a hub's opening hours, lasting
+/// from its day until the other season's.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeasonFile {
+    /// The first day of the season, as "MM-DD" ("09-01" is 1 September); not 29 February.
+    #[schemars(with = "String", regex(pattern = r"^[0-9]{2}-[0-9]{2}$"))]
+    pub from: Spanned<String>,
+    /// Opening hours per weekday (`mon` ... `sun`), each a list of "HH:MM-HH:MM";
+    /// an empty list is a day off. Absent: not known.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<Weekday, Vec<Interval>>")]
+    pub hours: Option<Spanned<BTreeMap<String, Vec<Spanned<String>>>>>,
+}
+
 /// `[services.<name>]` in `hubs.toml`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -370,6 +385,16 @@ pub struct HubFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<Weekday, Vec<Interval>>")]
     pub hours: Option<Spanned<BTreeMap<String, Vec<Spanned<String>>>>>,
+    /// Summer hours: the day they start (`from = "06-01"`) and, in `[hubs.summer.hours]`,
+    /// the hours (absent: not known). With `winter`, the seasons decide instead of `hours`.
+    #[serde(default)]
+    #[schemars(with = "SeasonFile")]
+    pub summer: Option<Spanned<SeasonFile>>,
+    /// Winter hours: the day they start (`from = "09-01"`) and, in `[hubs.winter.hours]`,
+    /// the hours (absent: not known). With `summer`, the seasons decide instead of `hours`.
+    #[serde(default)]
+    #[schemars(with = "SeasonFile")]
+    pub winter: Option<Spanned<SeasonFile>>,
     /// What the hub offers.
     #[serde(default)]
     #[schemars(with = "Vec<ServiceName>")]

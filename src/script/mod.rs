@@ -117,6 +117,8 @@ pub struct Hub {
     pub phone: Option<String>,
     /// Opening intervals per weekday, Monday first; `None` when the hours are not known.
     pub hours: Option<[Vec<(jiff::civil::Time, jiff::civil::Time)>; 7]>,
+    /// Summer and winter hours; when both start, they decide instead of `hours`.
+    pub seasons: crate::hubs::season::Seasons,
     pub services: Vec<Service>,
     pub verified: bool,
     pub source: String,

@@ -34,6 +34,7 @@ mod reload;
 mod replicas;
 mod run;
 mod schema;
+mod seasons;
 mod staff;
 mod stats;
 mod store;

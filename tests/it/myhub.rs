@@ -454,6 +454,7 @@ async fn in_the_terminal_a_village_without_a_hub_gets_the_nearest_and_impossible
 #[tokio::test]
 async fn hubs_export_reloads_with_check_and_equals_the_file_plus_the_librarians_changes() {
     use pomichnyk::hubs::layer::{self, Today, Value};
+    use pomichnyk::hubs::season::{MonthDay, SeasonHours, Seasons};
     use pomichnyk::script::Service;
     let (_dir, db) = temp_db();
     let url = crate::support::db::url(&db);
@@ -469,7 +470,43 @@ async fn hubs_export_reloads_with_check_and_equals_the_file_plus_the_librarians_
         .write(vec![
             fact("branch_18", Value::Location(49.4000, 26.9300), None),
             fact("branch_21", Value::Phone("+380671112233".into()), None),
+            // Branch No. 21 drops its seasons for the same hours all year.
             fact("branch_21", Value::Hours(nine_six(5)), None),
+            // Branch No. 18 gets its summer hours; branch No. 7, which had no hours, seasons.
+            fact(
+                "branch_18",
+                Value::schedule(
+                    None,
+                    Seasons {
+                        summer: Some(SeasonHours {
+                            from: MonthDay::new(6, 1).unwrap(),
+                            hours: Some(nine_six(6)),
+                        }),
+                        winter: Some(SeasonHours {
+                            from: MonthDay::new(9, 1).unwrap(),
+                            hours: Some(nine_six(5)),
+                        }),
+                    },
+                ),
+                None,
+            ),
+            fact(
+                "branch_7",
+                Value::schedule(
+                    None,
+                    Seasons {
+                        summer: Some(SeasonHours {
+                            from: MonthDay::new(5, 15).unwrap(),
+                            hours: Some(nine_six(5)),
+                        }),
+                        winter: Some(SeasonHours {
+                            from: MonthDay::new(10, 1).unwrap(),
+                            hours: None,
+                        }),
+                    },
+                ),
+                None,
+            ),
             fact("branch_14", Value::Hours(nine_six(6)), None),
             fact(
                 "branch_8",
@@ -536,6 +573,7 @@ async fn hubs_export_reloads_with_check_and_equals_the_file_plus_the_librarians_
         assert_eq!(got.location, want.location, "{}", got.id);
         assert_eq!(got.phone, want.phone, "{}", got.id);
         assert_eq!(got.hours, want.hours, "{}", got.id);
+        assert_eq!(got.seasons, want.seasons, "{}", got.id);
         assert_eq!(got.services, want.services, "{}", got.id);
         assert_eq!((got.verified, &got.source), (want.verified, &want.source));
         assert_eq!(got.today, None, "a status is never exported");
@@ -551,11 +589,28 @@ async fn hubs_export_reloads_with_check_and_equals_the_file_plus_the_librarians_
     for line in original.lines().filter(|l| l.trim_start().starts_with('#')) {
         assert!(exported.contains(line), "comment kept: {line}");
     }
-    assert!(exported.contains("# Set by the hub's librarian in /myhub: location 2026-12-02."));
+    assert!(exported.contains(
+        "# Set by the hub's librarian in /myhub: hours 2026-12-02, location 2026-12-02."
+    ));
     assert!(
         !exported.contains("14:00-16:30"),
         "branch No. 21's old Saturday is replaced"
     );
+    assert!(
+        exported.contains(
+            "[hubs.summer]\nfrom = \"05-15\"\n\n[hubs.summer.hours]\nmon = [\"09:00-18:00\"]"
+        ),
+        "{exported}"
+    );
+    assert!(
+        exported.contains("[hubs.winter]\nfrom = \"10-01\"\n"),
+        "{exported}"
+    );
+    // The seasons in force: branch No. 18 in summer and winter, No. 21 none.
+    let merged = |id: &str| expected.iter().find(|h| h.id == id).expect(id).clone();
+    assert!(merged("branch_18").seasons.in_effect());
+    assert!(!merged("branch_21").seasons.any());
+    assert!(!printed.contains("warning: hub \"branch_21\": [hubs.hours] is not used"));
     // Without librarians' facts the export is the file itself.
     let (_empty_dir, empty) = temp_db();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
@@ -637,13 +692,13 @@ async fn the_command_line_links_a_librarian_to_a_hub_and_stats_lists_each_hubs_g
     assert!(printed.contains("hubs: what is missing"), "{printed}");
     assert!(
         printed
-            .contains("hub \"branch_21\": missing: coordinates; last confirmed: phone 2026-12-02"),
+            .contains("hub \"branch_21\": missing: coordinates, summer hours; last confirmed: phone 2026-12-02"),
         "{printed}"
     );
     // What only the file has was never confirmed in /myhub.
     assert!(
         printed.contains(
-            "hub \"branch_18\": missing: coordinates; last confirmed: phone never, hours never"
+            "hub \"branch_18\": missing: coordinates, summer hours; last confirmed: phone never, winter hours never"
         ),
         "{printed}"
     );
