@@ -7,9 +7,9 @@
 //! time, since the merge is done at each update's moment. A turn that changes
 //! a fact (or forgets a person, whose id the facts then lose) invalidates the
 //! copy once it has committed; a read that began before a change never
-//! stores what it read (the generation moved on). One process for now: a
-//! change made by another process writing the same database is seen only
-//! after the next change made here, or a restart.
+//! stores what it read (the generation moved on). A change made by another
+//! process writing the same database would not be seen, so on PostgreSQL,
+//! where several may, nothing is kept ([`HubFacts::off`]).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -18,6 +18,8 @@ use crate::hubs::layer::Fact;
 #[derive(Default)]
 pub(super) struct HubFacts {
     inner: Mutex<Cached>,
+    /// Keeps nothing: other processes change the facts too.
+    off: bool,
 }
 
 #[derive(Default)]
@@ -38,9 +40,20 @@ impl HubFacts {
         }
     }
 
+    /// A copy that keeps nothing, for a database other processes write too.
+    pub(super) fn off() -> HubFacts {
+        HubFacts {
+            off: true,
+            ..HubFacts::default()
+        }
+    }
+
     /// Keeps what a read that began at `generation` found, unless a change
     /// came since.
     pub(super) fn fill(&self, generation: u64, facts: Arc<Vec<Fact>>) {
+        if self.off {
+            return;
+        }
         let mut cached = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if cached.generation == generation {
             cached.facts = Some(facts);
@@ -68,6 +81,14 @@ mod tests {
             until: None,
         };
         Arc::new(vec![fact; n])
+    }
+
+    #[test]
+    fn an_off_copy_keeps_nothing() {
+        let cache = HubFacts::off();
+        let generation = cache.get().expect_err("empty");
+        cache.fill(generation, facts(1));
+        assert!(cache.get().is_err(), "every read goes to the database");
     }
 
     #[test]

@@ -112,6 +112,11 @@ impl App {
     /// The application over `content` and `store`, with the settings' time
     /// zone, quiet hours and librarians' group.
     pub fn new(content: Arc<Content>, store: Store, settings: &Settings, clock: Clock) -> App {
+        // Other bot processes may change the hubs' facts on PostgreSQL.
+        let hub_facts = match store.dialect() {
+            crate::store::Dialect::Sqlite => hub_cache::HubFacts::default(),
+            crate::store::Dialect::Postgres => hub_cache::HubFacts::off(),
+        };
         App {
             content,
             store,
@@ -123,7 +128,7 @@ impl App {
             inflight: Arc::new(InFlight::default()),
             handled_mark: Arc::new(AtomicI64::new(i64::MAX)),
             certifier: Arc::new(certificates::Certifier::from_settings(settings)),
-            hub_facts: Arc::default(),
+            hub_facts: Arc::new(hub_facts),
         }
     }
 
