@@ -33,6 +33,7 @@ mod faq_review;
 mod hubs;
 mod outbox;
 mod places;
+mod review;
 mod rows;
 mod stats;
 mod webinars;
@@ -44,6 +45,7 @@ pub use faq_review::{Decision, Missed, NewAnswer, ReviewChange};
 pub use hubs::{hub_facts_in, HubChange};
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::{places_in, Place};
+pub use review::{ReviewCounts, ReviewItem, ReviewReminderDue, ReviewWrite};
 pub use webinars::{ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
 
 /// Why the store failed. Nothing here is the resident's fault.
@@ -686,6 +688,8 @@ impl Store {
                   + (SELECT count(*) FROM webinars WHERE author = ?1)
                   + (SELECT count(*) FROM hub_librarians WHERE user_id = ?1 OR granted_by = ?1)
                   + (SELECT count(*) FROM hub_facts WHERE set_by = ?1)
+                  + (SELECT count(*) FROM review_items WHERE user_id = ?1)
+                  + (SELECT count(*) FROM review_reminders WHERE user_id = ?1)
                   + (SELECT count(*) FROM audit
                      WHERE actor = ?1 OR (target = ?2 AND action IN ('grant', 'revoke'))) AS n",
         )

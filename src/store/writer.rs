@@ -393,6 +393,9 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
         Change::FaqReview(change) => {
             answer = super::faq_review::apply(tx, change).await?;
         }
+        Change::Review(change) => {
+            answer = super::review::apply(tx, change).await?;
+        }
         Change::Reported { broadcast, now } => {
             answer = sqlx::query(
                 "UPDATE broadcasts SET reported = 1, finished_at = coalesce(finished_at, ?)
