@@ -481,10 +481,10 @@ impl App {
         if self.faq_review_press(t, &input).await? == Handled::Yes {
             return Ok(());
         }
-        if self.review(t, &input).await? == Handled::Yes {
+        if self.staff(t, &input, &update.input).await? == Handled::Yes {
             return Ok(());
         }
-        if self.staff(t, &input, &update.input).await? == Handled::Yes {
+        if self.review(t, &input).await? == Handled::Yes {
             return Ok(());
         }
         self.step(t, &input).await

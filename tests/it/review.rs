@@ -408,6 +408,13 @@ async fn a_right_answer_at_the_first_try_in_the_lesson_again_learns_the_question
         said.contains("Питань на повторенні: 0, вже вивчено: 1"),
         "{said}"
     );
+
+    // In English the same words are there.
+    let mut en = Terminal::new(store.clone(), 5105, Some("en".into()));
+    let (said, _) = line(&mut en, "/review", FRIDAY_TEN).await;
+    assert!(said.contains("There is nothing to review yet"), "{said}");
+    let (said, _) = line(&mut en, "/settings", FRIDAY_TEN).await;
+    assert!(said.contains("Review reminder: off"), "{said}");
 }
 
 #[tokio::test]
@@ -431,6 +438,8 @@ async fn the_reminder_is_off_until_settings_then_once_a_day_outside_quiet_hours_
     assert!(!said.contains(REMINDER), "{said}");
     let (said, _) = line(&mut t, "/menu", tomorrow + 60).await;
     assert!(!said.contains(REMINDER), "off by default: {said}");
+    let (said, _) = press(&mut t, &button(&buttons, "🌐 Змінити мову"), tomorrow + 70).await;
+    assert!(said.contains("Оберіть мову:"), "{said}");
 
     // Turned on in /settings in the evening: quiet hours, it waits.
     let evening = FRIDAY_TEN + 12 * HOUR; // 22:00
