@@ -15,9 +15,9 @@ CREATE TABLE review_items (
     due_at   BIGINT NOT NULL,
     -- Learned: NULL while it still comes back.
     done_at  BIGINT,
+    -- Every read is one resident's: the key's first column serves them.
     PRIMARY KEY (user_id, dialogue, step)
 );
-CREATE INDEX review_items_due ON review_items (done_at, due_at);
 
 -- The reminder of a resident who turned it on in /settings (off without a row).
 CREATE TABLE review_reminders (
