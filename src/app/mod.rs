@@ -508,11 +508,11 @@ impl App {
         t.state = outcome.state;
         t.lang = t.script.resolve_lang(t.state.lang.as_deref(), None);
         t.dirty = true;
-        self.review_lesson_answers(t, &outcome.events);
-        t.events.extend(outcome.events);
         for reply in outcome.replies {
             t.reply(reply);
         }
+        self.review_lesson_answers(t, &outcome.events);
+        t.events.extend(outcome.events);
         let help = matches!(input, Input::Command { name, .. } if commands::parse(name) == Some(Cmd::Help));
         if help {
             self.staff_help(t).await?;

@@ -170,9 +170,24 @@ impl super::App {
 
     /// The engine's quiz answers in lessons, as review rows: a wrong answer
     /// (back) to the first review tomorrow, a right one at the first try
-    /// (a later run of the lesson) makes a waiting question learned.
+    /// (a later run of the lesson) makes a waiting question learned. A lesson
+    /// finished with a question missed says, above its score's buttons, that
+    /// it comes back.
     pub(super) fn review_lesson_answers(&self, t: &mut Turn<'_>, events: &[Event]) {
         let now = self.now();
+        let missed = events
+            .iter()
+            .any(|e| matches!(e, Event::LessonCompleted { correct, total, .. } if correct < total));
+        if missed && !t.out.is_empty() {
+            let note = t
+                .script
+                .strings
+                .get(Msg::ReviewAfterLesson, t.lang)
+                .to_string();
+            let at = t.out.len() - 1;
+            t.out
+                .insert(at, Outgoing::text(To::Person(t.user), note, Keyboard::None));
+        }
         for event in events {
             let Event::QuizAnswered {
                 dialogue,

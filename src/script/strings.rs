@@ -420,6 +420,7 @@ messages! {
     ReminderTurnedOn => "reminder_turned_on" [] "confirms the review reminder is on: when it comes";
     ReminderTurnedOff => "reminder_turned_off" [] "confirms the review reminder is off";
     ProgressReview => "progress_review" ["waiting", "learned"] "the review's line in /progress";
+    ReviewAfterLesson => "review_after_lesson" [] "before the score of a lesson finished with a question missed: it comes back in /review";
 }
 
 /// The loaded sentences, indexed by [`Msg`] and language.

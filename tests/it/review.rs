@@ -97,12 +97,19 @@ fn option_label(script: &Script, lesson: &str, step: &str, right: bool) -> Strin
 
 /// Walks a lesson to its end in the terminal at `now`: the questions in
 /// `wrong` answered wrong once (then right, where the lesson asks again),
-/// every other one right the first time.
-async fn walk(t: &mut Terminal, script: &Script, lesson: &str, wrong: &[String], now: i64) {
+/// every other one right the first time. Answers what the end said.
+async fn walk(
+    t: &mut Terminal,
+    script: &Script,
+    lesson: &str,
+    wrong: &[String],
+    now: i64,
+) -> String {
     t.send(&format!("/start lesson_{lesson}"), now)
         .await
         .expect("send");
     let mut missed: Vec<String> = Vec::new();
+    let mut said = String::new();
     let d = script.dialogue(lesson).expect("the lesson");
     for _ in 0..200 {
         let store = t.session.app().store().clone();
@@ -115,7 +122,7 @@ async fn walk(t: &mut Terminal, script: &Script, lesson: &str, wrong: &[String],
         assert_eq!(at.dialogue, lesson, "the walk stays in the lesson");
         let (_, step) = d.step(&at.step).expect("a step");
         if step.end {
-            return;
+            return said;
         }
         let data = match (&step.quiz, &step.input) {
             (Some(q), _) => {
@@ -146,7 +153,7 @@ async fn walk(t: &mut Terminal, script: &Script, lesson: &str, wrong: &[String],
                 format!("g:{lesson}:{next}")
             }
         };
-        t.input(Incoming::Press { data }, now).await.expect("press");
+        said = reply_text(&t.input(Incoming::Press { data }, now).await.expect("press"));
     }
     panic!("the lesson {lesson} did not end");
 }
@@ -237,7 +244,8 @@ async fn two_wrong_answers_come_back_tomorrow_then_in_three_days_and_never_a_rig
 
     // Today: two questions go wrong, the third is right the first time.
     let today = FRIDAY_TEN;
-    walk(&mut t, &script, &lesson, &[a.clone(), b.clone()], today).await;
+    let end = walk(&mut t, &script, &lesson, &[a.clone(), b.clone()], today).await;
+    assert!(end.contains("повернуться завтра в /review"), "{end}");
     let (said, _) = line(&mut t, "/review", today + 60).await;
     assert!(said.contains("Сьогодні повторювати нічого"), "{said}");
     assert!(said.contains("28 листопада 2026"), "tomorrow: {said}");
@@ -400,7 +408,8 @@ async fn a_right_answer_at_the_first_try_in_the_lesson_again_learns_the_question
     assert!(said.contains("Поки що повторювати нічого"), "{said}");
 
     walk(&mut t, &script, &lesson, &questions[..1], FRIDAY_TEN).await;
-    walk(&mut t, &script, &lesson, &[], FRIDAY_TEN + HOUR).await;
+    let end = walk(&mut t, &script, &lesson, &[], FRIDAY_TEN + HOUR).await;
+    assert!(!end.contains("/review"), "all right the first time: {end}");
     let (said, _) = line(&mut t, "/review", FRIDAY_TEN + DAY).await;
     assert!(said.contains("вже повторили й запам’ятали"), "{said}");
     let (said, _) = line(&mut t, "/progress", FRIDAY_TEN + DAY).await;
