@@ -270,10 +270,16 @@ impl Settings {
             message,
         };
         let url = self.database.url.as_str();
-        if !(url.starts_with("sqlite:")) {
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
             return Err(invalid(
                 "database.url",
-                format!("{url:?} is not a SQLite URL such as \"sqlite://data/pomichnyk.db\""),
+                format!(
+                    "{url:?} is neither a SQLite URL such as \"sqlite://data/pomichnyk.db\" \
+                     nor a PostgreSQL one such as \"postgres://pomichnyk@localhost/pomichnyk\""
+                ),
             ));
         }
         if self.locale.languages.is_empty() {

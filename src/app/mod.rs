@@ -414,6 +414,29 @@ impl App {
 
     /// One update in a resident's private chat.
     async fn turn(&self, update: Update, id: Option<i64>) -> Response {
+        // Other bot processes on the same database wait for this turn of
+        // this resident to end (a no-op with one process).
+        let guard = match self.store.begin_turn(update.from.id, id).await {
+            Ok(guard) => guard,
+            Err(e) => {
+                return self.failed(update.from.id, update.from.lang_hint.as_deref(), e.into())
+            }
+        };
+        let response = if guard.handled {
+            tracing::info!(update = id, "update handled by another process: skipped");
+            Response {
+                duplicate: true,
+                ..Response::new(Vec::new())
+            }
+        } else {
+            self.turn_held(update, id).await
+        };
+        guard.release().await;
+        response
+    }
+
+    /// [`App::turn`], once the resident's turn is held.
+    async fn turn_held(&self, update: Update, id: Option<i64>) -> Response {
         let user = update.from.id;
         let (state, drafts) = match self.store.load_turn(user).await {
             Ok((s, d)) => (s.unwrap_or_default(), d),

@@ -344,28 +344,31 @@ impl<D: Deliver + 'static> Outbox<D> {
     }
 
     /// Sends the review reminders that are due (none in quiet hours), one a
-    /// day to each resident who turned them on; the day is recorded once
-    /// the channel accepts it. Answers how many were due.
+    /// day to each resident who turned them on: the day is taken before the
+    /// send and given back if it could not go. Answers how many were due.
     async fn send_review_reminders(&self) -> usize {
         let (today, due) = self.app.review_reminders_due(self.only).await;
         let count = due.len();
         for r in due {
             self.hold().await;
             self.rate.until_ready().await;
+            if !self.app.take_review_reminder(r.user, &today).await {
+                continue;
+            }
             let out = self.app.review_reminder(&r);
             match self.app.send(self.sink.as_ref(), &out, Urgency::Bulk).await {
                 Ok(_) | Err(SendError::Blocked | SendError::Refused(_)) => {}
-                // Left unsent: the next round takes it.
+                // Given back: the next round takes it.
                 Err(SendError::Wait(wait)) => {
+                    self.app.give_back_review_reminder(r.user, &today).await;
                     self.pause(wait);
                     return count;
                 }
                 Err(e @ SendError::Transient(_)) => {
                     tracing::warn!(user = r.user, error = %e, "review reminder not sent");
-                    continue;
+                    self.app.give_back_review_reminder(r.user, &today).await;
                 }
             }
-            self.app.review_reminded(r.user, &today).await;
         }
         count
     }

@@ -11,7 +11,9 @@
 //! (off until the resident turns it on). The outbox sends the reminder
 //! ([`super::outbox`]): one message on a day when something is due, never in
 //! quiet hours (`broadcast.quiet_hours`); the day of the last one is a row,
-//! so a restart sends it neither twice nor never.
+//! taken before it is sent, so a restart (or a second process on the same
+//! database) never sends it twice, and one that could not go out is given
+//! back for the next round.
 
 use super::{AppError, Handled, Outgoing, To, Turn};
 use crate::commands::{self, Cmd};
@@ -614,14 +616,31 @@ impl super::App {
         )
     }
 
-    /// Records that today's reminder went to `user`.
-    pub(super) async fn review_reminded(&self, user: i64, day: &str) {
-        let change = Write::Review(ReviewWrite::Reminded {
+    /// Takes today's reminder of `user` to send: true if no one took it
+    /// today (another process on the same database, or an earlier round).
+    /// Taken before it is sent, so it goes at most once a day.
+    pub(super) async fn take_review_reminder(&self, user: i64, day: &str) -> bool {
+        let change = Write::Review(ReviewWrite::Remind {
+            user,
+            day: day.to_string(),
+        });
+        match self.store.write(vec![change]).await {
+            Ok(answers) => answers.first().copied().unwrap_or(0) > 0,
+            Err(e) => {
+                tracing::warn!(user, error = %e, "cannot take a review reminder");
+                false
+            }
+        }
+    }
+
+    /// Gives today's reminder back: it could not go out this time.
+    pub(super) async fn give_back_review_reminder(&self, user: i64, day: &str) {
+        let change = Write::Review(ReviewWrite::Unremind {
             user,
             day: day.to_string(),
         });
         if let Err(e) = self.store.write(vec![change]).await {
-            tracing::warn!(user, error = %e, "cannot record a review reminder");
+            tracing::warn!(user, error = %e, "cannot give a review reminder back");
         }
     }
 }

@@ -18,6 +18,12 @@ impl Store {
     /// also covers a file that appears meanwhile), and with an
     /// [`std::io::ErrorKind::InvalidInput`] one when `path` is not valid UTF-8.
     pub async fn backup(&self, path: &Path) -> Result<(), StoreError> {
+        if self.dialect == super::Dialect::Postgres {
+            return Err(io_error(
+                std::io::ErrorKind::Unsupported,
+                "on PostgreSQL, back up with pg_dump (see the README's deployment section)".into(),
+            ));
+        }
         if path.exists() {
             return Err(io_error(
                 std::io::ErrorKind::AlreadyExists,
@@ -33,7 +39,7 @@ impl Store {
                 format!("the backup target {} is not valid UTF-8", path.display()),
             ));
         };
-        sqlx::query("VACUUM INTO ?")
+        sqlx::query("VACUUM INTO $1")
             .bind(target)
             .execute(&self.read)
             .await?;

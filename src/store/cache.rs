@@ -5,8 +5,9 @@
 //! process's [`Store`](super::Store): a state is dropped from the cache before
 //! its commit is sent and put back only once the commit succeeded, so a read
 //! meanwhile goes to the database and sees what is committed — exactly as
-//! without the cache. (Several bot processes writing one database would each
-//! need to drop the others' writes; there is one writer process today.)
+//! without the cache. Several bot processes on one PostgreSQL database would
+//! each miss the others' writes, so on PostgreSQL the cache is off
+//! ([`StateCache::off`]) and every turn reads its state from the database.
 //!
 //! Kept as the JSON that was committed (a few hundred bytes a resident; the
 //! parsed `State` takes several times more), so a hit still parses, but
@@ -23,6 +24,8 @@ pub const CAPACITY: usize = 20_000;
 #[derive(Debug, Default)]
 pub struct StateCache {
     states: Mutex<FxHashMap<i64, Cached>>,
+    /// Keeps nothing: another process may write the same rows.
+    off: bool,
 }
 
 /// One resident's row as last committed: the state's JSON and, for a
@@ -40,6 +43,14 @@ impl StateCache {
         self.states.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A cache that keeps nothing, for a database other processes write too.
+    pub fn off() -> StateCache {
+        StateCache {
+            states: Mutex::default(),
+            off: true,
+        }
+    }
+
     /// The committed state of `user` as JSON, if this process knows it.
     pub fn get(&self, user: i64) -> Option<Cached> {
         self.lock().get(&user).cloned()
@@ -52,6 +63,9 @@ impl StateCache {
 
     /// Remembers `user`'s committed state (its JSON).
     pub fn put(&self, user: i64, state: Cached) {
+        if self.off {
+            return;
+        }
         let mut states = self.lock();
         if states.len() >= CAPACITY && !states.contains_key(&user) {
             states.clear();

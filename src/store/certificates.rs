@@ -1,7 +1,7 @@
 //! Certificates and final tests in SQL: the writes the writer applies and the
 //! reads of `/certificates`, `verify`, the verification page and the statistics.
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::{CertificateCounts, CourseCount, HubCertificates, Store, StoreError};
 use crate::certificates::{Record, Stored};
@@ -23,7 +23,7 @@ pub struct Attempt {
 }
 
 pub(super) async fn insert(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     user: Option<i64>,
     record: &Record,
     signature: &str,
@@ -33,7 +33,7 @@ pub(super) async fn insert(
     sqlx::query(
         "INSERT INTO certificates (code, user_id, course, version, issued, hub, name, name_salt,
                                    name_digest, lang, signature, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&record.code)
     .bind(user)
@@ -54,7 +54,7 @@ pub(super) async fn insert(
 
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn attempt(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     user: i64,
     course: &str,
     version: u32,
@@ -65,14 +65,14 @@ pub(super) async fn attempt(
 ) -> Result<i64, StoreError> {
     sqlx::query(
         "INSERT INTO course_attempts (user_id, course, version, correct, total, passed, at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(user)
     .bind(course)
     .bind(i64::from(version))
     .bind(i64::from(correct))
     .bind(i64::from(total))
-    .bind(passed)
+    .bind(i64::from(passed))
     .bind(now)
     .execute(&mut *tx)
     .await?;
@@ -81,23 +81,24 @@ pub(super) async fn attempt(
 
 /// Answers 1 if the certificate was valid and is now revoked.
 pub(super) async fn revoke(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     code: &str,
     now: i64,
 ) -> Result<i64, StoreError> {
-    let done =
-        sqlx::query("UPDATE certificates SET revoked_at = ? WHERE code = ? AND revoked_at IS NULL")
-            .bind(now)
-            .bind(code)
-            .execute(&mut *tx)
-            .await?;
+    let done = sqlx::query(
+        "UPDATE certificates SET revoked_at = $1 WHERE code = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(code)
+    .execute(&mut *tx)
+    .await?;
     Ok(done.rows_affected() as i64)
 }
 
 /// The holder is forgotten: the certificate stays, without them.
-pub(super) async fn forget(tx: &mut SqliteConnection, user: i64) -> Result<(), StoreError> {
+pub(super) async fn forget(tx: &mut AnyConnection, user: i64) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE certificates SET user_id = NULL, name = NULL, name_salt = NULL WHERE user_id = ?",
+        "UPDATE certificates SET user_id = NULL, name = NULL, name_salt = NULL WHERE user_id = $1",
     )
     .bind(user)
     .execute(&mut *tx)
@@ -108,7 +109,7 @@ pub(super) async fn forget(tx: &mut SqliteConnection, user: i64) -> Result<(), S
 const COLUMNS: &str = "code, user_id, course, version, issued, hub, name, name_salt, name_digest,
                        lang, signature, created_at, revoked_at";
 
-fn row(r: &sqlx::sqlite::SqliteRow) -> Result<CertificateRow, StoreError> {
+fn row(r: &sqlx::any::AnyRow) -> Result<CertificateRow, StoreError> {
     let issued: String = r.try_get("issued")?;
     // A date that does not parse was edited by hand: the signature will not match.
     let issued = issued.parse().unwrap_or(jiff::civil::Date::MIN);
@@ -138,7 +139,7 @@ impl Store {
     /// The certificate with this code, if any.
     pub async fn certificate(&self, code: &str) -> Result<Option<CertificateRow>, StoreError> {
         let r = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM certificates WHERE code = ?"
+            "SELECT {COLUMNS} FROM certificates WHERE code = $1"
         ))
         .bind(code)
         .fetch_optional(&self.read)
@@ -149,7 +150,7 @@ impl Store {
     /// A resident's certificates, oldest first.
     pub async fn certificates_of(&self, user: i64) -> Result<Vec<CertificateRow>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM certificates WHERE user_id = ? ORDER BY created_at, code"
+            "SELECT {COLUMNS} FROM certificates WHERE user_id = $1 ORDER BY created_at, code"
         ))
         .bind(user)
         .fetch_all(&self.read)
@@ -163,14 +164,16 @@ impl Store {
         user: i64,
         course: &str,
     ) -> Result<Option<Attempt>, StoreError> {
-        let r = sqlx::query(
-            "SELECT passed, at FROM course_attempts WHERE user_id = ? AND course = ?
-             ORDER BY at DESC, rowid DESC LIMIT 1",
-        )
-        .bind(user)
-        .bind(course)
-        .fetch_optional(&self.read)
-        .await?;
+        let sql = format!(
+            "SELECT passed, at FROM course_attempts WHERE user_id = $1 AND course = $2
+             ORDER BY at DESC, {} DESC LIMIT 1",
+            self.dialect.insertion_order()
+        );
+        let r = sqlx::query(&sql)
+            .bind(user)
+            .bind(course)
+            .fetch_optional(&self.read)
+            .await?;
         r.map(|r| {
             Ok(Attempt {
                 passed: r.try_get::<i64, _>("passed")? != 0,
@@ -182,7 +185,7 @@ impl Store {
 }
 
 /// Tests and certificates per course, certificates per hub (all time).
-pub(super) async fn counts(conn: &mut SqliteConnection) -> Result<CertificateCounts, StoreError> {
+pub(super) async fn counts(conn: &mut AnyConnection) -> Result<CertificateCounts, StoreError> {
     let courses = sqlx::query(
         "SELECT course,
                 (SELECT count(*) FROM course_attempts a WHERE a.course = c.course) AS tests,

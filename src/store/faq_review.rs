@@ -3,7 +3,7 @@
 //! decisions, and the phrasings they accepted. No row here carries anyone's
 //! id: who decided is written in `audit`, in the same transaction.
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::{Store, StoreError};
 use crate::script::learned::Phrasing;
@@ -70,17 +70,14 @@ pub struct NewAnswer {
     pub times: i64,
 }
 
-pub(super) async fn apply(
-    tx: &mut SqliteConnection,
-    change: ReviewChange,
-) -> Result<i64, StoreError> {
+pub(super) async fn apply(tx: &mut AnyConnection, change: ReviewChange) -> Result<i64, StoreError> {
     let entry = match &change.decision {
         Decision::Accept { entry } => Some(entry.as_str()),
         _ => None,
     };
     let decided = sqlx::query(
-        "UPDATE questions SET review = ?1, review_entry = ?2, reviewed_at = ?3
-         WHERE review IS NULL AND text = (SELECT text FROM questions WHERE id = ?4)",
+        "UPDATE questions SET review = $1, review_entry = $2, reviewed_at = $3
+         WHERE review IS NULL AND text = (SELECT text FROM questions WHERE id = $4)",
     )
     .bind(change.decision.as_str())
     .bind(entry)
@@ -92,7 +89,7 @@ pub(super) async fn apply(
     if let (Some(entry), true) = (entry, decided > 0) {
         sqlx::query(
             "INSERT INTO faq_phrasings (entry, lang, text, accepted_at)
-             SELECT ?1, lang, text, ?2 FROM questions WHERE id = ?3
+             SELECT $1, lang, text, $2 FROM questions WHERE id = $3
              ON CONFLICT (entry, lang, text) DO NOTHING",
         )
         .bind(entry)
@@ -110,7 +107,7 @@ impl Store {
     pub async fn next_missed(&self, after: i64) -> Result<Option<Missed>, StoreError> {
         let first = sqlx::query(&format!(
             "SELECT min(id) AS id, text, count(*) AS times FROM questions WHERE {MISSED}
-             GROUP BY text HAVING min(id) > ? ORDER BY min(id) LIMIT 1"
+             GROUP BY text HAVING min(id) > $1 ORDER BY min(id) LIMIT 1"
         ))
         .bind(after)
         .fetch_optional(&self.read)
@@ -129,7 +126,7 @@ impl Store {
     pub async fn missed(&self, id: i64) -> Result<Option<Missed>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT text, count(*) AS times FROM questions WHERE {MISSED}
-             AND text = (SELECT text FROM questions WHERE id = ? AND review IS NULL)
+             AND text = (SELECT text FROM questions WHERE id = $1 AND review IS NULL)
              GROUP BY text"
         ))
         .bind(id)
@@ -151,13 +148,13 @@ impl Store {
         times: i64,
     ) -> Result<Missed, StoreError> {
         let last = sqlx::query(&format!(
-            "SELECT lang, verdict FROM questions WHERE {MISSED} AND text = ? ORDER BY id DESC LIMIT 1"
+            "SELECT lang, verdict FROM questions WHERE {MISSED} AND text = $1 ORDER BY id DESC LIMIT 1"
         ))
         .bind(&text)
         .fetch_one(&self.read)
         .await?;
         let picked = sqlx::query(&format!(
-            "SELECT entry FROM questions WHERE {MISSED} AND text = ? AND verdict = 'choices'
+            "SELECT entry FROM questions WHERE {MISSED} AND text = $1 AND verdict = 'choices'
              AND entry IS NOT NULL AND coalesce(helpful, 1) = 1
              GROUP BY entry ORDER BY count(*) DESC, max(id) DESC LIMIT 1"
         ))
@@ -167,7 +164,7 @@ impl Store {
         .map(|r| r.try_get("entry"))
         .transpose()?;
         let disliked = sqlx::query(&format!(
-            "SELECT DISTINCT entry FROM questions WHERE {MISSED} AND text = ? AND helpful = 0
+            "SELECT DISTINCT entry FROM questions WHERE {MISSED} AND text = $1 AND helpful = 0
              AND entry IS NOT NULL ORDER BY entry"
         ))
         .bind(&text)
@@ -177,7 +174,7 @@ impl Store {
         .map(|r| r.try_get("entry"))
         .collect::<Result<Vec<String>, _>>()?;
         let to_librarian: i64 = sqlx::query(&format!(
-            "SELECT count(*) AS n FROM questions WHERE {MISSED} AND text = ? AND next = 'librarian'"
+            "SELECT count(*) AS n FROM questions WHERE {MISSED} AND text = $1 AND next = 'librarian'"
         ))
         .bind(&text)
         .fetch_one(&self.read)

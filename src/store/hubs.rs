@@ -1,7 +1,7 @@
 //! The hubs' database layer: librarians linked to hubs, and the facts they
 //! set over `hubs.toml` (see [`crate::hubs::layer`]).
 
-use sqlx::{Connection, Row, SqliteConnection};
+use sqlx::{AnyConnection, Connection, Row};
 
 use super::{Store, StoreError};
 use crate::hubs::layer::{Fact, Value};
@@ -35,7 +35,7 @@ pub enum HubChange {
 const FACTS: &str =
     "SELECT hub, kind, value, set_by, set_at, until FROM hub_facts ORDER BY hub, kind";
 
-fn facts(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<Fact>, StoreError> {
+fn facts(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Fact>, StoreError> {
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let (hub, kind, value): (String, String, String) =
@@ -84,7 +84,7 @@ impl Store {
 
     /// The hubs a librarian is linked to, by id.
     pub async fn hubs_of(&self, user: i64) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT hub FROM hub_librarians WHERE user_id = ? ORDER BY hub")
+        let rows = sqlx::query("SELECT hub FROM hub_librarians WHERE user_id = $1 ORDER BY hub")
             .bind(user)
             .fetch_all(&self.read)
             .await?;
@@ -107,7 +107,7 @@ pub async fn hub_facts_in(url: &str) -> Result<Option<Vec<Fact>>, StoreError> {
 }
 
 /// Applies one hub change inside the writer's transaction.
-pub(super) async fn apply(tx: &mut SqliteConnection, change: HubChange) -> Result<i64, StoreError> {
+pub(super) async fn apply(tx: &mut AnyConnection, change: HubChange) -> Result<i64, StoreError> {
     Ok(match change {
         HubChange::Set {
             hub,
@@ -116,7 +116,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: HubChange) -> Resul
             at,
             until,
         } => sqlx::query(
-            "INSERT INTO hub_facts (hub, kind, value, set_by, set_at, until) VALUES (?, ?, ?, ?, ?, ?)
+            "INSERT INTO hub_facts (hub, kind, value, set_by, set_at, until) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (hub, kind) DO UPDATE SET value = excluded.value,
                  set_by = excluded.set_by, set_at = excluded.set_at, until = excluded.until",
         )
@@ -130,7 +130,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: HubChange) -> Resul
         .await?
         .rows_affected() as i64,
         HubChange::Unset { hub, kind } => {
-            sqlx::query("DELETE FROM hub_facts WHERE hub = ? AND kind = ?")
+            sqlx::query("DELETE FROM hub_facts WHERE hub = $1 AND kind = $2")
                 .bind(hub)
                 .bind(kind)
                 .execute(&mut *tx)
@@ -146,7 +146,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: HubChange) -> Resul
         } => {
             let changed = if grant {
                 sqlx::query(
-                    "INSERT INTO hub_librarians (user_id, hub, granted_by, granted_at) VALUES (?, ?, ?, ?)
+                    "INSERT INTO hub_librarians (user_id, hub, granted_by, granted_at) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (user_id, hub) DO NOTHING",
                 )
                 .bind(user)
@@ -156,7 +156,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: HubChange) -> Resul
                 .execute(&mut *tx)
                 .await?
             } else {
-                sqlx::query("DELETE FROM hub_librarians WHERE user_id = ? AND hub = ?")
+                sqlx::query("DELETE FROM hub_librarians WHERE user_id = $1 AND hub = $2")
                     .bind(user)
                     .bind(&hub)
                     .execute(&mut *tx)
@@ -172,7 +172,7 @@ pub(super) async fn apply(tx: &mut SqliteConnection, change: HubChange) -> Resul
             }
             changed
         }
-        HubChange::UnlinkAll { user } => sqlx::query("DELETE FROM hub_librarians WHERE user_id = ?")
+        HubChange::UnlinkAll { user } => sqlx::query("DELETE FROM hub_librarians WHERE user_id = $1")
             .bind(user)
             .execute(&mut *tx)
             .await?

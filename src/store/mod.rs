@@ -9,15 +9,9 @@
 //! process never fight over the write lock; reads use a separate pool.
 //! Migrations in `migrations/` are embedded in the binary and run by [`Store::open`].
 
-use std::path::Path;
-use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::Row;
+use sqlx::{AnyPool, Row};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -29,12 +23,15 @@ mod backup;
 mod cache;
 mod certificates;
 mod change;
+mod connect;
 mod faq_review;
 mod hubs;
 mod outbox;
 mod places;
+mod replicas;
 mod review;
 mod rows;
+mod sql;
 mod stats;
 mod webinars;
 mod writer;
@@ -45,7 +42,9 @@ pub use faq_review::{Decision, Missed, NewAnswer, ReviewChange};
 pub use hubs::{hub_facts_in, HubChange};
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::{places_in, Place};
+pub use replicas::{PollerLock, TurnGuard, CLAIM_LEASE};
 pub use review::{ReviewCounts, ReviewItem, ReviewReminderDue, ReviewWrite};
+pub use sql::Dialect;
 pub use webinars::{ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
 
 /// Why the store failed. Nothing here is the resident's fault.
@@ -77,9 +76,14 @@ pub struct Store {
     /// The writer task, which owns the one write connection.
     writer: mpsc::Sender<writer::Request>,
     /// The pool the write connection came from, closed last.
-    write: SqlitePool,
-    /// Readers; WAL lets them run while a write is in progress.
-    read: SqlitePool,
+    write: AnyPool,
+    /// Readers; WAL (SQLite) or MVCC (PostgreSQL) lets them run while a
+    /// write is in progress.
+    read: AnyPool,
+    /// Sessions holding advisory locks (see [`replicas`]).
+    locks: AnyPool,
+    /// SQLite or PostgreSQL.
+    dialect: Dialect,
     /// Residents' states as last committed by this process.
     states: Arc<cache::StateCache>,
     /// Transactions the writer has committed.
@@ -170,79 +174,57 @@ pub struct LessonProgress {
     pub answered: Option<i64>,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+fn migrator(dialect: Dialect) -> &'static sqlx::migrate::Migrator {
+    match dialect {
+        Dialect::Sqlite => &SQLITE_MIGRATOR,
+        Dialect::Postgres => &POSTGRES_MIGRATOR,
+    }
+}
 
 impl Store {
-    /// Opens (creating if needed) the database at `url` and applies migrations.
+    /// Opens (creating if needed) the database at `url` and applies migrations:
+    /// SQLite for a path or `sqlite:` URL, PostgreSQL for `postgres://`.
     #[tracing::instrument(skip_all)]
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|source| StoreError::Url {
-                url: url.to_string(),
-                source,
-            })?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        if !in_memory {
-            let file = options.get_filename();
-            if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
-                    path: parent.display().to_string(),
-                    source,
-                })?;
-            }
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::of(url);
+        let pools = match dialect {
+            Dialect::Sqlite => connect::sqlite(url).await?,
+            Dialect::Postgres => connect::postgres(url).await?,
+        };
+        match dialect {
+            Dialect::Sqlite => SQLITE_MIGRATOR.run(&pools.write).await?,
+            Dialect::Postgres => POSTGRES_MIGRATOR.run(&pools.write).await?,
         }
-        // The writer task keeps one connection of this pool for good. An
-        // in-memory database lives only while a connection to it is open, so it
-        // gets one pool for both writing and reading whose connections never close.
-        let write = SqlitePoolOptions::new()
-            .max_connections(if in_memory { 2 } else { 1 })
-            .min_connections(if in_memory { 2 } else { 0 })
-            .idle_timeout(if in_memory {
-                None
-            } else {
-                Some(Duration::from_secs(600))
-            })
-            .max_lifetime(if in_memory {
-                None
-            } else {
-                Some(Duration::from_secs(3600))
-            })
-            .connect_with(options.clone())
-            .await?;
-        MIGRATOR.run(&write).await?;
         let (writer, requests) = mpsc::channel(4 * writer::MAX_BATCH);
         let committed = Arc::new(std::sync::atomic::AtomicU64::new(0));
         tokio::spawn(writer::run(
-            write.acquire().await?,
+            pools.write.acquire().await?,
+            dialect,
             requests,
             committed.clone(),
         ));
-        let read = if in_memory {
-            write.clone()
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(4)
-                .connect_with(options.read_only(true))
-                .await?
-        };
-        let files = if in_memory {
-            "memory".to_string()
-        } else {
-            redact(url)
-        };
-        tracing::info!(database = %files, migrations = MIGRATOR.iter().count(), "database ready, migrations applied");
+        tracing::info!(database = %pools.name, migrations = migrator(dialect).iter().count(), "database ready, migrations applied");
         Ok(Store {
             writer,
-            write,
-            read,
-            states: Arc::default(),
+            write: pools.write,
+            read: pools.read,
+            locks: pools.locks,
+            dialect,
+            states: Arc::new(match dialect {
+                Dialect::Sqlite => cache::StateCache::default(),
+                Dialect::Postgres => cache::StateCache::off(),
+            }),
             committed,
         })
+    }
+
+    /// Which SQL dialect this store speaks.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// Finishes the commits already queued, then closes every connection.
@@ -252,6 +234,7 @@ impl Store {
         if self.writer.send(writer::Request::Close(ack)).await.is_ok() {
             let _ = done.await;
         }
+        self.locks.close().await;
         self.read.close().await;
         self.write.close().await;
     }
@@ -272,10 +255,11 @@ impl Store {
         let cached = match self.states.get(user) {
             Some(c) => c,
             None => {
-                let row = sqlx::query("SELECT state, drafts FROM dialogue_state WHERE user_id = ?")
-                    .bind(user)
-                    .fetch_optional(&self.read)
-                    .await?;
+                let row =
+                    sqlx::query("SELECT state, drafts FROM dialogue_state WHERE user_id = $1")
+                        .bind(user)
+                        .fetch_optional(&self.read)
+                        .await?;
                 let Some(row) = row else {
                     return Ok((None, Drafts::default()));
                 };
@@ -463,7 +447,8 @@ impl Store {
 
     pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, user_id, chat_id, lang, closed_at IS NOT NULL AS closed FROM tickets WHERE id = ?",
+            "SELECT id, user_id, chat_id, lang, CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END AS closed
+             FROM tickets WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.read)
@@ -483,7 +468,7 @@ impl Store {
     /// The ticket a Telegram message belongs to.
     pub async fn ticket_of_post(&self, chat: i64, message: i64) -> Result<Option<i64>, StoreError> {
         let row =
-            sqlx::query("SELECT ticket FROM ticket_posts WHERE chat_id = ? AND message_id = ?")
+            sqlx::query("SELECT ticket FROM ticket_posts WHERE chat_id = $1 AND message_id = $2")
                 .bind(chat)
                 .bind(message)
                 .fetch_optional(&self.read)
@@ -493,21 +478,23 @@ impl Store {
 
     /// The latest message of a ticket in a chat, to reply to it and keep the thread.
     pub async fn last_post(&self, ticket: i64, chat: i64) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query(
-            "SELECT message_id FROM ticket_posts WHERE ticket = ? AND chat_id = ?
-             ORDER BY rowid DESC LIMIT 1",
-        )
-        .bind(ticket)
-        .bind(chat)
-        .fetch_optional(&self.read)
-        .await?;
+        let sql = format!(
+            "SELECT message_id FROM ticket_posts WHERE ticket = $1 AND chat_id = $2
+             ORDER BY {} DESC LIMIT 1",
+            self.dialect.insertion_order()
+        );
+        let row = sqlx::query(&sql)
+            .bind(ticket)
+            .bind(chat)
+            .fetch_optional(&self.read)
+            .await?;
         Ok(row.map(|r| r.try_get("message_id")).transpose()?)
     }
 
     /// A ticket's messages in order: (author, text).
     pub async fn ticket_messages(&self, ticket: i64) -> Result<Vec<(String, String)>, StoreError> {
         let rows =
-            sqlx::query("SELECT author, text FROM ticket_messages WHERE ticket = ? ORDER BY id")
+            sqlx::query("SELECT author, text FROM ticket_messages WHERE ticket = $1 ORDER BY id")
                 .bind(ticket)
                 .fetch_all(&self.read)
                 .await?;
@@ -519,7 +506,7 @@ impl Store {
     /// The questions residents typed, newest first (no one's id is stored with them).
     pub async fn questions(&self, limit: i64) -> Result<Vec<Question>, StoreError> {
         let rows = sqlx::query(
-            "SELECT asked_at, lang, text, verdict, entry, helpful FROM questions ORDER BY id DESC LIMIT ?",
+            "SELECT asked_at, lang, text, verdict, entry, helpful FROM questions ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.read)
@@ -561,7 +548,7 @@ impl Store {
 
     /// Whether the Telegram update `id` was handled (its turn committed).
     pub async fn handled(&self, id: i64) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM handled_updates WHERE update_id = ?")
+        let row = sqlx::query("SELECT 1 FROM handled_updates WHERE update_id = $1")
             .bind(id)
             .fetch_optional(&self.read)
             .await?;
@@ -588,7 +575,7 @@ impl Store {
     /// may not have reached them before the process stopped.
     pub async fn unshown(&self, from: i64) -> Result<Vec<i64>, StoreError> {
         let rows = sqlx::query(
-            "SELECT user_id FROM dialogue_state WHERE turn >= ? AND turn > 0 ORDER BY turn",
+            "SELECT user_id FROM dialogue_state WHERE turn >= $1 AND turn > 0 ORDER BY turn",
         )
         .bind(from)
         .fetch_all(&self.read)
@@ -606,23 +593,48 @@ impl Store {
         limit: i64,
         only: Option<(i64, i64)>,
     ) -> Result<Vec<QueuedMessage>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT m.id, m.kind, m.ticket, m.reply_to, m.attempts, t.chat_id, t.lang,
-                    coalesce(tm.text, '') AS text
-             FROM messages m JOIN tickets t ON t.id = m.ticket
-             LEFT JOIN ticket_messages tm ON tm.id = m.ticket_message
-             WHERE m.status = 'pending' AND m.next_try <= ?1
-               AND (?2 IS NULL
-                    OR (m.kind IN ('answer', 'closed') AND t.chat_id = ?2)
-                    OR (m.kind IN ('ticket_post', 'follow_up') AND ?3 IS NOT NULL))
-             ORDER BY m.id LIMIT ?4",
-        )
-        .bind(now)
-        .bind(only.map(|(chat, _)| chat))
-        .bind(only.map(|(_, group)| group))
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
+        let sql = match self.dialect {
+            Dialect::Sqlite => {
+                "SELECT m.id, m.kind, m.ticket, m.reply_to, m.attempts, t.chat_id, t.lang,
+                        coalesce(tm.text, '') AS text
+                 FROM messages m JOIN tickets t ON t.id = m.ticket
+                 LEFT JOIN ticket_messages tm ON tm.id = m.ticket_message
+                 WHERE m.status = 'pending' AND m.next_try <= $1
+                   AND ($2 IS NULL
+                        OR (m.kind IN ('answer', 'closed') AND t.chat_id = $2)
+                        OR (m.kind IN ('ticket_post', 'follow_up') AND $3 IS NOT NULL))
+                 ORDER BY m.id LIMIT $4"
+            }
+            // Claimed, as the outbox's deliveries are (see `replicas`).
+            Dialect::Postgres => {
+                "WITH picked AS (
+                   SELECT m.id FROM messages m JOIN tickets t ON t.id = m.ticket
+                   WHERE m.status = 'pending' AND m.next_try <= $1
+                     AND ($2::BIGINT IS NULL
+                          OR (m.kind IN ('answer', 'closed') AND t.chat_id = $2)
+                          OR (m.kind IN ('ticket_post', 'follow_up') AND $3::BIGINT IS NOT NULL))
+                   ORDER BY m.id LIMIT $4
+                   FOR UPDATE OF m SKIP LOCKED),
+                 claimed AS (
+                   UPDATE messages x SET next_try = $5 FROM picked WHERE x.id = picked.id
+                   RETURNING x.id, x.kind, x.ticket, x.reply_to, x.attempts, x.ticket_message)
+                 SELECT c.id, c.kind, c.ticket, c.reply_to, c.attempts, t.chat_id, t.lang,
+                        coalesce(tm.text, '') AS text
+                 FROM claimed c JOIN tickets t ON t.id = c.ticket
+                 LEFT JOIN ticket_messages tm ON tm.id = c.ticket_message
+                 ORDER BY c.id"
+            }
+        };
+        let query = sqlx::query(sql)
+            .bind(now)
+            .bind(only.map(|(chat, _)| chat))
+            .bind(only.map(|(_, group)| group))
+            .bind(limit);
+        let query = match self.dialect {
+            Dialect::Sqlite => query,
+            Dialect::Postgres => query.bind(now + CLAIM_LEASE),
+        };
+        let rows = query.fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|r| {
                 let kind: String = r.try_get("kind")?;
@@ -669,29 +681,29 @@ impl Store {
     /// a recipient, a librarian or an actor in the audit (0 after [`Store::forget`]).
     pub async fn rows_about(&self, user: i64) -> Result<i64, StoreError> {
         let row = sqlx::query(
-            "SELECT (SELECT count(*) FROM residents WHERE user_id = ?1)
-                  + (SELECT count(*) FROM dialogue_state WHERE user_id = ?1)
-                  + (SELECT count(*) FROM events WHERE user_id = ?1)
-                  + (SELECT count(*) FROM lesson_progress WHERE user_id = ?1)
-                  + (SELECT count(*) FROM roles WHERE user_id = ?1 OR granted_by = ?1)
+            "SELECT (SELECT count(*) FROM residents WHERE user_id = $1)
+                  + (SELECT count(*) FROM dialogue_state WHERE user_id = $1)
+                  + (SELECT count(*) FROM events WHERE user_id = $1)
+                  + (SELECT count(*) FROM lesson_progress WHERE user_id = $1)
+                  + (SELECT count(*) FROM roles WHERE user_id = $1 OR granted_by = $1)
                   + (SELECT count(*) FROM tickets
-                     WHERE user_id = ?1 OR chat_id = ?1 OR closed_by = ?1)
-                  + (SELECT count(*) FROM ticket_messages WHERE librarian = ?1)
-                  + (SELECT count(*) FROM ticket_posts WHERE chat_id = ?1)
-                  + (SELECT count(*) FROM subscriptions WHERE user_id = ?1)
-                  + (SELECT count(*) FROM rsvps WHERE user_id = ?1)
-                  + (SELECT count(*) FROM certificates WHERE user_id = ?1)
-                  + (SELECT count(*) FROM course_attempts WHERE user_id = ?1)
-                  + (SELECT count(*) FROM reminders WHERE user_id = ?1)
-                  + (SELECT count(*) FROM deliveries WHERE user_id = ?1)
-                  + (SELECT count(*) FROM broadcasts WHERE author = ?1)
-                  + (SELECT count(*) FROM webinars WHERE author = ?1)
-                  + (SELECT count(*) FROM hub_librarians WHERE user_id = ?1 OR granted_by = ?1)
-                  + (SELECT count(*) FROM hub_facts WHERE set_by = ?1)
-                  + (SELECT count(*) FROM review_items WHERE user_id = ?1)
-                  + (SELECT count(*) FROM review_reminders WHERE user_id = ?1)
+                     WHERE user_id = $1 OR chat_id = $1 OR closed_by = $1)
+                  + (SELECT count(*) FROM ticket_messages WHERE librarian = $1)
+                  + (SELECT count(*) FROM ticket_posts WHERE chat_id = $1)
+                  + (SELECT count(*) FROM subscriptions WHERE user_id = $1)
+                  + (SELECT count(*) FROM rsvps WHERE user_id = $1)
+                  + (SELECT count(*) FROM certificates WHERE user_id = $1)
+                  + (SELECT count(*) FROM course_attempts WHERE user_id = $1)
+                  + (SELECT count(*) FROM reminders WHERE user_id = $1)
+                  + (SELECT count(*) FROM deliveries WHERE user_id = $1)
+                  + (SELECT count(*) FROM broadcasts WHERE author = $1)
+                  + (SELECT count(*) FROM webinars WHERE author = $1)
+                  + (SELECT count(*) FROM hub_librarians WHERE user_id = $1 OR granted_by = $1)
+                  + (SELECT count(*) FROM hub_facts WHERE set_by = $1)
+                  + (SELECT count(*) FROM review_items WHERE user_id = $1)
+                  + (SELECT count(*) FROM review_reminders WHERE user_id = $1)
                   + (SELECT count(*) FROM audit
-                     WHERE actor = ?1 OR (target = ?2 AND action IN ('grant', 'revoke'))) AS n",
+                     WHERE actor = $1 OR (target = $2 AND action IN ('grant', 'revoke'))) AS n",
         )
         .bind(user)
         .bind(user.to_string())
@@ -702,7 +714,7 @@ impl Store {
 
     pub async fn resident(&self, user: i64) -> Result<Option<Resident>, StoreError> {
         let row = sqlx::query(
-            "SELECT user_id, lang, first_seen, last_seen, blocked, referring_hub FROM residents WHERE user_id = ?",
+            "SELECT user_id, lang, first_seen, last_seen, blocked, referring_hub FROM residents WHERE user_id = $1",
         )
         .bind(user)
         .fetch_optional(&self.read)
@@ -723,7 +735,7 @@ impl Store {
     pub async fn lesson_progress(&self, user: i64) -> Result<Vec<LessonProgress>, StoreError> {
         let rows = sqlx::query(
             "SELECT lesson, started_at, completed_at, correct, answered FROM lesson_progress
-             WHERE user_id = ? ORDER BY lesson",
+             WHERE user_id = $1 ORDER BY lesson",
         )
         .bind(user)
         .fetch_all(&self.read)
@@ -743,7 +755,7 @@ impl Store {
 
     /// How many events of a kind a resident has, for tests and statistics.
     pub async fn count_events(&self, user: i64, kind: &str) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT count(*) AS n FROM events WHERE user_id = ? AND kind = ?")
+        let row = sqlx::query("SELECT count(*) AS n FROM events WHERE user_id = $1 AND kind = $2")
             .bind(user)
             .bind(kind)
             .fetch_one(&self.read)
@@ -769,25 +781,5 @@ fn event_columns(event: &Event) -> (&'static str, Option<&str>, Option<&str>) {
         Event::FaqToLibrarian { .. } => ("faq_to_librarian", None, None),
         Event::HandoffUnavailable => ("handoff_unavailable", None, None),
         Event::SubscriptionChanged { .. } => ("subscription_changed", None, None),
-    }
-}
-
-/// The database's file name only, for logs: a URL may carry credentials.
-fn redact(url: &str) -> String {
-    let path = url.split('?').next().unwrap_or(url);
-    Path::new(path.trim_start_matches("sqlite:").trim_start_matches("//"))
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "(database)".to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redact_keeps_only_the_file_name() {
-        assert_eq!(redact("sqlite://data/pomichnyk.db"), "pomichnyk.db");
-        assert_eq!(redact("sqlite:///var/lib/x/p.db?mode=rwc"), "p.db");
     }
 }

@@ -6,12 +6,14 @@
 //! ([`Store::delivered`]); after a crash, rows still `pending` are sent again,
 //! so only a send that was in flight at the crash may repeat.
 
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
+
+use super::sql::Sql;
 
 use super::change::Change;
 pub use super::change::Delivery;
 use super::rows::push_audience;
-use super::{Store, StoreError};
+use super::{Dialect, Store, StoreError};
 use crate::broadcast::{Audience, Topic};
 
 /// A role above a resident's.
@@ -81,7 +83,7 @@ pub struct Progress {
 impl Store {
     /// The roles a user holds.
     pub async fn roles_of(&self, user: i64) -> Result<Vec<Role>, StoreError> {
-        let rows = sqlx::query("SELECT role FROM roles WHERE user_id = ? ORDER BY role")
+        let rows = sqlx::query("SELECT role FROM roles WHERE user_id = $1 ORDER BY role")
             .bind(user)
             .fetch_all(&self.read)
             .await?;
@@ -163,7 +165,7 @@ impl Store {
     /// The newest audit entries first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?",
+            "SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.read)
@@ -187,9 +189,9 @@ impl Store {
         topic: Topic,
         audience: &Audience,
     ) -> Result<i64, StoreError> {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT count(*) AS n");
+        let mut q = Sql::new("SELECT count(*) AS n");
         push_audience(&mut q, topic, audience);
-        let row = q.build().fetch_one(&self.read).await?;
+        let row = q.build()?.fetch_one(&self.read).await?;
         Ok(row.try_get("n")?)
     }
 
@@ -223,19 +225,41 @@ impl Store {
         limit: i64,
         only: Option<i64>,
     ) -> Result<Vec<Due>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT d.broadcast, d.user_id, d.attempts, b.text, b.photo, b.webinar, r.lang
-             FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast
-             LEFT JOIN residents r ON r.user_id = d.user_id
-             WHERE d.status = 'pending' AND d.next_try <= ?1 AND b.not_before <= ?1
-               AND (?3 IS NULL OR d.user_id = ?3)
-             ORDER BY d.broadcast, d.user_id LIMIT ?2",
-        )
-        .bind(now)
-        .bind(limit)
-        .bind(only)
-        .fetch_all(&self.read)
-        .await?;
+        let sql = match self.dialect {
+            Dialect::Sqlite => {
+                "SELECT d.broadcast, d.user_id, d.attempts, b.text, b.photo, b.webinar, r.lang
+                 FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast
+                 LEFT JOIN residents r ON r.user_id = d.user_id
+                 WHERE d.status = 'pending' AND d.next_try <= $1 AND b.not_before <= $1
+                   AND ($3 IS NULL OR d.user_id = $3)
+                 ORDER BY d.broadcast, d.user_id LIMIT $2"
+            }
+            // Claimed: rows another process holds are skipped, and those
+            // taken wait out the lease before anyone takes them again.
+            Dialect::Postgres => {
+                "WITH picked AS (
+                   SELECT d.broadcast, d.user_id
+                   FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast
+                   WHERE d.status = 'pending' AND d.next_try <= $1 AND b.not_before <= $1
+                     AND ($3::BIGINT IS NULL OR d.user_id = $3)
+                   ORDER BY d.broadcast, d.user_id LIMIT $2
+                   FOR UPDATE OF d SKIP LOCKED),
+                 claimed AS (
+                   UPDATE deliveries x SET next_try = $4 FROM picked
+                   WHERE x.broadcast = picked.broadcast AND x.user_id = picked.user_id
+                   RETURNING x.broadcast, x.user_id, x.attempts)
+                 SELECT c.broadcast, c.user_id, c.attempts, b.text, b.photo, b.webinar, r.lang
+                 FROM claimed c JOIN broadcasts b ON b.id = c.broadcast
+                 LEFT JOIN residents r ON r.user_id = c.user_id
+                 ORDER BY c.broadcast, c.user_id"
+            }
+        };
+        let query = sqlx::query(sql).bind(now).bind(limit).bind(only);
+        let query = match self.dialect {
+            Dialect::Sqlite => query,
+            Dialect::Postgres => query.bind(now + super::CLAIM_LEASE),
+        };
+        let rows = query.fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|r| {
                 Ok(Due {
@@ -278,19 +302,19 @@ impl Store {
 
     /// A broadcast's counts.
     pub async fn progress(&self, id: i64) -> Result<Option<Progress>, StoreError> {
-        Ok(self.progress_where("b.id = ?", id, 1).await?.pop())
+        Ok(self.progress_where("b.id = $1", id, 1).await?.pop())
     }
 
     /// The newest broadcasts with their counts.
     pub async fn recent_broadcasts(&self, limit: i64) -> Result<Vec<Progress>, StoreError> {
-        self.progress_where("b.id > ?", 0, limit).await
+        self.progress_where("b.id > $1", 0, limit).await
     }
 
     /// Broadcasts with nothing pending whose author has not had the report yet
     /// (an author who asked to be forgotten is -1: nobody to report to).
     pub async fn unreported(&self) -> Result<Vec<Progress>, StoreError> {
         self.progress_where(
-            "b.reported = 0 AND b.author > 0 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.broadcast = b.id AND x.status = 'pending') AND b.id > ?",
+            "b.reported = 0 AND b.author > 0 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.broadcast = b.id AND x.status = 'pending') AND b.id > $1",
             0,
             100,
         )
@@ -313,7 +337,7 @@ impl Store {
                     count(CASE d.status WHEN 'pending' THEN 1 END) AS pending
              FROM broadcasts b LEFT JOIN deliveries d ON d.broadcast = b.id
              WHERE {condition}
-             GROUP BY b.id ORDER BY b.id DESC LIMIT ?"
+             GROUP BY b.id ORDER BY b.id DESC LIMIT $2"
         );
         let rows = sqlx::query(&sql)
             .bind(value)
@@ -345,11 +369,12 @@ impl Store {
         broadcast: i64,
         user: i64,
     ) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT status FROM deliveries WHERE broadcast = ? AND user_id = ?")
-            .bind(broadcast)
-            .bind(user)
-            .fetch_optional(&self.read)
-            .await?;
+        let row =
+            sqlx::query("SELECT status FROM deliveries WHERE broadcast = $1 AND user_id = $2")
+                .bind(broadcast)
+                .bind(user)
+                .fetch_optional(&self.read)
+                .await?;
         Ok(row.map(|r| r.try_get("status")).transpose()?)
     }
 }

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::str::FromStr;
 
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection, Row, SqliteConnection};
+use sqlx::{AnyConnection, Connection, Executor, Row};
+
+use super::Dialect;
 
 use super::{Role, Store, StoreError};
 
@@ -19,15 +21,19 @@ pub struct Place {
 }
 
 /// Residents per (dialogue, step) they are at, most first.
-const PLACES: &str = "SELECT json_extract(state, '$.at.dialogue') AS dialogue,
-                             json_extract(state, '$.at.step') AS step,
-                             count(*) AS residents
-                      FROM dialogue_state
-                      WHERE json_extract(state, '$.at.dialogue') IS NOT NULL
-                      GROUP BY 1, 2
-                      ORDER BY residents DESC, dialogue, step";
+fn places_sql(dialect: Dialect) -> String {
+    let dialogue = dialect.json_text("state", &["at", "dialogue"]);
+    let step = dialect.json_text("state", &["at", "step"]);
+    format!(
+        "SELECT {dialogue} AS dialogue, {step} AS step, count(*) AS residents
+         FROM dialogue_state
+         WHERE {dialogue} IS NOT NULL
+         GROUP BY 1, 2
+         ORDER BY residents DESC, dialogue, step"
+    )
+}
 
-fn place(row: &sqlx::sqlite::SqliteRow) -> Result<Place, StoreError> {
+fn place(row: &sqlx::any::AnyRow) -> Result<Place, StoreError> {
     Ok(Place {
         dialogue: row.try_get("dialogue")?,
         step: row
@@ -40,13 +46,15 @@ fn place(row: &sqlx::sqlite::SqliteRow) -> Result<Place, StoreError> {
 impl Store {
     /// How many residents are at each step.
     pub async fn places(&self) -> Result<Vec<Place>, StoreError> {
-        let rows = sqlx::query(PLACES).fetch_all(&self.read).await?;
+        let rows = sqlx::query(&places_sql(self.dialect))
+            .fetch_all(&self.read)
+            .await?;
         rows.iter().map(place).collect()
     }
 
     /// The user ids holding `role` (admins only for [`Role::Admin`]).
     pub async fn holders(&self, role: Role) -> Result<Vec<i64>, StoreError> {
-        let rows = sqlx::query("SELECT user_id FROM roles WHERE role = ? ORDER BY user_id")
+        let rows = sqlx::query("SELECT user_id FROM roles WHERE role = $1 ORDER BY user_id")
             .bind(role.as_str())
             .fetch_all(&self.read)
             .await?;
@@ -63,7 +71,9 @@ pub async fn places_in(url: &str) -> Result<Option<Vec<Place>>, StoreError> {
     let Some(mut conn) = read_only_with(url, "dialogue_state").await? else {
         return Ok(None);
     };
-    let rows = sqlx::query(PLACES).fetch_all(&mut conn).await?;
+    let rows = sqlx::query(&places_sql(Dialect::of(url)))
+        .fetch_all(&mut conn)
+        .await?;
     let places = rows.iter().map(place).collect::<Result<Vec<_>, _>>()?;
     conn.close().await?;
     Ok(Some(places))
@@ -74,27 +84,47 @@ pub async fn places_in(url: &str) -> Result<Option<Vec<Place>>, StoreError> {
 pub(super) async fn read_only_with(
     url: &str,
     table: &str,
-) -> Result<Option<SqliteConnection>, StoreError> {
-    if url.contains(":memory:") || url.contains("mode=memory") {
-        return Ok(None);
-    }
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(|source| StoreError::Url {
-            url: url.to_string(),
-            source,
-        })?
-        .read_only(true)
-        .create_if_missing(false);
-    if !Path::new(options.get_filename()).exists() {
-        return Ok(None);
-    }
-    let mut conn = SqliteConnection::connect_with(&options).await?;
-    let has_table: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?")
+) -> Result<Option<AnyConnection>, StoreError> {
+    sqlx::any::install_default_drivers();
+    let (conn, exists) = match Dialect::of(url) {
+        Dialect::Sqlite => {
+            if url.contains(":memory:") || url.contains("mode=memory") {
+                return Ok(None);
+            }
+            let options =
+                SqliteConnectOptions::from_str(url).map_err(|source| StoreError::Url {
+                    url: url.to_string(),
+                    source,
+                })?;
+            if !Path::new(options.get_filename()).exists() {
+                return Ok(None);
+            }
+            let base = url.split('?').next().unwrap_or(url);
+            let mut conn = AnyConnection::connect(&format!("{base}?mode=ro")).await?;
+            let exists: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+            )
             .bind(table)
             .fetch_one(&mut conn)
             .await?;
-    if has_table == 0 {
+            (conn, exists)
+        }
+        Dialect::Postgres => {
+            let mut conn = AnyConnection::connect(url).await?;
+            // Read-only for the whole session: these tools only look.
+            conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                .await?;
+            let exists: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_name = $1",
+            )
+            .bind(table)
+            .fetch_one(&mut conn)
+            .await?;
+            (conn, exists)
+        }
+    };
+    if exists == 0 {
         conn.close().await?;
         return Ok(None);
     }

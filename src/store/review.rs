@@ -4,7 +4,7 @@
 //! day of the last one sent). Both go with the resident on `/delete_me`
 //! (ON DELETE CASCADE).
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::{Store, StoreError};
 
@@ -71,14 +71,14 @@ pub enum ReviewWrite {
     },
     /// The reminder turned on or off in `/settings`.
     Reminders { user: i64, on: bool },
-    /// A reminder went out on this local day (YYYY-MM-DD).
-    Reminded { user: i64, day: String },
+    /// Today's reminder (local day YYYY-MM-DD) taken to send; answers 1 if
+    /// none was taken today (a second process, or a second round, gets 0).
+    Remind { user: i64, day: String },
+    /// Today's reminder could not go out: given back for a later round.
+    Unremind { user: i64, day: String },
 }
 
-pub(super) async fn apply(
-    tx: &mut SqliteConnection,
-    change: ReviewWrite,
-) -> Result<i64, StoreError> {
+pub(super) async fn apply(tx: &mut AnyConnection, change: ReviewWrite) -> Result<i64, StoreError> {
     let affected = match change {
         ReviewWrite::Wrong {
             user,
@@ -143,19 +143,28 @@ pub(super) async fn apply(
         .execute(&mut *tx)
         .await?
         .rows_affected(),
-        ReviewWrite::Reminded { user, day } => {
-            sqlx::query("UPDATE review_reminders SET last_day = $2 WHERE user_id = $1")
-                .bind(user)
-                .bind(day)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-        }
+        ReviewWrite::Remind { user, day } => sqlx::query(
+            "UPDATE review_reminders SET last_day = $2
+             WHERE user_id = $1 AND enabled = 1 AND (last_day IS NULL OR last_day < $2)",
+        )
+        .bind(user)
+        .bind(day)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected(),
+        ReviewWrite::Unremind { user, day } => sqlx::query(
+            "UPDATE review_reminders SET last_day = NULL WHERE user_id = $1 AND last_day = $2",
+        )
+        .bind(user)
+        .bind(day)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected(),
     };
     Ok(i64::try_from(affected).unwrap_or(i64::MAX))
 }
 
-fn item(r: &sqlx::sqlite::SqliteRow) -> Result<ReviewItem, StoreError> {
+fn item(r: &sqlx::any::AnyRow) -> Result<ReviewItem, StoreError> {
     Ok(ReviewItem {
         dialogue: r.try_get("dialogue")?,
         step: r.try_get("step")?,
@@ -253,7 +262,7 @@ impl Store {
                      WHERE i.user_id = r.user_id AND i.done_at IS NULL AND i.due_at <= $1) AS due
              FROM review_reminders r JOIN residents res ON res.user_id = r.user_id
              WHERE r.enabled = 1 AND (r.last_day IS NULL OR r.last_day < $2) AND res.blocked = 0
-               AND ($4 IS NULL OR r.user_id = $4)
+               AND (CAST($4 AS BIGINT) IS NULL OR r.user_id = $4)
                AND EXISTS (SELECT 1 FROM review_items i
                            WHERE i.user_id = r.user_id AND i.done_at IS NULL AND i.due_at <= $1)
              ORDER BY r.user_id LIMIT $3",

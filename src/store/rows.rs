@@ -1,14 +1,16 @@
 //! SQL shared by the writer's changes and the store's reads: the audit
 //! line, a broadcast with its deliveries, an audience's recipients.
 
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::Row;
+
+use super::sql::Sql;
 
 use super::StoreError;
 use crate::broadcast::{Audience, Topic};
 
 /// The recipients of an audience, as a SQL condition on `s` (subscriptions)
 /// and `r` (residents), with its bound values pushed by the caller.
-pub(super) fn push_audience(q: &mut QueryBuilder<'_, Sqlite>, topic: Topic, audience: &Audience) {
+pub(super) fn push_audience(q: &mut Sql<'_>, topic: Topic, audience: &Audience) {
     q.push(
         " FROM subscriptions s JOIN residents r ON r.user_id = s.user_id WHERE r.blocked = 0 AND ",
     );
@@ -45,7 +47,7 @@ pub(super) fn push_audience(q: &mut QueryBuilder<'_, Sqlite>, topic: Topic, audi
 /// Writes the broadcast and its deliveries (inside the writer's transaction).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn insert_broadcast(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     author: i64,
     topic: Topic,
     audience: &Audience,
@@ -58,7 +60,7 @@ pub(super) async fn insert_broadcast(
 ) -> Result<i64, StoreError> {
     let id = sqlx::query(
         "INSERT INTO broadcasts (author, created_at, topic, text, photo, audience, not_before, webinar)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(author)
     .bind(now)
@@ -68,14 +70,14 @@ pub(super) async fn insert_broadcast(
     .bind(audience_json)
     .bind(not_before)
     .bind(webinar)
-    .execute(&mut *tx)
-    .await?
-    .last_insert_rowid();
-    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO deliveries (broadcast, user_id) SELECT ");
+    .fetch_one(&mut *tx)
+            .await?
+            .try_get::<i64, _>("id")?;
+    let mut q = Sql::new("INSERT INTO deliveries (broadcast, user_id) SELECT ");
     q.push_bind(id);
     q.push(", s.user_id");
     push_audience(&mut q, topic, audience);
-    q.build().execute(&mut *tx).await?;
+    q.build()?.execute(&mut *tx).await?;
     write_audit(
         tx,
         now,
@@ -91,20 +93,22 @@ pub(super) async fn insert_broadcast(
 /// One line of the audit log, inside the writer's transaction: every
 /// privileged change writes it in the same transaction as the change.
 pub(super) async fn write_audit(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     now: i64,
     actor: i64,
     action: &str,
     target: Option<&str>,
     detail: Option<&str>,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
-        .bind(now)
-        .bind(actor)
-        .bind(action)
-        .bind(target)
-        .bind(detail)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(now)
+    .bind(actor)
+    .bind(action)
+    .bind(target)
+    .bind(detail)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }

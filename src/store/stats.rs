@@ -11,9 +11,9 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
-use super::{Store, StoreError};
+use super::{Dialect, Store, StoreError};
 use crate::stats::figures::*;
 
 impl Store {
@@ -27,14 +27,14 @@ impl Store {
         // One snapshot for every figure (WAL readers see the database as of
         // their transaction's first read).
         let mut tx = self.read.begin().await?;
-        let conn: &mut SqliteConnection = &mut tx;
+        let conn: &mut AnyConnection = &mut tx;
         let stats = Stats {
             window: window.clone(),
             residents: residents(conn, since, window.now).await?,
             languages: languages(conn).await?,
             lessons: lessons(conn, order).await?,
-            quizzes: quizzes(conn).await?,
-            confusing: confusing(conn).await?,
+            quizzes: quizzes(conn, self.dialect).await?,
+            confusing: confusing(conn, self.dialect).await?,
             questions: questions(conn, since).await?,
             faq: faq(conn, since).await?,
             unanswered: unanswered(conn, since).await?,
@@ -51,18 +51,18 @@ impl Store {
 }
 
 async fn residents(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     since: i64,
     now: i64,
 ) -> Result<ResidentCounts, StoreError> {
     let r = sqlx::query(
         "SELECT count(*) AS total,
-                coalesce(sum(last_seen >= ?1), 0) AS active,
-                coalesce(sum(blocked != 0), 0) AS blocked,
-                coalesce(sum(first_seen >= ?1), 0) AS new_residents,
-                coalesce(sum(first_seen >= ?2), 0) AS new_7d,
-                coalesce(sum(last_seen >= ?2), 0) AS active_7d,
-                coalesce(sum(last_seen >= ?3), 0) AS active_30d
+                count(CASE WHEN last_seen >= $1 THEN 1 END) AS active,
+                count(CASE WHEN blocked != 0 THEN 1 END) AS blocked,
+                count(CASE WHEN first_seen >= $1 THEN 1 END) AS new_residents,
+                count(CASE WHEN first_seen >= $2 THEN 1 END) AS new_7d,
+                count(CASE WHEN last_seen >= $2 THEN 1 END) AS active_7d,
+                count(CASE WHEN last_seen >= $3 THEN 1 END) AS active_30d
          FROM residents",
     )
     .bind(since)
@@ -81,7 +81,7 @@ async fn residents(
     })
 }
 
-async fn languages(conn: &mut SqliteConnection) -> Result<Vec<LanguageCount>, StoreError> {
+async fn languages(conn: &mut AnyConnection) -> Result<Vec<LanguageCount>, StoreError> {
     let rows = sqlx::query(
         "SELECT lang, count(*) AS n FROM residents GROUP BY lang
          ORDER BY n DESC, lang IS NULL, lang",
@@ -99,13 +99,13 @@ async fn languages(conn: &mut SqliteConnection) -> Result<Vec<LanguageCount>, St
 }
 
 async fn lessons(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     order: &LessonOrder,
 ) -> Result<Vec<LessonFunnel>, StoreError> {
     let rows = sqlx::query(
         "SELECT lesson, count(*) AS started, count(completed_at) AS completed,
                 avg(CASE WHEN completed_at IS NOT NULL AND answered > 0
-                         THEN CAST(correct AS REAL) / answered END) AS score
+                         THEN CAST(correct AS DOUBLE PRECISION) / answered END) AS score
          FROM lesson_progress GROUP BY lesson
          ORDER BY started DESC, lesson",
     )
@@ -136,7 +136,7 @@ async fn lessons(
 
 /// Dialogue → step → distinct residents who ever reached it.
 async fn steps_reached(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
 ) -> Result<HashMap<String, HashMap<String, i64>>, StoreError> {
     let rows = sqlx::query(
         "SELECT dialogue, step, count(DISTINCT user_id) AS reached FROM events
@@ -155,17 +155,20 @@ async fn steps_reached(
     Ok(out)
 }
 
-async fn quizzes(conn: &mut SqliteConnection) -> Result<Vec<QuizAccuracy>, StoreError> {
-    let rows = sqlx::query(
+async fn quizzes(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+) -> Result<Vec<QuizAccuracy>, StoreError> {
+    let first_try = dialect.json_flag("data", &["first_try"]);
+    let correct = dialect.json_flag("data", &["correct"]);
+    let sql = format!(
         "SELECT coalesce(dialogue, '') AS dialogue, count(*) AS answers,
-                coalesce(sum(json_extract(data, '$.first_try') = 1), 0) AS first_try,
-                coalesce(sum(json_extract(data, '$.first_try') = 1
-                             AND json_extract(data, '$.correct') = 1), 0) AS first_try_correct
+                count(CASE WHEN {first_try} = 1 THEN 1 END) AS first_try,
+                count(CASE WHEN {first_try} = 1 AND {correct} = 1 THEN 1 END) AS first_try_correct
          FROM events WHERE kind = 'quiz_answered'
-         GROUP BY 1 ORDER BY answers DESC, 1",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+         GROUP BY 1 ORDER BY answers DESC, 1"
+    );
+    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
     rows.into_iter()
         .map(|r| {
             let first_try: i64 = r.try_get("first_try")?;
@@ -181,17 +184,21 @@ async fn quizzes(conn: &mut SqliteConnection) -> Result<Vec<QuizAccuracy>, Store
         .collect()
 }
 
-async fn confusing(conn: &mut SqliteConnection) -> Result<Vec<ConfusingQuestion>, StoreError> {
-    let rows = sqlx::query(
+async fn confusing(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+) -> Result<Vec<ConfusingQuestion>, StoreError> {
+    let first_try = dialect.json_flag("data", &["first_try"]);
+    let correct = dialect.json_flag("data", &["correct"]);
+    let sql = format!(
         "SELECT coalesce(dialogue, '') AS dialogue, coalesce(step, '') AS step,
                 count(*) AS first_answers,
-                coalesce(sum(json_extract(data, '$.correct') = 0), 0) AS wrong
+                count(CASE WHEN {correct} = 0 THEN 1 END) AS wrong
          FROM events
-         WHERE kind = 'quiz_answered' AND json_extract(data, '$.first_try') = 1
-         GROUP BY 1, 2",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+         WHERE kind = 'quiz_answered' AND {first_try} = 1
+         GROUP BY 1, 2"
+    );
+    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
     let mut list = rows
         .into_iter()
         .map(|r| {
@@ -217,15 +224,15 @@ async fn confusing(conn: &mut SqliteConnection) -> Result<Vec<ConfusingQuestion>
     Ok(list)
 }
 
-async fn questions(conn: &mut SqliteConnection, since: i64) -> Result<QuestionCounts, StoreError> {
+async fn questions(conn: &mut AnyConnection, since: i64) -> Result<QuestionCounts, StoreError> {
     let r = sqlx::query(
         "SELECT count(*) AS asked,
-                coalesce(sum(verdict = 'answered'), 0) AS answered,
-                coalesce(sum(verdict = 'choices'), 0) AS choices,
-                coalesce(sum(verdict = 'nothing'), 0) AS nothing_found,
-                coalesce(sum(helpful = 1), 0) AS helpful,
-                coalesce(sum(helpful = 0), 0) AS unhelpful
-         FROM questions WHERE asked_at >= ?",
+                count(CASE WHEN verdict = 'answered' THEN 1 END) AS answered,
+                count(CASE WHEN verdict = 'choices' THEN 1 END) AS choices,
+                count(CASE WHEN verdict = 'nothing' THEN 1 END) AS nothing_found,
+                count(CASE WHEN helpful = 1 THEN 1 END) AS helpful,
+                count(CASE WHEN helpful = 0 THEN 1 END) AS unhelpful
+         FROM questions WHERE asked_at >= $1",
     )
     .bind(since)
     .fetch_one(&mut *conn)
@@ -240,12 +247,12 @@ async fn questions(conn: &mut SqliteConnection, since: i64) -> Result<QuestionCo
     })
 }
 
-async fn faq(conn: &mut SqliteConnection, since: i64) -> Result<Vec<FaqEntryCount>, StoreError> {
+async fn faq(conn: &mut AnyConnection, since: i64) -> Result<Vec<FaqEntryCount>, StoreError> {
     let rows = sqlx::query(
         "SELECT entry, count(*) AS answered,
-                coalesce(sum(helpful = 1), 0) AS helpful,
-                coalesce(sum(helpful = 0), 0) AS unhelpful
-         FROM questions WHERE asked_at >= ? AND entry IS NOT NULL
+                count(CASE WHEN helpful = 1 THEN 1 END) AS helpful,
+                count(CASE WHEN helpful = 0 THEN 1 END) AS unhelpful
+         FROM questions WHERE asked_at >= $1 AND entry IS NOT NULL
          GROUP BY entry ORDER BY answered DESC, entry",
     )
     .bind(since)
@@ -266,12 +273,12 @@ async fn faq(conn: &mut SqliteConnection, since: i64) -> Result<Vec<FaqEntryCoun
 /// Grouped here rather than in SQL: SQLite's `lower()` folds only ASCII, and
 /// most questions are in Ukrainian.
 async fn unanswered(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     since: i64,
 ) -> Result<Vec<UnansweredQuestion>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, asked_at, text FROM questions
-         WHERE asked_at >= ? AND (verdict = 'nothing' OR helpful = 0)",
+         WHERE asked_at >= $1 AND (verdict = 'nothing' OR helpful = 0)",
     )
     .bind(since)
     .fetch_all(&mut *conn)
@@ -308,7 +315,7 @@ async fn unanswered(
         .collect())
 }
 
-async fn hubs(conn: &mut SqliteConnection) -> Result<Vec<HubCount>, StoreError> {
+async fn hubs(conn: &mut AnyConnection) -> Result<Vec<HubCount>, StoreError> {
     let rows = sqlx::query(
         "SELECT referring_hub AS hub, count(*) AS n FROM residents
          WHERE referring_hub IS NOT NULL GROUP BY referring_hub
@@ -326,11 +333,11 @@ async fn hubs(conn: &mut SqliteConnection) -> Result<Vec<HubCount>, StoreError> 
         .collect()
 }
 
-async fn tickets(conn: &mut SqliteConnection, since: i64) -> Result<TicketCounts, StoreError> {
+async fn tickets(conn: &mut AnyConnection, since: i64) -> Result<TicketCounts, StoreError> {
     let r = sqlx::query(
-        "SELECT coalesce(sum(opened_at >= ?1), 0) AS opened,
-                coalesce(sum(closed_at IS NOT NULL AND closed_at >= ?1), 0) AS closed,
-                coalesce(sum(closed_at IS NULL), 0) AS open_now
+        "SELECT count(CASE WHEN opened_at >= $1 THEN 1 END) AS opened,
+                count(CASE WHEN closed_at IS NOT NULL AND closed_at >= $1 THEN 1 END) AS closed,
+                count(CASE WHEN closed_at IS NULL THEN 1 END) AS open_now
          FROM tickets",
     )
     .bind(since)
@@ -343,19 +350,16 @@ async fn tickets(conn: &mut SqliteConnection, since: i64) -> Result<TicketCounts
     })
 }
 
-async fn announcements(
-    conn: &mut SqliteConnection,
-    since: i64,
-) -> Result<Announcements, StoreError> {
+async fn announcements(conn: &mut AnyConnection, since: i64) -> Result<Announcements, StoreError> {
     let rows = sqlx::query(
         "SELECT b.id, b.topic, b.created_at,
-                coalesce(sum(d.status = 'sent'), 0) AS sent,
-                coalesce(sum(d.status = 'blocked'), 0) AS blocked,
-                coalesce(sum(d.status = 'skipped'), 0) AS skipped,
-                coalesce(sum(d.status = 'failed'), 0) AS failed,
-                coalesce(sum(d.status = 'pending'), 0) AS pending
+                count(CASE WHEN d.status = 'sent' THEN 1 END) AS sent,
+                count(CASE WHEN d.status = 'blocked' THEN 1 END) AS blocked,
+                count(CASE WHEN d.status = 'skipped' THEN 1 END) AS skipped,
+                count(CASE WHEN d.status = 'failed' THEN 1 END) AS failed,
+                count(CASE WHEN d.status = 'pending' THEN 1 END) AS pending
          FROM broadcasts b LEFT JOIN deliveries d ON d.broadcast = b.id
-         WHERE b.created_at >= ?
+         WHERE b.created_at >= $1
          GROUP BY b.id ORDER BY b.created_at, b.id",
     )
     .bind(since)
@@ -389,14 +393,11 @@ async fn announcements(
     })
 }
 
-async fn webinars(
-    conn: &mut SqliteConnection,
-    since: i64,
-) -> Result<Vec<WebinarFigures>, StoreError> {
+async fn webinars(conn: &mut AnyConnection, since: i64) -> Result<Vec<WebinarFigures>, StoreError> {
     let rows = sqlx::query(
         "SELECT w.id, w.title, w.starts_at, w.cancelled, w.capacity,
                 (SELECT count(*) FROM rsvps r WHERE r.webinar = w.id) AS signups
-         FROM webinars w WHERE w.starts_at >= ?
+         FROM webinars w WHERE w.starts_at >= $1
          ORDER BY w.starts_at, w.id",
     )
     .bind(since)
@@ -417,20 +418,20 @@ async fn webinars(
 }
 
 /// The weeks between consecutive `bounds`, in one pass over their events.
-async fn weekly(conn: &mut SqliteConnection, bounds: &[i64]) -> Result<Vec<Week>, StoreError> {
+async fn weekly(conn: &mut AnyConnection, bounds: &[i64]) -> Result<Vec<Week>, StoreError> {
     let Some(weeks) = bounds.len().checked_sub(1).filter(|&n| n > 0) else {
         return Ok(Vec::new());
     };
     // ?1 is the first start, ?(i + 2) the end of week i.
     let mut case = String::from("CASE");
     for i in 0..weeks - 1 {
-        case.push_str(&format!(" WHEN at < ?{} THEN {i}", i + 2));
+        case.push_str(&format!(" WHEN at < ${} THEN {i}", i + 2));
     }
     case.push_str(&format!(" ELSE {} END", weeks - 1));
     let sql = format!(
         "SELECT {case} AS week, count(DISTINCT user_id) AS active,
-                coalesce(sum(kind = 'lesson_completed'), 0) AS completions
-         FROM events WHERE at >= ?1 AND at < ?{}
+                count(CASE WHEN kind = 'lesson_completed' THEN 1 END) AS completions
+         FROM events WHERE at >= $1 AND at < ${}
          GROUP BY week",
         weeks + 1
     );

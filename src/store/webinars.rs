@@ -7,11 +7,11 @@
 //! soon as Telegram accepts it, so a restart loses none, and only one in
 //! flight at a crash can repeat.
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::change::{Change, WebinarChange};
 use super::rows::write_audit;
-use super::{Store, StoreError};
+use super::{Dialect, Store, StoreError};
 
 /// Seconds before the start of each reminder.
 pub const DAY_BEFORE: i64 = 24 * 3600;
@@ -72,7 +72,7 @@ const RSVP_GONE: i64 = 4;
 
 /// Applies a change inside the writer's transaction; answers a row id or a code.
 pub(super) async fn apply(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     change: WebinarChange,
 ) -> Result<i64, StoreError> {
     match change {
@@ -123,7 +123,7 @@ pub(super) async fn apply(
         } => {
             let id = sqlx::query(
                 "INSERT INTO webinars (author, title, description, starts_at, place, capacity, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(author)
             .bind(&title)
@@ -132,9 +132,9 @@ pub(super) async fn apply(
             .bind(place)
             .bind(capacity)
             .bind(now)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?
-            .last_insert_rowid();
+            .try_get::<i64, _>("id")?;
             audit(tx, now, author, "webinar", id, &title).await?;
             Ok(id)
         }
@@ -142,8 +142,8 @@ pub(super) async fn apply(
             let row = sqlx::query(
                 "SELECT starts_at, capacity, cancelled,
                         (SELECT count(*) FROM rsvps WHERE webinar = w.id) AS going,
-                        (SELECT count(*) FROM rsvps WHERE webinar = w.id AND user_id = ?) AS mine
-                 FROM webinars w WHERE id = ?",
+                        (SELECT count(*) FROM rsvps WHERE webinar = w.id AND user_id = $1) AS mine
+                 FROM webinars w WHERE id = $2",
             )
             .bind(user)
             .bind(webinar)
@@ -166,7 +166,7 @@ pub(super) async fn apply(
             if capacity.is_some_and(|c| going >= c) {
                 return Ok(RSVP_FULL);
             }
-            sqlx::query("INSERT INTO rsvps (webinar, user_id, at) VALUES (?, ?, ?)")
+            sqlx::query("INSERT INTO rsvps (webinar, user_id, at) VALUES ($1, $2, $3)")
                 .bind(webinar)
                 .bind(user)
                 .bind(now)
@@ -176,12 +176,12 @@ pub(super) async fn apply(
             Ok(RSVP_ADDED)
         }
         WebinarChange::Unrsvp { webinar, user } => {
-            sqlx::query("DELETE FROM reminders WHERE webinar = ? AND user_id = ? AND sent_at IS NULL")
+            sqlx::query("DELETE FROM reminders WHERE webinar = $1 AND user_id = $2 AND sent_at IS NULL")
                 .bind(webinar)
                 .bind(user)
                 .execute(&mut *tx)
                 .await?;
-            Ok(sqlx::query("DELETE FROM rsvps WHERE webinar = ? AND user_id = ?")
+            Ok(sqlx::query("DELETE FROM rsvps WHERE webinar = $1 AND user_id = $2")
                 .bind(webinar)
                 .bind(user)
                 .execute(&mut *tx)
@@ -189,14 +189,14 @@ pub(super) async fn apply(
                 .rows_affected() as i64)
         }
         WebinarChange::Cancel { webinar, by, now } => {
-            let changed = sqlx::query("UPDATE webinars SET cancelled = 1 WHERE id = ? AND cancelled = 0")
+            let changed = sqlx::query("UPDATE webinars SET cancelled = 1 WHERE id = $1 AND cancelled = 0")
                 .bind(webinar)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected() as i64;
             if changed > 0 {
                 sqlx::query(
-                    "DELETE FROM reminders WHERE webinar = ? AND sent_at IS NULL AND kind IN ('day', 'hour', 'moved')",
+                    "DELETE FROM reminders WHERE webinar = $1 AND sent_at IS NULL AND kind IN ('day', 'hour', 'moved')",
                 )
                 .bind(webinar)
                 .execute(&mut *tx)
@@ -213,7 +213,7 @@ pub(super) async fn apply(
             now,
         } => {
             let changed = sqlx::query(
-                "UPDATE webinars SET starts_at = ? WHERE id = ? AND cancelled = 0",
+                "UPDATE webinars SET starts_at = $1 WHERE id = $2 AND cancelled = 0",
             )
             .bind(starts_at)
             .bind(webinar)
@@ -223,7 +223,7 @@ pub(super) async fn apply(
             if changed > 0 {
                 // The old reminders go; new ones follow the new time.
                 sqlx::query(
-                    "DELETE FROM reminders WHERE webinar = ? AND kind IN ('day', 'hour')",
+                    "DELETE FROM reminders WHERE webinar = $1 AND kind IN ('day', 'hour')",
                 )
                 .bind(webinar)
                 .execute(&mut *tx)
@@ -240,7 +240,7 @@ pub(super) async fn apply(
             kind,
             now,
         } => Ok(sqlx::query(
-            "UPDATE reminders SET sent_at = ? WHERE webinar = ? AND user_id = ? AND kind = ? AND sent_at IS NULL",
+            "UPDATE reminders SET sent_at = $1 WHERE webinar = $2 AND user_id = $3 AND kind = $4 AND sent_at IS NULL",
         )
         .bind(now)
         .bind(webinar)
@@ -254,7 +254,7 @@ pub(super) async fn apply(
 
 /// The day-before and hour-before reminders still ahead, for one resident or all who signed up.
 async fn schedule(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     webinar: i64,
     user: Option<i64>,
     starts_at: i64,
@@ -271,7 +271,7 @@ async fn schedule(
 
 /// A message due now to everyone who signed up (the webinar was moved or cancelled).
 async fn notify_all(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     webinar: i64,
     kind: &str,
     now: i64,
@@ -282,7 +282,7 @@ async fn notify_all(
 /// A reminder of `kind` due at `due` for one who signed up (or all of them);
 /// one already there is due again, unsent.
 async fn remind(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     webinar: i64,
     user: Option<i64>,
     kind: &str,
@@ -290,7 +290,7 @@ async fn remind(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO reminders (webinar, user_id, kind, due_at)
-         SELECT webinar, user_id, ?, ? FROM rsvps WHERE webinar = ? AND (? IS NULL OR user_id = ?)
+         SELECT webinar, user_id, $1, $2 FROM rsvps WHERE webinar = $3 AND ($4 IS NULL OR user_id = $5)
          ON CONFLICT (webinar, user_id, kind) DO UPDATE SET due_at = excluded.due_at, sent_at = NULL",
     )
     .bind(kind)
@@ -305,7 +305,7 @@ async fn remind(
 
 /// An audit line about a webinar.
 async fn audit(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     now: i64,
     actor: i64,
     action: &str,
@@ -320,7 +320,7 @@ const WEBINAR_COLUMNS: &str =
     "w.id, w.author, w.title, w.description, w.starts_at, w.place, w.capacity, w.cancelled,
      (SELECT count(*) FROM rsvps r WHERE r.webinar = w.id) AS going";
 
-fn webinar(r: &sqlx::sqlite::SqliteRow) -> Result<Webinar, StoreError> {
+fn webinar(r: &sqlx::any::AnyRow) -> Result<Webinar, StoreError> {
     Ok(Webinar {
         id: r.try_get("id")?,
         author: r.try_get("author")?,
@@ -370,7 +370,7 @@ impl Store {
     pub async fn webinar_recipients(&self, webinar: i64) -> Result<i64, StoreError> {
         let row = sqlx::query(
             "SELECT count(*) AS n FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast
-             WHERE b.webinar = ?",
+             WHERE b.webinar = $1",
         )
         .bind(webinar)
         .fetch_one(&self.read)
@@ -440,7 +440,7 @@ impl Store {
     }
 
     pub async fn webinar(&self, id: i64) -> Result<Option<Webinar>, StoreError> {
-        let sql = format!("SELECT {WEBINAR_COLUMNS} FROM webinars w WHERE w.id = ?");
+        let sql = format!("SELECT {WEBINAR_COLUMNS} FROM webinars w WHERE w.id = $1");
         let row = sqlx::query(&sql)
             .bind(id)
             .fetch_optional(&self.read)
@@ -455,8 +455,8 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Webinar>, StoreError> {
         let sql = format!(
-            "SELECT {WEBINAR_COLUMNS} FROM webinars w WHERE w.cancelled = 0 AND w.starts_at > ?
-             ORDER BY w.starts_at LIMIT ?"
+            "SELECT {WEBINAR_COLUMNS} FROM webinars w WHERE w.cancelled = 0 AND w.starts_at > $1
+             ORDER BY w.starts_at LIMIT $2"
         );
         let rows = sqlx::query(&sql)
             .bind(now)
@@ -468,7 +468,7 @@ impl Store {
 
     /// Whether a resident signed up for a webinar.
     pub async fn is_going(&self, webinar: i64, user: i64) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM rsvps WHERE webinar = ? AND user_id = ?")
+        let row = sqlx::query("SELECT 1 FROM rsvps WHERE webinar = $1 AND user_id = $2")
             .bind(webinar)
             .bind(user)
             .fetch_optional(&self.read)
@@ -483,20 +483,42 @@ impl Store {
         limit: i64,
         only: Option<i64>,
     ) -> Result<Vec<ReminderDue>, StoreError> {
-        let sql = format!(
-            "SELECT {WEBINAR_COLUMNS}, m.user_id, m.kind, res.lang
-             FROM reminders m JOIN webinars w ON w.id = m.webinar
-             LEFT JOIN residents res ON res.user_id = m.user_id
-             WHERE m.sent_at IS NULL AND m.due_at <= ?1 AND coalesce(res.blocked, 0) = 0
-               AND (?3 IS NULL OR m.user_id = ?3)
-             ORDER BY m.due_at, m.webinar, m.user_id LIMIT ?2"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(now)
-            .bind(limit)
-            .bind(only)
-            .fetch_all(&self.read)
-            .await?;
+        let sql = match self.dialect {
+            Dialect::Sqlite => format!(
+                "SELECT {WEBINAR_COLUMNS}, m.user_id, m.kind, res.lang
+                 FROM reminders m JOIN webinars w ON w.id = m.webinar
+                 LEFT JOIN residents res ON res.user_id = m.user_id
+                 WHERE m.sent_at IS NULL AND m.due_at <= $1 AND coalesce(res.blocked, 0) = 0
+                   AND ($3 IS NULL OR m.user_id = $3)
+                 ORDER BY m.due_at, m.webinar, m.user_id LIMIT $2"
+            ),
+            // Claimed (see `replicas`): a reminder taken is due again only
+            // after the lease, should its process die before sending it.
+            Dialect::Postgres => format!(
+                "WITH picked AS (
+                   SELECT m.webinar, m.user_id, m.kind, m.due_at
+                   FROM reminders m LEFT JOIN residents res ON res.user_id = m.user_id
+                   WHERE m.sent_at IS NULL AND m.due_at <= $1 AND coalesce(res.blocked, 0) = 0
+                     AND ($3::BIGINT IS NULL OR m.user_id = $3)
+                   ORDER BY m.due_at, m.webinar, m.user_id LIMIT $2
+                   FOR UPDATE OF m SKIP LOCKED),
+                 claimed AS (
+                   UPDATE reminders x SET due_at = $4 FROM picked
+                   WHERE x.webinar = picked.webinar AND x.user_id = picked.user_id
+                     AND x.kind = picked.kind
+                   RETURNING x.webinar, x.user_id, x.kind, picked.due_at AS was_due)
+                 SELECT {WEBINAR_COLUMNS}, m.user_id, m.kind, res.lang
+                 FROM claimed m JOIN webinars w ON w.id = m.webinar
+                 LEFT JOIN residents res ON res.user_id = m.user_id
+                 ORDER BY m.was_due, m.webinar, m.user_id"
+            ),
+        };
+        let query = sqlx::query(&sql).bind(now).bind(limit).bind(only);
+        let query = match self.dialect {
+            Dialect::Sqlite => query,
+            Dialect::Postgres => query.bind(now + super::CLAIM_LEASE),
+        };
+        let rows = query.fetch_all(&self.read).await?;
         rows.iter()
             .map(|r| {
                 Ok(ReminderDue {

@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Any, AnyConnection, Row};
+
+use super::sql::{Dialect, Sql};
 use tokio::sync::{mpsc, oneshot};
 
 use super::change::{Change, Delivery};
@@ -58,7 +60,8 @@ pub(super) enum Request {
 /// Runs until every sender is gone or a `Close` arrives.
 /// `committed` counts the transactions that committed (tests count them).
 pub(super) async fn run(
-    mut conn: PoolConnection<Sqlite>,
+    mut conn: PoolConnection<Any>,
+    dialect: Dialect,
     mut requests: mpsc::Receiver<Request>,
     committed: Arc<AtomicU64>,
 ) {
@@ -84,10 +87,10 @@ pub(super) async fn run(
         }
         // Steps queued before a change are written before it, keeping their order.
         if !batch.is_empty() {
-            write_batch(&mut conn, &mut batch, &committed).await;
+            write_batch(&mut conn, dialect, &mut batch, &committed).await;
         }
         if let Some((changes, done)) = change {
-            let result = apply(&mut conn, changes).await;
+            let result = apply(&mut conn, dialect, changes).await;
             if result.is_ok() {
                 committed.fetch_add(1, Ordering::Relaxed);
             }
@@ -116,21 +119,29 @@ pub(super) async fn run(
 }
 
 /// Applies changes in one transaction of their own.
-async fn apply(conn: &mut SqliteConnection, changes: Vec<Change>) -> Result<Vec<i64>, StoreError> {
+async fn apply(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    changes: Vec<Change>,
+) -> Result<Vec<i64>, StoreError> {
     use sqlx::Connection;
     // IMMEDIATE: the write lock is taken at once, so a change that reads
     // before it writes (an RSVP counts the seats) never fails to upgrade.
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = conn.begin_with(dialect.begin_write()).await?;
     let mut answers = Vec::with_capacity(changes.len());
     for change in changes {
-        answers.push(apply_in(&mut tx, change).await?);
+        answers.push(apply_in(&mut tx, dialect, change).await?);
     }
     tx.commit().await?;
     Ok(answers)
 }
 
 /// Applies one change inside the caller's transaction.
-async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, StoreError> {
+async fn apply_in(
+    tx: &mut AnyConnection,
+    dialect: Dialect,
+    change: Change,
+) -> Result<i64, StoreError> {
     let mut answer = 0;
     match change {
         Change::Forget { user } => {
@@ -141,30 +152,30 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
             let statements = [
                 // Events lose their id and stay for statistics; their JSON carries
                 // neither the id nor free text (see `engine::Event`).
-                "UPDATE events SET user_id = NULL WHERE user_id = ?1",
+                "UPDATE events SET user_id = NULL WHERE user_id = $1",
                 // State, lesson progress, subscriptions, RSVPs, reminders and tickets
                 // (with their messages and posts, those in the resident's private chat
                 // too) go with the resident: ON DELETE CASCADE.
-                "DELETE FROM residents WHERE user_id = ?1",
+                "DELETE FROM residents WHERE user_id = $1",
                 // Only a resident's private chat has the user's id as chat id.
-                "DELETE FROM tickets WHERE chat_id = ?1",
-                "DELETE FROM ticket_posts WHERE chat_id = ?1",
+                "DELETE FROM tickets WHERE chat_id = $1",
+                "DELETE FROM ticket_posts WHERE chat_id = $1",
                 // No foreign key here: a pending delivery would still be sent.
-                "DELETE FROM deliveries WHERE user_id = ?1",
-                "DELETE FROM roles WHERE user_id = ?1",
-                "UPDATE roles SET granted_by = -1 WHERE granted_by = ?1",
+                "DELETE FROM deliveries WHERE user_id = $1",
+                "DELETE FROM roles WHERE user_id = $1",
+                "UPDATE roles SET granted_by = -1 WHERE granted_by = $1",
                 // The audit keeps the row (that something happened), not who.
-                "UPDATE audit SET actor = -1 WHERE actor = ?1",
+                "UPDATE audit SET actor = -1 WHERE actor = $1",
                 // A librarian's work outlives them, without their id; the outbox
                 // reports a broadcast only to an author above 0.
-                "UPDATE broadcasts SET author = -1 WHERE author = ?1",
-                "UPDATE webinars SET author = -1 WHERE author = ?1",
-                "UPDATE tickets SET closed_by = NULL WHERE closed_by = ?1",
-                "UPDATE ticket_messages SET librarian = NULL WHERE librarian = ?1",
+                "UPDATE broadcasts SET author = -1 WHERE author = $1",
+                "UPDATE webinars SET author = -1 WHERE author = $1",
+                "UPDATE tickets SET closed_by = NULL WHERE closed_by = $1",
+                "UPDATE ticket_messages SET librarian = NULL WHERE librarian = $1",
                 // The hub facts a librarian set stay, without who set them.
-                "DELETE FROM hub_librarians WHERE user_id = ?1",
-                "UPDATE hub_librarians SET granted_by = -1 WHERE granted_by = ?1",
-                "UPDATE hub_facts SET set_by = NULL WHERE set_by = ?1",
+                "DELETE FROM hub_librarians WHERE user_id = $1",
+                "UPDATE hub_librarians SET granted_by = -1 WHERE granted_by = $1",
+                "UPDATE hub_facts SET set_by = NULL WHERE set_by = $1",
             ];
             for sql in statements {
                 sqlx::query(sql).bind(user).execute(&mut *tx).await?;
@@ -174,15 +185,15 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
             // Only grants and revokes name a user as their target, as text (others
             // name a command, a broadcast or a webinar, whose number may equal an id).
             sqlx::query(
-                "UPDATE audit SET target = NULL WHERE target = ? AND action IN ('grant', 'revoke')",
+                "UPDATE audit SET target = NULL WHERE target = $1 AND action IN ('grant', 'revoke')",
             )
             .bind(user.to_string())
             .execute(&mut *tx)
             .await?;
         }
         Change::Blocked { user, blocked } => {
-            sqlx::query("UPDATE residents SET blocked = ? WHERE user_id = ?")
-                .bind(blocked)
+            sqlx::query("UPDATE residents SET blocked = $1 WHERE user_id = $2")
+                .bind(i64::from(blocked))
                 .bind(user)
                 .execute(&mut *tx)
                 .await?;
@@ -195,24 +206,24 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
             now,
         } => {
             answer = sqlx::query(
-                "INSERT INTO tickets (user_id, chat_id, lang, opened_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO tickets (user_id, chat_id, lang, opened_at) VALUES ($1, $2, $3, $4) RETURNING id",
             )
             .bind(user)
             .bind(chat)
             .bind(lang)
             .bind(now)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?
-            .last_insert_rowid();
+            .try_get::<i64, _>("id")?;
             let first = sqlx::query(
-                "INSERT INTO ticket_messages (ticket, at, author, text) VALUES (?, ?, 'resident', ?)",
+                "INSERT INTO ticket_messages (ticket, at, author, text) VALUES ($1, $2, 'resident', $3) RETURNING id",
             )
             .bind(answer)
             .bind(now)
             .bind(text)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?
-            .last_insert_rowid();
+            .try_get::<i64, _>("id")?;
             queue_message(tx, "ticket_post", answer, Some(first), None, now).await?;
         }
         Change::TicketMessage {
@@ -228,16 +239,16 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
                 "resident"
             };
             answer = sqlx::query(
-                "INSERT INTO ticket_messages (ticket, at, author, librarian, text) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO ticket_messages (ticket, at, author, librarian, text) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
             .bind(ticket)
             .bind(now)
             .bind(author)
             .bind(librarian)
             .bind(text)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?
-            .last_insert_rowid();
+            .try_get::<i64, _>("id")?;
             let kind = if librarian.is_some() {
                 "answer"
             } else {
@@ -252,7 +263,7 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
         } => map_post(tx, chat, message, ticket).await?,
         Change::CloseTicket { ticket, by, now } => {
             answer = sqlx::query(
-                "UPDATE tickets SET closed_at = ?, closed_by = ? WHERE id = ? AND closed_at IS NULL",
+                "UPDATE tickets SET closed_at = $1, closed_by = $2 WHERE id = $3 AND closed_at IS NULL",
             )
             .bind(now)
             .bind(by)
@@ -273,7 +284,7 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
         } => {
             answer = if grant {
                 sqlx::query(
-                    "INSERT INTO roles (user_id, role, granted_by, granted_at) VALUES (?, ?, ?, ?)
+                    "INSERT INTO roles (user_id, role, granted_by, granted_at) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (user_id, role) DO NOTHING",
                 )
                 .bind(user)
@@ -283,7 +294,7 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
                 .execute(&mut *tx)
                 .await?
             } else {
-                sqlx::query("DELETE FROM roles WHERE user_id = ? AND role = ?")
+                sqlx::query("DELETE FROM roles WHERE user_id = $1 AND role = $2")
                     .bind(user)
                     .bind(role)
                     .execute(&mut *tx)
@@ -353,10 +364,10 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
                 Delivery::Retry { at } => ("pending", None, Some(at)),
             };
             sqlx::query(
-                "UPDATE deliveries SET status = ?, message_id = coalesce(?, message_id),
-                   attempts = attempts + 1, next_try = coalesce(?, next_try),
-                   done_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
-                 WHERE broadcast = ? AND user_id = ? AND status = 'pending'",
+                "UPDATE deliveries SET status = $1, message_id = coalesce($2, message_id),
+                   attempts = attempts + 1, next_try = coalesce($3, next_try),
+                   done_at = CASE WHEN $4 = 'pending' THEN NULL ELSE $5 END
+                 WHERE broadcast = $6 AND user_id = $7 AND status = 'pending'",
             )
             .bind(status)
             .bind(message_id)
@@ -368,15 +379,15 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
             .execute(&mut *tx)
             .await?;
             if outcome == Delivery::Blocked {
-                sqlx::query("UPDATE residents SET blocked = 1 WHERE user_id = ?")
+                sqlx::query("UPDATE residents SET blocked = 1 WHERE user_id = $1")
                     .bind(user)
                     .execute(&mut *tx)
                     .await?;
             }
             // The last row of a broadcast finishes it.
             sqlx::query(
-                "UPDATE broadcasts SET finished_at = ? WHERE id = ? AND finished_at IS NULL
-                 AND NOT EXISTS (SELECT 1 FROM deliveries WHERE broadcast = ? AND status = 'pending')",
+                "UPDATE broadcasts SET finished_at = $1 WHERE id = $2 AND finished_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM deliveries WHERE broadcast = $3 AND status = 'pending')",
             )
             .bind(now)
             .bind(broadcast)
@@ -398,8 +409,8 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
         }
         Change::Reported { broadcast, now } => {
             answer = sqlx::query(
-                "UPDATE broadcasts SET reported = 1, finished_at = coalesce(finished_at, ?)
-                 WHERE id = ? AND reported = 0",
+                "UPDATE broadcasts SET reported = 1, finished_at = coalesce(finished_at, $1)
+                 WHERE id = $2 AND reported = 0",
             )
             .bind(now)
             .bind(broadcast)
@@ -420,10 +431,10 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
                 Delivery::Blocked | Delivery::Skipped | Delivery::Failed => ("failed", None),
             };
             answer = sqlx::query(
-                "UPDATE messages SET status = ?, attempts = attempts + 1,
-                   next_try = coalesce(?, next_try),
-                   done_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
-                 WHERE id = ? AND status = 'pending'",
+                "UPDATE messages SET status = $1, attempts = attempts + 1,
+                   next_try = coalesce($2, next_try),
+                   done_at = CASE WHEN $3 = 'pending' THEN NULL ELSE $4 END
+                 WHERE id = $5 AND status = 'pending'",
             )
             .bind(status)
             .bind(next_try)
@@ -436,7 +447,7 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
             if outcome == Delivery::Blocked {
                 sqlx::query(
                     "UPDATE residents SET blocked = 1
-                     WHERE user_id = (SELECT user_id FROM tickets WHERE id = ?)",
+                     WHERE user_id = (SELECT user_id FROM tickets WHERE id = $1)",
                 )
                 .bind(ticket)
                 .execute(&mut *tx)
@@ -473,23 +484,22 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
             answer = super::certificates::revoke(tx, &code, now).await?;
         }
         Change::DeliveredBelow(turn) => {
-            sqlx::query(
-                "INSERT INTO meta (key, value) VALUES ('delivered_below', ?1)
-                 ON CONFLICT (key) DO UPDATE SET value = max(value, ?1)",
-            )
-            .bind(turn)
-            .execute(&mut *tx)
-            .await?;
+            let sql = format!(
+                "INSERT INTO meta (key, value) VALUES ('delivered_below', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = {}",
+                dialect.greatest("meta.value", "excluded.value")
+            );
+            sqlx::query(&sql).bind(turn).execute(&mut *tx).await?;
         }
         Change::Handled { update, now } => {
-            sqlx::query("INSERT OR IGNORE INTO handled_updates (update_id, at) VALUES (?, ?)")
+            sqlx::query("INSERT INTO handled_updates (update_id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                 .bind(update)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
         }
         Change::HandledBefore(before) => {
-            sqlx::query("DELETE FROM handled_updates WHERE at < ?")
+            sqlx::query("DELETE FROM handled_updates WHERE at < $1")
                 .bind(before)
                 .execute(&mut *tx)
                 .await?;
@@ -500,13 +510,13 @@ async fn apply_in(tx: &mut SqliteConnection, change: Change) -> Result<i64, Stor
 
 /// Remembers that a message belongs to a ticket's thread.
 async fn map_post(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     chat: i64,
     message: i64,
     ticket: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO ticket_posts (chat_id, message_id, ticket) VALUES (?, ?, ?)
+        "INSERT INTO ticket_posts (chat_id, message_id, ticket) VALUES ($1, $2, $3)
          ON CONFLICT (chat_id, message_id) DO UPDATE SET ticket = excluded.ticket",
     )
     .bind(chat)
@@ -519,7 +529,7 @@ async fn map_post(
 
 /// Queues a ticket's message for the outbox task.
 async fn queue_message(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     kind: &str,
     ticket: i64,
     ticket_message: Option<i64>,
@@ -528,7 +538,7 @@ async fn queue_message(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO messages (kind, ticket, ticket_message, reply_to, next_try, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(kind)
     .bind(ticket)
@@ -541,8 +551,13 @@ async fn queue_message(
     Ok(())
 }
 
-async fn write_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>, committed: &AtomicU64) {
-    match write(conn, batch).await {
+async fn write_batch(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    batch: &mut Vec<Job>,
+    committed: &AtomicU64,
+) {
+    match write(conn, dialect, batch).await {
         Ok(answers) => {
             committed.fetch_add(1, Ordering::Relaxed);
             for (job, answers) in batch.drain(..).zip(answers) {
@@ -557,7 +572,7 @@ async fn write_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>, committe
         Err(e) => {
             tracing::warn!(error = %e, jobs = batch.len(), "batch commit failed; retrying one by one");
             for job in batch.drain(..) {
-                let result = write(conn, std::slice::from_ref(&job)).await;
+                let result = write(conn, dialect, std::slice::from_ref(&job)).await;
                 let _ = job
                     .done
                     .send(result.map(|mut a| a.pop().unwrap_or_default()));
@@ -567,16 +582,27 @@ async fn write_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>, committe
 }
 
 /// Writes the jobs in one transaction; answers each job's changes.
-async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>>, StoreError> {
+async fn write(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    jobs: &[Job],
+) -> Result<Vec<Vec<i64>>, StoreError> {
     use sqlx::Connection;
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = conn.begin_with(dialect.begin_write()).await?;
+
+    // One row per resident, the latest step's: PostgreSQL refuses a
+    // statement that upserts the same row twice.
+    let latest: Vec<&Job> = {
+        let mut seen = std::collections::HashSet::new();
+        let mut latest: Vec<&Job> = jobs.iter().rev().filter(|j| seen.insert(j.user)).collect();
+        latest.reverse();
+        latest
+    };
 
     // The first statement writes, so the write lock is taken at once
     // (no read-then-upgrade that could fail with SQLITE_BUSY).
-    let mut residents = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO residents (user_id, lang, first_seen, last_seen) ",
-    );
-    residents.push_values(jobs, |mut row, job| {
+    let mut residents = Sql::new("INSERT INTO residents (user_id, lang, first_seen, last_seen) ");
+    residents.push_values(latest.iter().copied(), |row, job| {
         row.push_bind(job.user)
             .push_bind(job.lang.as_deref())
             .push_bind(job.now)
@@ -586,12 +612,11 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
         // A resident who writes has not blocked the bot.
         " ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, last_seen = excluded.last_seen, blocked = 0",
     );
-    residents.build().execute(&mut *tx).await?;
+    residents.build()?.execute(&mut *tx).await?;
 
-    let mut states = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO dialogue_state (user_id, state, updated_at, turn, drafts) ",
-    );
-    states.push_values(jobs, |mut row, job| {
+    let mut states =
+        Sql::new("INSERT INTO dialogue_state (user_id, state, updated_at, turn, drafts) ");
+    states.push_values(latest.iter().copied(), |row, job| {
         row.push_bind(job.user)
             .push_bind(job.state.as_str())
             .push_bind(job.now)
@@ -602,7 +627,7 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
         " ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
            turn = excluded.turn, drafts = excluded.drafts",
     );
-    states.build().execute(&mut *tx).await?;
+    states.build()?.execute(&mut *tx).await?;
 
     let mut rows = Vec::new();
     for job in jobs {
@@ -616,10 +641,8 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
         }
     }
     for chunk in rows.chunks(EVENT_ROWS) {
-        let mut events = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO events (user_id, at, kind, dialogue, step, data) ",
-        );
-        events.push_values(chunk, |mut row, (user, at, kind, dialogue, step, data)| {
+        let mut events = Sql::new("INSERT INTO events (user_id, at, kind, dialogue, step, data) ");
+        events.push_values(chunk, |row, (user, at, kind, dialogue, step, data)| {
             row.push_bind(*user)
                 .push_bind(*at)
                 .push_bind(*kind)
@@ -627,7 +650,7 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
                 .push_bind(*step)
                 .push_bind(data.as_str());
         });
-        events.build().execute(&mut *tx).await?;
+        events.build()?.execute(&mut *tx).await?;
     }
 
     // Tables derived from events; these events are rare, so one statement each.
@@ -636,7 +659,7 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
             match event {
                 Event::LessonStarted { lesson } => {
                     sqlx::query(
-                        "INSERT INTO lesson_progress (user_id, lesson, started_at) VALUES (?, ?, ?)
+                        "INSERT INTO lesson_progress (user_id, lesson, started_at) VALUES ($1, $2, $3)
                          ON CONFLICT (user_id, lesson) DO NOTHING",
                     )
                     .bind(job.user)
@@ -652,16 +675,16 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
                 } => {
                     sqlx::query(
                         "INSERT INTO lesson_progress (user_id, lesson, started_at, completed_at, correct, answered)
-                         VALUES (?1, ?2, ?3, ?3, ?4, ?5)
+                         VALUES ($1, $2, $3, $3, $4, $5)
                          ON CONFLICT (user_id, lesson) DO UPDATE SET
-                           completed_at = coalesce(completed_at, excluded.completed_at),
+                           completed_at = coalesce(lesson_progress.completed_at, excluded.completed_at),
                            correct = excluded.correct, answered = excluded.answered",
                     )
                     .bind(job.user)
                     .bind(lesson)
                     .bind(job.now)
-                    .bind(correct)
-                    .bind(total)
+                    .bind(i64::from(*correct))
+                    .bind(i64::from(*total))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -675,7 +698,7 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
                     // No user id: the question is kept apart from who asked it.
                     sqlx::query(
                         "INSERT INTO questions (key, asked_at, lang, text, verdict, entry)
-                         VALUES (?, ?, ?, ?, ?, ?)",
+                         VALUES ($1, $2, $3, $4, $5, $6)",
                     )
                     .bind(key)
                     .bind(job.now)
@@ -688,8 +711,8 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
                 }
                 Event::FaqChosen { key, entry } => {
                     sqlx::query(
-                        "UPDATE questions SET entry = ?
-                         WHERE id = (SELECT max(id) FROM questions WHERE key = ?)",
+                        "UPDATE questions SET entry = $1
+                         WHERE id = (SELECT max(id) FROM questions WHERE key = $2)",
                     )
                     .bind(entry)
                     .bind(key)
@@ -702,10 +725,10 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
                     helpful,
                 } => {
                     sqlx::query(
-                        "UPDATE questions SET helpful = ?, entry = coalesce(entry, ?)
-                         WHERE id = (SELECT max(id) FROM questions WHERE key = ?)",
+                        "UPDATE questions SET helpful = $1, entry = coalesce(entry, $2)
+                         WHERE id = (SELECT max(id) FROM questions WHERE key = $3)",
                     )
-                    .bind(helpful)
+                    .bind(i64::from(*helpful))
                     .bind(entry)
                     .bind(key)
                     .execute(&mut *tx)
@@ -714,7 +737,7 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
                 Event::FaqToLibrarian { key } => {
                     sqlx::query(
                         "UPDATE questions SET next = 'librarian'
-                         WHERE id = (SELECT max(id) FROM questions WHERE key = ?)",
+                         WHERE id = (SELECT max(id) FROM questions WHERE key = $1)",
                     )
                     .bind(key)
                     .execute(&mut *tx)
@@ -726,13 +749,13 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
                     hub,
                 } => {
                     sqlx::query(
-                        "INSERT INTO subscriptions (user_id, webinars, news, hub, since) VALUES (?, ?, ?, ?, ?)
+                        "INSERT INTO subscriptions (user_id, webinars, news, hub, since) VALUES ($1, $2, $3, $4, $5)
                          ON CONFLICT (user_id) DO UPDATE SET webinars = excluded.webinars,
                            news = excluded.news, hub = excluded.hub",
                     )
                     .bind(job.user)
-                    .bind(webinars)
-                    .bind(news)
+                    .bind(i64::from(*webinars))
+                    .bind(i64::from(*news))
                     .bind(hub)
                     .bind(job.now)
                     .execute(&mut *tx)
@@ -740,7 +763,7 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
                 }
                 Event::Referred { hub } => {
                     sqlx::query(
-                        "UPDATE residents SET referring_hub = coalesce(referring_hub, ?) WHERE user_id = ?",
+                        "UPDATE residents SET referring_hub = coalesce(referring_hub, $1) WHERE user_id = $2",
                     )
                     .bind(hub)
                     .bind(job.user)
@@ -757,7 +780,7 @@ async fn write(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<Vec<Vec<i64>
     for job in jobs {
         let mut mine = Vec::with_capacity(job.writes.len());
         for change in &job.writes {
-            mine.push(apply_in(&mut tx, change.clone()).await?);
+            mine.push(apply_in(&mut tx, dialect, change.clone()).await?);
         }
         answers.push(mine);
     }

@@ -170,6 +170,7 @@ pub async fn run_with_clock(
     if let Some(listen) = settings.verify.listen {
         crate::verify_http::spawn(app.clone(), listen, tasks_stopped.clone()).await?;
     }
+    let mut stopping = tasks_stopped.clone();
     let watermark = app.spawn_watermark(tasks_stopped.clone());
     let sender =
         Outbox::new(app.clone(), out.clone(), settings.broadcast.per_second).spawn(tasks_stopped);
@@ -206,14 +207,17 @@ pub async fn run_with_clock(
 
     match settings.telegram.mode {
         TelegramMode::Polling => {
-            let listener = polling::Polling::new(bot.clone(), gate.pending()).await;
-            tracing::info!("polling started");
-            dispatcher
-                .dispatch_with_listener(
-                    flood::Guarded::new(listener, gate),
-                    LoggingErrorHandler::with_custom_text("polling failed"),
-                )
-                .await;
+            // Held until polling ends (dropped with this arm).
+            if let Some(_poller) = poller_lock(&app, &mut stopping).await? {
+                let listener = polling::Polling::new(bot.clone(), gate.pending()).await;
+                tracing::info!("polling started");
+                dispatcher
+                    .dispatch_with_listener(
+                        flood::Guarded::new(listener, gate),
+                        LoggingErrorHandler::with_custom_text("polling failed"),
+                    )
+                    .await;
+            }
         }
         TelegramMode::Webhook => {
             let listen = settings.webhook.listen;
@@ -238,8 +242,19 @@ pub async fn run_with_clock(
                 .await
                 .with_context(|| format!("cannot listen on {listen} (webhook.listen)"))?;
             tracing::info!(%listen, "webhook listening");
+            // With one process, stopping also removes the webhook (Telegram
+            // keeps the updates until it is set again). Replicas on one
+            // PostgreSQL database leave it: the others go on serving it.
+            let shared = app.store().dialect() == crate::store::Dialect::Postgres;
+            let until = async move {
+                if shared {
+                    let _ = stopping.changed().await;
+                } else {
+                    stop.await;
+                }
+            };
             tokio::spawn(async move {
-                if let Err(e) = axum::serve(tcp, router).with_graceful_shutdown(stop).await {
+                if let Err(e) = axum::serve(tcp, router).with_graceful_shutdown(until).await {
                     tracing::error!(error = %e, "webhook server failed");
                 }
             });
@@ -423,4 +438,30 @@ async fn on_member(update: ChatMemberUpdated, tg: Tg, upd: Update) -> HandlerRes
     let response = tg.app.handle_once(i64::from(upd.id.0), update).await;
     tg.app.deliver(tg.out.as_ref(), response).await;
     Ok(())
+}
+
+/// Telegram lets one client long-poll a bot. With several processes on one
+/// database, the one holding the poller lock polls; the others wait to take
+/// over (every 5 s) until they are stopped, which answers `None`.
+async fn poller_lock(
+    app: &App,
+    stopping: &mut tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Option<crate::store::PollerLock>> {
+    let mut said = false;
+    loop {
+        if let Some(lock) = app.store().poller_lock().await? {
+            if said {
+                tracing::info!("took over polling Telegram");
+            }
+            return Ok(Some(lock));
+        }
+        if !said {
+            tracing::info!("another process is polling Telegram; waiting to take over");
+            said = true;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = stopping.changed() => return Ok(None),
+        }
+    }
 }

@@ -10,7 +10,9 @@ const LIBRARIAN: i64 = 4242;
 
 #[tokio::test]
 async fn a_librarian_mid_draft_who_sends_menu_makes_one_commit() {
-    let store = Store::open("sqlite::memory:").await.expect("open");
+    let store = Store::open(&crate::support::db::memory())
+        .await
+        .expect("open");
     store
         .grant(LIBRARIAN, Role::Librarian, 0, 1)
         .await
@@ -188,7 +190,7 @@ fn start_from(user: i64) -> pomichnyk::app::Update {
 #[tokio::test]
 async fn an_update_handed_out_again_after_a_crash_is_not_handled_twice() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let url = crate::support::db::url(&dir.path().join("bot.db"));
     let store = Store::open(&url).await.expect("open");
     let app = app_over(store.clone());
     app.recover(None).await.expect("recover");

@@ -105,10 +105,7 @@ fn pomichnyk(db: &Path, key: &Path, args: &[&str]) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env(
-            "POMICHNYK__DATABASE__URL",
-            format!("sqlite://{}", db.display()),
-        )
+        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(db))
         .env("POMICHNYK__CERTIFICATES__KEY_FILE", key)
         .env("POMICHNYK__CERTIFICATES__VERIFY_URL", VERIFY_URL)
         .env("RUST_LOG", "warn")
@@ -124,11 +121,9 @@ fn pomichnyk(db: &Path, key: &Path, args: &[&str]) -> (bool, String) {
 
 /// Runs SQL on the database file beside the running bot.
 async fn edit(db: &Path, sql: &str) {
-    use sqlx::sqlite::SqliteConnectOptions;
-    use sqlx::ConnectOptions;
-    let mut conn = SqliteConnectOptions::new()
-        .filename(db)
-        .connect()
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&crate::support::db::url(db))
         .await
         .expect("open the database");
     sqlx::query(sql)
@@ -339,7 +334,7 @@ async fn in_the_terminal_a_failed_test_waits_for_its_pause_and_a_pass_earns_a_ce
     let db = dir.path().join("bot.db");
     let key = dir.path().join("signing.key");
     pomichnyk::certificates::key::generate(&key).expect("keygen");
-    let store = Store::open(&format!("sqlite://{}", db.display()))
+    let store = Store::open(&crate::support::db::url(&db))
         .await
         .expect("store");
     let mut desk = Desk::new(store.clone(), &key, 731_954_268).await;
@@ -500,7 +495,7 @@ async fn in_the_terminal_a_failed_test_waits_for_its_pause_and_a_pass_earns_a_ce
     assert!(said.contains("safety_online"), "{said}");
 
     // /delete_me: the certificate stays valid without its holder.
-    let forgotten = Store::open(&format!("sqlite://{}", db.display()))
+    let forgotten = Store::open(&crate::support::db::url(&db))
         .await
         .expect("store");
     forgotten.forget(731_954_268).await.expect("forget");
@@ -511,7 +506,7 @@ async fn in_the_terminal_a_failed_test_waits_for_its_pause_and_a_pass_earns_a_ce
     assert!(said.contains("deleted their data"), "{said}");
     assert_eq!(forgotten.rows_about(731_954_268).await.expect("rows"), 0);
     // No certificate row keeps the holder's id, name or the salt of its digest.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+    let pool = sqlx::AnyPool::connect(&crate::support::db::url(&db))
         .await
         .expect("open");
     let left: i64 = sqlx::query_scalar(

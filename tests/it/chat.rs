@@ -27,10 +27,7 @@ fn chat_with(
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("RUST_LOG", "warn")
-        .env(
-            "POMICHNYK__DATABASE__URL",
-            format!("sqlite://{}", db.display()),
-        )
+        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(db))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -214,7 +211,7 @@ fn broken_content_stops_chat_with_the_errors() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env(
             "POMICHNYK__DATABASE__URL",
-            format!("sqlite://{}", db.path().join("p.db").display()),
+            crate::support::db::url(&db.path().join("p.db")),
         )
         .env("POMICHNYK__DIALOGUES__DIR", content.path())
         .stdin(Stdio::null())
@@ -245,10 +242,7 @@ fn pomichnyk(db: &Path, args: &[&str]) -> String {
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("RUST_LOG", "warn")
-        .env(
-            "POMICHNYK__DATABASE__URL",
-            format!("sqlite://{}", db.display()),
-        )
+        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(db))
         .output()
         .expect("run pomichnyk");
     assert!(

@@ -122,7 +122,7 @@ async fn a_lesson_finished_just_before_a_crash_is_shown_finished_after_it() {
         .to_string();
     let api = FakeApi::start().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let url = crate::support::db::url(&dir.path().join("bot.db"));
     const ANNA: i64 = 3101;
 
     let mut bot = start_bot(&api, &url);
@@ -242,7 +242,7 @@ async fn a_question_for_the_librarians_survives_a_crash_while_it_is_posted() {
     let script = shipped_script();
     let api = FakeApi::start().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let url = crate::support::db::url(&dir.path().join("bot.db"));
     const BOHDAN: i64 = 3202;
     const QUESTION: &str = "Як записатися до сімейного лікаря без Дії?";
 

@@ -37,10 +37,7 @@ fn pomichnyk(
     cmd.args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("RUST_LOG", "warn")
-        .env(
-            "POMICHNYK__DATABASE__URL",
-            format!("sqlite://{}", db.display()),
-        )
+        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(db))
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

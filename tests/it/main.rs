@@ -31,6 +31,7 @@ mod qr;
 mod quiz;
 mod reliability;
 mod reload;
+mod replicas;
 mod review;
 mod run;
 mod schema;

@@ -358,7 +358,7 @@ async fn in_the_terminal_a_village_without_a_hub_gets_the_nearest_and_impossible
 ) {
     use pomichnyk::hubs::layer::Value;
     let (_dir, db) = temp_db();
-    let store = pomichnyk::store::Store::open(&format!("sqlite://{}", db.display()))
+    let store = pomichnyk::store::Store::open(&crate::support::db::url(&db))
         .await
         .expect("store");
     // The places of branches No. 18 and No. 21, as their librarians would share them (test coordinates).
@@ -456,7 +456,7 @@ async fn hubs_export_reloads_with_check_and_equals_the_file_plus_the_librarians_
     use pomichnyk::hubs::layer::{self, Today, Value};
     use pomichnyk::script::Service;
     let (_dir, db) = temp_db();
-    let url = format!("sqlite://{}", db.display());
+    let url = crate::support::db::url(&db);
     let store = pomichnyk::store::Store::open(&url).await.expect("store");
     let nine_six = |d: usize| {
         let mut week: layer::Week = Default::default();
@@ -561,10 +561,7 @@ async fn hubs_export_reloads_with_check_and_equals_the_file_plus_the_librarians_
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
         .args(["hubs", "export"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env(
-            "POMICHNYK__DATABASE__URL",
-            format!("sqlite://{}", empty.display()),
-        )
+        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(&empty))
         .output()
         .expect("run");
     assert_eq!(String::from_utf8_lossy(&out.stdout), original);
@@ -573,7 +570,7 @@ async fn hubs_export_reloads_with_check_and_equals_the_file_plus_the_librarians_
 #[tokio::test]
 async fn the_command_line_links_a_librarian_to_a_hub_and_stats_lists_each_hubs_gaps() {
     let (_dir, db) = temp_db();
-    let url = format!("sqlite://{}", db.display());
+    let url = crate::support::db::url(&db);
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
             .args(args)

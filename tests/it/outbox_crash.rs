@@ -57,7 +57,7 @@ async fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
 async fn a_broadcast_survives_being_killed_twice() {
     let api = FakeApi::start().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let url = crate::support::db::url(&dir.path().join("bot.db"));
 
     // Subscribers and a confirmed broadcast, as a librarian would have left them.
     let store = Store::open(&url).await.expect("store");
@@ -121,7 +121,7 @@ async fn notices_to_those_signed_up_survive_a_kill_at_their_due_time() {
     const SIGNED_UP: i64 = 300;
     let api = FakeApi::start().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let url = crate::support::db::url(&dir.path().join("bot.db"));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")

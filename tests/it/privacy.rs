@@ -13,7 +13,8 @@ use crate::support::fake_api::{strip_tags, Call, FakeApi};
 use crate::support::shipped_script;
 use crate::support::tg::*;
 use pomichnyk::telegram;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
 use sqlx::Row;
 
 /// The admin from `access.admins`.
@@ -42,53 +43,77 @@ fn clock(now: &Arc<AtomicI64>) -> telegram::Clock {
     Arc::new(move || now.load(Ordering::SeqCst))
 }
 
-/// The database file, opened for reading beside the running bot (WAL).
-async fn open_db(db: &std::path::Path) -> SqlitePool {
-    let options = SqliteConnectOptions::new().filename(db).read_only(true);
-    SqlitePoolOptions::new()
+/// The bot's database, opened for reading beside the running bot (WAL on
+/// SQLite; PostgreSQL when the tests run there).
+async fn open_db(db: &std::path::Path) -> AnyPool {
+    sqlx::any::install_default_drivers();
+    let url = crate::support::db::url(db);
+    let url = if crate::support::db::postgres().is_some() {
+        url
+    } else {
+        format!("{url}?mode=ro")
+    };
+    AnyPoolOptions::new()
         .max_connections(1)
-        .connect_with(options)
+        .connect(&url)
         .await
-        .expect("open the database file")
+        .expect("open the database")
 }
 
 /// Every `table.column` holding `id`, with how many rows: equal to it (as a
 /// number or as text), or, in a text column, containing it anywhere (JSON,
 /// free text). Every table of the schema is read, so a table added later is
 /// checked too.
-async fn holders(db: &SqlitePool, id: i64) -> BTreeMap<String, i64> {
-    let tables: Vec<String> = sqlx::query_scalar(
+async fn holders(db: &AnyPool, id: i64) -> BTreeMap<String, i64> {
+    let postgres = crate::support::db::postgres().is_some();
+    let tables: Vec<String> = sqlx::query_scalar(if postgres {
+        "SELECT table_name::text FROM information_schema.tables
+         WHERE table_schema = current_schema() AND table_name != '_sqlx_migrations'
+         ORDER BY table_name"
+    } else {
         "SELECT name FROM sqlite_master WHERE type = 'table'
-         AND name NOT LIKE 'sqlite_%' AND name != '_sqlx_migrations' ORDER BY name",
-    )
+         AND name NOT LIKE 'sqlite_%' AND name != '_sqlx_migrations' ORDER BY name"
+    })
     .fetch_all(db)
     .await
     .expect("tables");
     assert!(tables.len() >= 15, "the whole schema: {tables:?}");
     let mut found = BTreeMap::new();
     for table in tables {
-        let columns = sqlx::query(&format!(
-            "SELECT name, type FROM pragma_table_info('{table}')"
-        ))
+        let columns = sqlx::query(&if postgres {
+            format!(
+                "SELECT column_name::text AS name, data_type::text AS type
+                 FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = '{table}'"
+            )
+        } else {
+            format!("SELECT name, type FROM pragma_table_info('{table}')")
+        })
         .fetch_all(db)
         .await
         .expect("columns");
         for column in columns {
             let name: String = column.get("name");
             let kind: String = column.get("type");
-            let sql = if kind.eq_ignore_ascii_case("TEXT") {
-                format!(
-                    r#"SELECT count(*) FROM "{table}" WHERE "{name}" = ?1 OR instr("{name}", ?2) > 0"#
-                )
-            } else {
-                format!(r#"SELECT count(*) FROM "{table}" WHERE "{name}" = ?1"#)
+            let text = kind.eq_ignore_ascii_case("TEXT");
+            let sql = match (text, postgres) {
+                // Containing it covers being equal to it.
+                (true, true) => {
+                    format!(r#"SELECT count(*) FROM "{table}" WHERE strpos("{name}", $1) > 0"#)
+                }
+                (true, false) => format!(
+                    r#"SELECT count(*) FROM "{table}" WHERE "{name}" = $2 OR instr("{name}", $1) > 0"#
+                ),
+                (false, _) => format!(r#"SELECT count(*) FROM "{table}" WHERE "{name}" = $1"#),
             };
-            let n: i64 = sqlx::query_scalar(&sql)
-                .bind(id)
-                .bind(id.to_string())
-                .fetch_one(db)
-                .await
-                .expect("count");
+            let query = if text && postgres {
+                sqlx::query_scalar(&sql).bind(id.to_string())
+            } else if text {
+                sqlx::query_scalar(&sql).bind(id.to_string()).bind(id)
+            } else {
+                sqlx::query_scalar(&sql).bind(id)
+            };
+            let n: i64 = query.fetch_one(db).await.expect("count");
             if n > 0 {
                 found.insert(format!("{table}.{name}"), n);
             }
@@ -97,12 +122,12 @@ async fn holders(db: &SqlitePool, id: i64) -> BTreeMap<String, i64> {
     found
 }
 
-async fn count(db: &SqlitePool, sql: &str) -> i64 {
+async fn count(db: &AnyPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(db).await.expect(sql)
 }
 
 /// (kind, count) of events, for the rows `condition` picks.
-async fn event_kinds(db: &SqlitePool, condition: &str) -> Vec<(String, i64)> {
+async fn event_kinds(db: &AnyPool, condition: &str) -> Vec<(String, i64)> {
     sqlx::query_as(&format!(
         "SELECT kind, count(*) FROM events WHERE {condition} GROUP BY kind ORDER BY kind"
     ))
@@ -113,7 +138,7 @@ async fn event_kinds(db: &SqlitePool, condition: &str) -> Vec<(String, i64)> {
 
 /// (action, target, detail) of the audit lines `condition` picks, oldest first.
 async fn audit_lines(
-    db: &SqlitePool,
+    db: &AnyPool,
     condition: &str,
 ) -> Vec<(String, Option<String>, Option<String>)> {
     sqlx::query_as(&format!(

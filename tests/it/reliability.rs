@@ -741,10 +741,7 @@ async fn sigterm_stops_within_two_seconds_with_a_long_poll_and_presses_in_flight
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("TELOXIDE_TOKEN", crate::support::fake_api::TOKEN)
         .env("TELOXIDE_API_URL", &api.url)
-        .env(
-            "POMICHNYK__DATABASE__URL",
-            format!("sqlite://{}", db.display()),
-        )
+        .env("POMICHNYK__DATABASE__URL", crate::support::db::url(&db))
         .env("POMICHNYK__DIALOGUES__WATCH", "false")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

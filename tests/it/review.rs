@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::support::fake_api::{strip_tags, Call, FakeApi};
 use crate::support::tg::{self, spawn_bot_with, temp_db};
-use crate::support::{reply_text, shipped_script, Terminal};
+use crate::support::{db, reply_text, shipped_script, Terminal};
 use pomichnyk::app::Incoming;
 use pomichnyk::engine::{Keyboard, Reply};
 use pomichnyk::script::{markup, Script, Target};
@@ -238,7 +238,7 @@ async fn two_wrong_answers_come_back_tomorrow_then_in_three_days_and_never_a_rig
     let script = shipped_script();
     let (lesson, questions) = lesson_with_three_questions(&script);
     let (a, b, c) = (&questions[0], &questions[1], &questions[2]);
-    let store = Store::open("sqlite::memory:").await.expect("open");
+    let store = Store::open(&db::memory()).await.expect("open");
     let mut t = Terminal::new(store.clone(), 5101, None);
     let never = words(&script, &lesson, c);
 
@@ -402,7 +402,7 @@ async fn two_wrong_answers_come_back_tomorrow_then_in_three_days_and_never_a_rig
 async fn a_right_answer_at_the_first_try_in_the_lesson_again_learns_the_question() {
     let script = shipped_script();
     let (lesson, questions) = lesson_with_three_questions(&script);
-    let store = Store::open("sqlite::memory:").await.expect("open");
+    let store = Store::open(&db::memory()).await.expect("open");
     let mut t = Terminal::new(store.clone(), 5102, None);
     let (said, _) = line(&mut t, "/review", FRIDAY_TEN).await;
     assert!(said.contains("Поки що повторювати нічого"), "{said}");
@@ -431,7 +431,7 @@ async fn the_reminder_is_off_until_settings_then_once_a_day_outside_quiet_hours_
     let script = shipped_script();
     let (lesson, questions) = lesson_with_three_questions(&script);
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("review.db").display());
+    let url = db::url(&dir.path().join("review.db"));
     let store = Store::open(&url).await.expect("open");
     let mut t = Terminal::new(store.clone(), 5103, None);
     walk(&mut t, &script, &lesson, &questions[..2], FRIDAY_TEN).await;
@@ -522,12 +522,10 @@ async fn on_telegram_the_reminder_comes_once_across_a_restart_and_opens_the_revi
     const REMINDER: &str = "Час повторити";
     let script = shipped_script();
     let (lesson, questions) = lesson_with_three_questions(&script);
-    let (_dir, db) = temp_db();
+    let (_dir, db_file) = temp_db();
     // Today's lesson, in the terminal over the same database.
     {
-        let store = Store::open(&format!("sqlite://{}", db.display()))
-            .await
-            .expect("open");
+        let store = Store::open(&db::url(&db_file)).await.expect("open");
         let mut t = Terminal::new(store.clone(), USER, None);
         walk(&mut t, &script, &lesson, &questions[..2], FRIDAY_TEN).await;
         store.close().await;
@@ -539,7 +537,14 @@ async fn on_telegram_the_reminder_comes_once_across_a_restart_and_opens_the_revi
         Arc::new(move || now.load(Ordering::SeqCst))
     };
     let extra = [("POMICHNYK__TELEGRAM__PACE_BURST", "100")];
-    let bot = spawn_bot_with(&api, &db, &extra, shipped_script(), Some(clock.clone())).await;
+    let bot = spawn_bot_with(
+        &api,
+        &db_file,
+        &extra,
+        shipped_script(),
+        Some(clock.clone()),
+    )
+    .await;
     let mut resident = tg::Resident::new(&api, USER, "uk");
     resident
         .says("/settings")
@@ -566,7 +571,14 @@ async fn on_telegram_the_reminder_comes_once_across_a_restart_and_opens_the_revi
     let store = bot.stop().await;
     store.close().await;
     now.store(FRIDAY_TEN + DAY + 2 * HOUR, Ordering::SeqCst);
-    let bot = spawn_bot_with(&api, &db, &extra, shipped_script(), Some(clock.clone())).await;
+    let bot = spawn_bot_with(
+        &api,
+        &db_file,
+        &extra,
+        shipped_script(),
+        Some(clock.clone()),
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     assert_eq!(count(&api.calls(), USER, REMINDER), 1, "sent once");
 

@@ -476,7 +476,7 @@ async fn each_audience_picks_the_right_subscribers() {
     use pomichnyk::engine::{Event, State};
     use pomichnyk::store::{Commit, Store};
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("a.db").display()))
+    let store = Store::open(&crate::support::db::url(&dir.path().join("a.db")))
         .await
         .expect("store");
     // 1: uk, news, hub branch_8, finished phishing. 2: en, news, came from branch_7's poster.

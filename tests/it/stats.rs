@@ -277,7 +277,7 @@ async fn fill(store: &Store) {
 #[tokio::test]
 async fn figures_match_what_the_bot_wrote() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+    let store = Store::open(&crate::support::db::url(&dir.path().join("t.db")))
         .await
         .expect("open");
     fill(&store).await;
@@ -418,7 +418,7 @@ async fn figures_match_what_the_bot_wrote() {
     );
 
     // A narrower window: only what happened in the last day.
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+    let store = Store::open(&crate::support::db::url(&dir.path().join("t.db")))
         .await
         .expect("reopen");
     let day = report(&store, NOW, 1).await;
@@ -509,7 +509,9 @@ fn check_formats(s: &Stats) {
 
 #[tokio::test]
 async fn an_empty_database_gives_zeros() {
-    let store = Store::open("sqlite::memory:").await.expect("open");
+    let store = Store::open(&crate::support::db::memory())
+        .await
+        .expect("open");
     let s = report(&store, NOW, 30).await;
     store.close().await;
     assert_eq!(
@@ -578,7 +580,7 @@ fn run_stats_with(dir: &Path, content: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env(
             "POMICHNYK__DATABASE__URL",
-            format!("sqlite://{}", dir.join("t.db").display()),
+            crate::support::db::url(&dir.join("t.db")),
         )
         .env("POMICHNYK__DIALOGUES__DIR", content)
         .env_remove("POMICHNYK_CONFIG_DIR")
@@ -601,7 +603,7 @@ fn stdout_of(out: &Output) -> String {
 #[tokio::test]
 async fn the_command_prints_each_format() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+    let store = Store::open(&crate::support::db::url(&dir.path().join("t.db")))
         .await
         .expect("open");
     fill(&store).await;
@@ -781,7 +783,7 @@ fn section_rows<'a>(csv: &'a str, section: &str) -> Vec<&'a str> {
 #[tokio::test]
 async fn the_command_reports_step_funnels_and_confusing_questions_of_a_class() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+    let store = Store::open(&crate::support::db::url(&dir.path().join("t.db")))
         .await
         .expect("open");
     // The binary reads the real clock, so the class happened relative to it.
@@ -985,7 +987,9 @@ fn since_must_be_a_date_not_after_today() {
 
 #[tokio::test]
 async fn announcements_and_webinars_are_counted_for_the_window() {
-    let store = Store::open("sqlite::memory:").await.expect("open");
+    let store = Store::open(&crate::support::db::memory())
+        .await
+        .expect("open");
     let users = [ANNA, BOHDAN, VIRA, HALYNA];
     crate::support::subscribe(&store, users, Topic::News).await;
     let librarian = 42;
@@ -1206,7 +1210,9 @@ fn kyiv_time(day: Date, hour: i8, minute: i8, second: i8) -> i64 {
 
 #[tokio::test]
 async fn the_weekly_series_has_twelve_kyiv_weeks() {
-    let store = Store::open("sqlite::memory:").await.expect("open");
+    let store = Store::open(&crate::support::db::memory())
+        .await
+        .expect("open");
     // Wednesday 2026-11-04, noon in Kyiv; the clocks went back on Sunday 2026-10-25.
     let now = kyiv_time(date(2026, 11, 4), 12, 0, 0);
     let stale = [Event::StalePress];

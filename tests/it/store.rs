@@ -8,7 +8,7 @@ const USER: i64 = 7001;
 #[tokio::test]
 async fn a_resident_resumes_at_the_same_step_after_the_store_is_reopened() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("state.db").display());
+    let url = crate::support::db::url(&dir.path().join("state.db"));
 
     let store = Store::open(&url).await.expect("open");
     let mut session = Terminal::new(store.clone(), USER, None);
@@ -74,7 +74,9 @@ async fn a_resident_resumes_at_the_same_step_after_the_store_is_reopened() {
 
 #[tokio::test]
 async fn residents_events_and_completion_are_committed_together() {
-    let store = Store::open("sqlite::memory:").await.expect("open");
+    let store = Store::open(&crate::support::db::memory())
+        .await
+        .expect("open");
     let mut session = Terminal::new(store.clone(), USER, Some("en".into()));
     session.send("/start hub_branch_8", 10).await.expect("send");
     session.send("/start hub_branch_9", 11).await.expect("send");
@@ -147,7 +149,7 @@ async fn a_state_read_back_is_the_committed_one_from_memory_or_from_the_file() {
     use pomichnyk::engine::State;
     use pomichnyk::store::Commit;
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("state.db").display());
+    let url = crate::support::db::url(&dir.path().join("state.db"));
     let bot = Store::open(&url).await.expect("open");
     // A second handle has its own memory, so it reads what the file holds.
     let file = Store::open(&url).await.expect("open again");

@@ -148,7 +148,7 @@ async fn a_resident_who_blocked_the_bot_is_marked_and_unmarked() {
             .then_some(())
     })
     .await;
-    let store_view = Store::open(&format!("sqlite://{}", db.display()))
+    let store_view = Store::open(&crate::support::db::url(&db))
         .await
         .expect("open");
     wait_blocked(&store_view, 501, true).await;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod db;
 pub mod fake_api;
 pub mod tg;
 
@@ -349,7 +350,7 @@ pub async fn subscribers(
     users: impl IntoIterator<Item = i64>,
     topic: pomichnyk::broadcast::Topic,
 ) {
-    let store = pomichnyk::store::Store::open(&format!("sqlite://{}", db.display()))
+    let store = pomichnyk::store::Store::open(&crate::support::db::url(db))
         .await
         .expect("store");
     subscribe(&store, users, topic).await;

@@ -27,10 +27,7 @@ pub fn settings(api: &FakeApi, db: &Path, extra: &[(&str, &str)]) -> Settings {
     let mut env: HashMap<String, String> = HashMap::from([
         ("POMICHNYK__TELEGRAM__TOKEN".into(), TOKEN.into()),
         ("POMICHNYK__TELEGRAM__API_URL".into(), api.url.clone()),
-        (
-            "POMICHNYK__DATABASE__URL".into(),
-            format!("sqlite://{}", db.display()),
-        ),
+        ("POMICHNYK__DATABASE__URL".into(), super::db::url(db)),
         // Tests that want the content watched say so; the others must not
         // pick up an edit of the shipped files made while they run.
         ("POMICHNYK__DIALOGUES__WATCH".into(), "false".into()),

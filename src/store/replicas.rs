@@ -1,0 +1,107 @@
+//! Several bot processes on one PostgreSQL database.
+//!
+//! What keeps them from stepping on each other is PostgreSQL's own:
+//! - a resident's turn holds a transaction-scoped advisory lock keyed by
+//!   their id ([`Store::begin_turn`]), so one resident's updates are handled
+//!   one at a time whichever process received them, and an update handled
+//!   by another process meanwhile is seen as handled once the lock is held;
+//! - the outbox, the ticket messages and the reminders are claimed with
+//!   `FOR UPDATE SKIP LOCKED` and a lease ([`CLAIM_LEASE`]): a process takes
+//!   rows no other process holds and moves their next try past the lease, so
+//!   each is sent by one process; a process that dies holding some lets them
+//!   go when the lease ends (the bounded in-flight case);
+//! - long polling, which Telegram allows to one client only, is done by the
+//!   process holding a session advisory lock ([`Store::poller_lock`]).
+//!
+//! On SQLite there is one process, which orders its residents' turns itself;
+//! every guard here is then a no-op.
+
+use sqlx::{Any, Transaction};
+
+use super::{Dialect, Store, StoreError};
+
+/// How long a claimed outbox row is left to the process that claimed it
+/// before another may take it, in seconds.
+pub const CLAIM_LEASE: i64 = 120;
+
+/// The advisory lock key of the one poller: negative, so never a resident's id.
+const POLLER_KEY: i64 = -7_001;
+
+/// A resident's turn, held against other processes until dropped.
+#[derive(Debug)]
+pub struct TurnGuard {
+    /// The transaction holding the advisory lock (PostgreSQL only); dropping
+    /// it rolls back, which releases the lock.
+    lock: Option<Transaction<'static, Any>>,
+    /// The update was handled by another process before the lock was held.
+    pub handled: bool,
+}
+
+impl TurnGuard {
+    /// Lets the next turn of this resident go ahead.
+    pub async fn release(self) {
+        if let Some(tx) = self.lock {
+            if let Err(e) = tx.rollback().await {
+                tracing::warn!(error = %e, "cannot release a resident's turn lock");
+            }
+        }
+    }
+}
+
+/// The poller's lock, held for as long as this value lives.
+#[derive(Debug)]
+pub struct PollerLock {
+    /// The session holding the lock, out of any pool: when it closes (this
+    /// value is dropped, or the process dies) PostgreSQL releases the lock.
+    _conn: Option<sqlx::AnyConnection>,
+}
+
+impl Store {
+    /// Waits until no other process is in `user`'s turn and holds it; says
+    /// whether `update` (if given) was handled meanwhile.
+    pub async fn begin_turn(
+        &self,
+        user: i64,
+        update: Option<i64>,
+    ) -> Result<TurnGuard, StoreError> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(TurnGuard {
+                lock: None,
+                handled: false,
+            });
+        }
+        let mut tx = self.locks.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        let handled = match update {
+            Some(id) => self.handled(id).await?,
+            None => false,
+        };
+        Ok(TurnGuard {
+            lock: Some(tx),
+            handled,
+        })
+    }
+
+    /// The right to long-poll Telegram: `None` while another process has it.
+    /// Always granted on SQLite.
+    pub async fn poller_lock(&self) -> Result<Option<PollerLock>, StoreError> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(Some(PollerLock { _conn: None }));
+        }
+        let mut conn = self.locks.acquire().await?;
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(POLLER_KEY)
+            .fetch_one(&mut *conn)
+            .await?;
+        if got {
+            Ok(Some(PollerLock {
+                _conn: Some(conn.detach()),
+            }))
+        } else {
+            Ok(None)
+        }
+    }
+}
