@@ -14,7 +14,9 @@ pub enum Cmd {
     Menu,
     Lessons,
     Progress,
+    Review,
     Language,
+    Settings,
     Ask,
     Librarian,
     Hubs,
@@ -86,11 +88,18 @@ pub const ALL: &[Command] = &[
         Access::Everyone,
         Msg::CmdProgress,
     ),
+    row(Cmd::Review, "review", Access::Everyone, Msg::CmdReview),
     row(
         Cmd::Language,
         "language",
         Access::Everyone,
         Msg::CmdLanguage,
+    ),
+    row(
+        Cmd::Settings,
+        "settings",
+        Access::Everyone,
+        Msg::CmdSettings,
     ),
     row(Cmd::Ask, "ask", Access::Everyone, Msg::CmdAsk),
     row(

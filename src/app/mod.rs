@@ -24,6 +24,7 @@ mod hubs;
 pub mod outbox;
 mod reload;
 mod report;
+mod review;
 mod staff;
 mod tickets;
 mod turns;
@@ -521,6 +522,9 @@ impl App {
         if self.staff(t, &input, &update.input).await? == Handled::Yes {
             return Ok(());
         }
+        if self.review(t, &input).await? == Handled::Yes {
+            return Ok(());
+        }
         self.step(t, &input).await
     }
 
@@ -528,22 +532,25 @@ impl App {
     async fn step(&self, t: &mut Turn<'_>, input: &Input) -> Result<(), AppError> {
         // Residents see the librarians' facts at once.
         let hubs = self.hubs_now(t).await?;
+        let review = self.review_tally(t, input).await?;
         let cx = engine::Context {
             lang_hint: t.hint.as_deref(),
             now: self.local_now(),
             handoff: self.librarians.is_some(),
             seed: engine::Context::seed_of(t.user),
             hubs: Some(&hubs),
+            review,
         };
         let state = std::mem::take(&mut t.state);
         let outcome = engine::step(&t.script, state, input, &cx);
         t.state = outcome.state;
         t.lang = t.script.resolve_lang(t.state.lang.as_deref(), None);
         t.dirty = true;
-        t.events.extend(outcome.events);
         for reply in outcome.replies {
             t.reply(reply);
         }
+        self.review_lesson_answers(t, &outcome.events);
+        t.events.extend(outcome.events);
         let help = matches!(input, Input::Command { name, .. } if commands::parse(name) == Some(Cmd::Help));
         if help {
             self.staff_help(t).await?;

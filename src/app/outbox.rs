@@ -99,6 +99,7 @@ impl<D: Deliver + 'static> Outbox<D> {
     pub async fn round(self: &Arc<Self>, stop: &watch::Receiver<bool>) -> usize {
         self.report_finished().await;
         let mut due = self.send_reminders().await;
+        due += self.send_review_reminders().await;
         due += self.send_messages().await;
         let deliveries = match self.app.store.due(self.app.now(), BATCH, self.only).await {
             Ok(d) => d,
@@ -340,6 +341,36 @@ impl<D: Deliver + 'static> Outbox<D> {
         if let Err(e) = self.app.store.write(vec![sent]).await {
             tracing::warn!(webinar = w.id, user = r.user, error = %e, "cannot record a reminder");
         }
+    }
+
+    /// Sends the review reminders that are due (none in quiet hours), one a
+    /// day to each resident who turned them on: the day is taken before the
+    /// send and given back if it could not go. Answers how many were due.
+    async fn send_review_reminders(&self) -> usize {
+        let (today, due) = self.app.review_reminders_due(self.only).await;
+        let count = due.len();
+        for r in due {
+            self.hold().await;
+            self.rate.until_ready().await;
+            if !self.app.take_review_reminder(r.user, &today).await {
+                continue;
+            }
+            let out = self.app.review_reminder(&r);
+            match self.app.send(self.sink.as_ref(), &out, Urgency::Bulk).await {
+                Ok(_) | Err(SendError::Blocked | SendError::Refused(_)) => {}
+                // Given back: the next round takes it.
+                Err(SendError::Wait(wait)) => {
+                    self.app.give_back_review_reminder(r.user, &today).await;
+                    self.pause(wait);
+                    return count;
+                }
+                Err(e @ SendError::Transient(_)) => {
+                    tracing::warn!(user = r.user, error = %e, "review reminder not sent");
+                    self.app.give_back_review_reminder(r.user, &today).await;
+                }
+            }
+        }
+        count
     }
 
     /// Sends the ticket messages that are due. Answers how many were due.

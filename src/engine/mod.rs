@@ -70,6 +70,7 @@ impl<'s> Turn<'s> {
                 handoff: cx.handoff,
                 seed: cx.seed,
                 hubs: cx.hubs,
+                review: cx.review,
             },
             state,
             lang,
@@ -308,6 +309,16 @@ impl<'s> Turn<'s> {
         if lines.len() == 1 {
             lines.push(strings.get(Msg::ProgressNone, self.lang).to_string());
         }
+        if let Some(r) = self.cx.review.filter(|r| r.waiting + r.learned > 0) {
+            lines.push(strings.fill(
+                Msg::ProgressReview,
+                self.lang,
+                &[
+                    ("waiting", &r.waiting.to_string()),
+                    ("learned", &r.learned.to_string()),
+                ],
+            ));
+        }
         let keyboard = self.back_buttons();
         self.replies.push(Reply::Message {
             text: lines.join("\n"),
@@ -361,7 +372,8 @@ impl<'s> Turn<'s> {
             | Press::WebinarCancel(_)
             | Press::MyHub { .. }
             | Press::FaqReview { .. }
-            | Press::Cert(_) => self.stale(),
+            | Press::Cert(_)
+            | Press::Review(_) => self.stale(),
             Press::Forget => {
                 // Nothing of the old state is kept; the adapter deletes the stored rows.
                 self.state = State {

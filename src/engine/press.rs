@@ -76,6 +76,9 @@ pub enum Press {
     /// A course's test, the certificate's name, a certificate again: `z:<what>`
     /// (the rest goes to the application layer's certificates).
     Cert(String),
+    /// Review and its reminder: `rv:<what>` (the rest goes to the
+    /// application layer's review).
+    Review(String),
 }
 
 /// What a librarian chose for a question in `/faq_review`.
@@ -113,6 +116,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ("fr", "a decision in the FAQ review"),
     ("gw", "a word of the glossary"),
     ("z", "a course's test and certificate"),
+    ("rv", "review and its reminder"),
 ];
 
 /// Telegram's limit on callback data.
@@ -160,6 +164,7 @@ impl Press {
             },
             Press::Word(w) => format!("gw:{w}"),
             Press::Cert(what) => format!("z:{what}"),
+            Press::Review(what) => format!("rv:{what}"),
         }
     }
 
@@ -186,6 +191,7 @@ impl Press {
                 });
             }
             "z" if !rest.is_empty() => return Some(Press::Cert(rest.to_string())),
+            "rv" if !rest.is_empty() => return Some(Press::Review(rest.to_string())),
             _ => {}
         }
         let mut parts = rest.split(':');
@@ -425,6 +431,7 @@ mod tests {
                 question: i64::MAX,
                 choice: ReviewChoice::Entry(id.clone()),
             },
+            Press::Review(format!("{id}:{id}:99:3:3")),
         ];
         for p in longest {
             let data = p.encode();
@@ -469,6 +476,7 @@ mod tests {
             "wx:0",
             "b:",
             "wb:",
+            "rv:",
             &"o:".repeat(40),
         ] {
             assert_eq!(Press::decode(data), None, "{data:?}");

@@ -89,6 +89,18 @@ pub struct Context<'a> {
     /// facts laid over it (the application layer merges them). `None`: the
     /// script's own.
     pub hubs: Option<&'a [crate::script::Hub]>,
+    /// How the resident's review stands, for `/progress` (the application
+    /// layer reads it when the input may show progress). `None`: not shown.
+    pub review: Option<ReviewTally>,
+}
+
+/// A resident's review questions, for `/progress`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReviewTally {
+    /// Still coming back (due now or later).
+    pub waiting: u32,
+    /// Learned.
+    pub learned: u32,
 }
 
 impl Context<'_> {
@@ -105,6 +117,7 @@ impl Context<'_> {
             handoff: false,
             seed: 0,
             hubs: None,
+            review: None,
         }
     }
 

@@ -417,6 +417,32 @@ messages! {
     VerifyUnknown => "verify_unknown" ["code"] "no certificate with this code";
     VerifyPageTitle => "verify_page_title" [] "the title of the verification web page";
     VerifyPageFooter => "verify_page_footer" [] "the verification web page's last line: who issues the certificates and how they are checked";
+    CmdReview => "cmd_review" [] "the /review command's description";
+    CmdSettings => "cmd_settings" [] "the /settings command's description";
+    ReviewNothingYet => "review_nothing_yet" [] "/review before any lesson question went wrong: how review works";
+    ReviewNothingDue => "review_nothing_due" ["date"] "/review when questions wait but none is due today: when the next one is";
+    ReviewAllLearned => "review_all_learned" [] "/review when every question that went wrong has been learned";
+    ReviewStart => "review_start" ["total"] "before the first question of a review: what it is, how many questions";
+    ReviewQuestion => "review_question" ["n", "total", "lesson"] "the first line of a review question: which of how many, from which lesson";
+    ReviewAgainOn => "review_again_on" ["date"] "after a right answer in a review: the question comes back once more on this date";
+    ReviewLearned => "review_learned" [] "after a right answer at the last review: the question is learned";
+    ReviewWrongAgain => "review_wrong_again" ["date"] "after a wrong answer in a review: it comes back on this date";
+    ReviewDone => "review_done" ["date"] "the end of a review, when more questions come back later: the next date";
+    ReviewDoneAll => "review_done_all" [] "the end of a review, when no question is waiting any more";
+    ReviewDoneMore => "review_done_more" [] "the end of a review of three, when more questions are due: /review gives the next ones";
+    ReviewAlready => "review_already" [] "a button of a review question already answered";
+    ReviewReminder => "review_reminder" ["count"] "the reminder (at most one a day, never in quiet hours): questions are due";
+    ButtonReview => "button_review" [] "the button that starts a review";
+    ButtonReminderOn => "button_reminder_on" [] "the button in /settings that turns the review reminder on";
+    ButtonReminderOff => "button_reminder_off" [] "the button that turns the review reminder off";
+    ButtonSettingsLanguage => "button_settings_language" [] "the button in /settings that changes the language";
+    Settings => "settings" ["language", "reminder"] "the answer to /settings: the language and the review reminder";
+    SettingsReminderOn => "settings_reminder_on" [] "in /settings: the reminder is on";
+    SettingsReminderOff => "settings_reminder_off" [] "in /settings: the reminder is off";
+    ReminderTurnedOn => "reminder_turned_on" [] "confirms the review reminder is on: when it comes";
+    ReminderTurnedOff => "reminder_turned_off" [] "confirms the review reminder is off";
+    ProgressReview => "progress_review" ["waiting", "learned"] "the review's line in /progress";
+    ReviewAfterLesson => "review_after_lesson" [] "before the score of a lesson finished with a question missed: it comes back in /review";
 }
 
 /// The loaded sentences, indexed by [`Msg`] and language.

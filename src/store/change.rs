@@ -132,6 +132,8 @@ pub enum Change {
         code: String,
         now: i64,
     },
+    /// A question to review, or the review reminder.
+    Review(super::review::ReviewWrite),
 }
 
 impl Change {

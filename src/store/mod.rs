@@ -29,6 +29,7 @@ mod hubs;
 mod outbox;
 mod places;
 mod replicas;
+mod review;
 mod rows;
 mod sql;
 mod stats;
@@ -42,6 +43,7 @@ pub use hubs::{hub_facts_in, HubChange};
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::{places_in, Place};
 pub use replicas::{PollerLock, TurnGuard, CLAIM_LEASE};
+pub use review::{ReviewCounts, ReviewItem, ReviewReminderDue, ReviewWrite};
 pub use sql::Dialect;
 pub use webinars::{ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
 
@@ -716,6 +718,8 @@ impl Store {
                   + (SELECT count(*) FROM webinars WHERE author = $1)
                   + (SELECT count(*) FROM hub_librarians WHERE user_id = $1 OR granted_by = $1)
                   + (SELECT count(*) FROM hub_facts WHERE set_by = $1)
+                  + (SELECT count(*) FROM review_items WHERE user_id = $1)
+                  + (SELECT count(*) FROM review_reminders WHERE user_id = $1)
                   + (SELECT count(*) FROM audit
                      WHERE actor = $1 OR (target = $2 AND action IN ('grant', 'revoke'))) AS n",
         )

@@ -404,6 +404,9 @@ async fn apply_in(
         Change::FaqReview(change) => {
             answer = super::faq_review::apply(tx, change).await?;
         }
+        Change::Review(change) => {
+            answer = super::review::apply(tx, change).await?;
+        }
         Change::Reported { broadcast, now } => {
             answer = sqlx::query(
                 "UPDATE broadcasts SET reported = 1, finished_at = coalesce(finished_at, $1)

@@ -254,6 +254,19 @@ async fn a_resident_who_asks_to_be_forgotten_leaves_only_anonymous_counts() {
         .await;
     olena.says("/start lesson_phishing").sees("це обман").await;
     olena.taps("Далі").await.sees("Ознаки фішингу").await;
+    // Its question answered wrong comes back in /review; she turns its reminder on.
+    olena.taps("Далі").await.sees("Що зробите?").await;
+    olena
+        .taps("Відповім на це SMS")
+        .await
+        .sees("Не зовсім")
+        .await;
+    olena.says("/settings").sees("Налаштування").await;
+    olena
+        .taps("Нагадувати про повторення")
+        .await
+        .sees("увімкнено")
+        .await;
     petro.says("/start lesson_phishing").sees("це обман").await;
     subscribes_to_everything(&mut olena).await;
     subscribes_to_everything(&mut petro).await;
@@ -321,6 +334,8 @@ async fn a_resident_who_asks_to_be_forgotten_leaves_only_anonymous_counts() {
             "lesson_progress.user_id",
             "reminders.user_id",
             "residents.user_id",
+            "review_items.user_id",
+            "review_reminders.user_id",
             "rsvps.user_id",
             "subscriptions.user_id",
             "ticket_posts.chat_id",

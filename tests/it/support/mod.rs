@@ -118,6 +118,7 @@ impl<'a> Resident<'a> {
             handoff: self.handoff,
             seed: self.seed,
             hubs: None,
+            review: None,
         };
         let outcome = engine::step(self.script, std::mem::take(&mut self.state), &input, &cx);
         self.state = outcome.state;
