@@ -159,6 +159,15 @@ pub struct Tuning {
     /// its length) with a FAQ word counts as that word with [`Tuning::prefix_sim`].
     pub prefix_len: usize,
     pub prefix_sim: f32,
+    /// The weights of the calibrated confidence ([`Tuning::sureness`]), one per
+    /// [`Judgement::features`], fitted on the tune half by logistic regression.
+    pub sure: [f32; FEATURES],
+    /// At or above this sureness the best entry is answered at once (whatever its
+    /// coverage), provided the question is known and shares a topical word with it,
+    /// it covers at least [`Tuning::sure_coverage`] of the question and
+    /// [`Tuning::phrasing_min`] of one of its phrasings.
+    pub sure_min: f32,
+    pub sure_coverage: f32,
 }
 
 impl Tuning {
@@ -180,6 +189,20 @@ impl Tuning {
         runner_min: 0.5,
         prefix_len: 5,
         prefix_sim: 0.8,
+        sure: [
+            -4.8968425,
+            2.8897867,
+            2.2562215,
+            2.8409963,
+            0.51859075,
+            2.0273366,
+            0.80660486,
+            -0.8061376,
+            -0.93805647,
+            0.88112897,
+        ],
+        sure_min: 0.83,
+        sure_coverage: 0.4,
     };
 }
 
@@ -364,14 +387,14 @@ impl FaqIndex {
             let e = keys.entry(k).or_insert(0.0);
             *e = e.max(sim);
         }
-        let mut scored: Vec<(Ranked, f32, f32, bool)> = candidates
+        let mut scored: Vec<(Ranked, f32, f32, bool, f32)> = candidates
             .into_iter()
             .map(|(entry, relative)| {
                 let (coverage, topical) = self.lexicon.coverage(&query, entry as u32, tuning);
                 let side = self.lexicon.phrasing_coverage(&keys, entry);
                 let score =
                     coverage + tuning.bm25_weight * relative + tuning.phrasing_weight * side;
-                (Ranked { entry, score }, coverage, side, topical)
+                (Ranked { entry, score }, coverage, side, topical, relative)
             })
             .collect();
         scored.sort_by(|a, b| {
@@ -383,11 +406,13 @@ impl FaqIndex {
         let mut coverage = Vec::with_capacity(scored.len());
         let mut phrasing = Vec::with_capacity(scored.len());
         let mut topical = Vec::with_capacity(scored.len());
-        for (r, c, p, t) in scored {
+        let mut bm25 = Vec::with_capacity(scored.len());
+        for (r, c, p, t, b) in scored {
             ranked.push(r);
             coverage.push(c);
             phrasing.push(p);
             topical.push(t);
+            bm25.push(b);
         }
         let exact = self
             .exact
@@ -400,6 +425,7 @@ impl FaqIndex {
             coverage,
             phrasing,
             topical,
+            bm25,
             known: query.known(),
             weight: query.words.iter().map(|w| w.weight).sum(),
         }
@@ -420,13 +446,57 @@ pub struct Judgement {
     pub phrasing: Vec<f32>,
     /// Per ranked entry, whether a word it shares with the question is topical.
     pub topical: Vec<bool>,
+    /// Per ranked entry, its BM25 score relative to the best BM25 score (0 to 1).
+    pub bm25: Vec<f32>,
     /// The share of the question's weight the FAQ knows at all (0 to 1).
     pub known: f32,
     /// The question's weight: its content words' weights added up.
     pub weight: f32,
 }
 
+/// How many numbers [`Judgement::features`] gives.
+pub const FEATURES: usize = 10;
+
+impl Judgement {
+    /// What the calibrated confidence ([`Tuning::sureness`]) reads of a judgement,
+    /// about its best entry and how far it is ahead of the others: a constant 1, the
+    /// best entry's coverage and phrasing coverage, its lead in score, the share of
+    /// the question the FAQ knows, its lead in coverage and in phrasing coverage over
+    /// the next three, its relative BM25 score and lead in it over the next, and the
+    /// question's weight (logarithm).
+    pub fn features(&self) -> [f32; FEATURES] {
+        let get = |v: &[f32], i: usize| v.get(i).copied().unwrap_or(0.0);
+        let score = |i: usize| self.ranked.get(i).map_or(0.0, |r| r.score);
+        let rest = |v: &[f32]| v.iter().skip(1).take(3).copied().fold(0.0f32, f32::max);
+        let (c, p, b) = (&self.coverage, &self.phrasing, &self.bm25);
+        [
+            1.0,
+            get(c, 0),
+            get(p, 0),
+            score(0) - score(1),
+            self.known,
+            get(c, 0) - rest(c),
+            get(p, 0) - rest(p),
+            get(b, 0),
+            get(b, 0) - get(b, 1),
+            (1.0 + self.weight).ln(),
+        ]
+    }
+}
+
 impl Tuning {
+    /// How likely the best entry is the right one (0 to 1): a logistic model of
+    /// [`Judgement::features`] with the weights [`Tuning::sure`].
+    pub fn sureness(&self, judgement: &Judgement) -> f32 {
+        let z: f32 = judgement
+            .features()
+            .iter()
+            .zip(&self.sure)
+            .map(|(f, w)| f * w)
+            .sum();
+        1.0 / (1.0 + (-z).exp())
+    }
+
     /// What to do with a question, from what the two stages found.
     pub fn verdict(&self, judgement: &Judgement) -> Verdict {
         let Judgement {
@@ -444,10 +514,17 @@ impl Tuning {
         let (Some(top), Some(&best)) = (ranked.first(), coverage.first()) else {
             return Verdict::Nothing;
         };
-        if *known < self.known_min
-            || best < self.close
-            || !topical.first().copied().unwrap_or(false)
+        if *known < self.known_min || !topical.first().copied().unwrap_or(false) {
+            return Verdict::Nothing;
+        }
+        let side = phrasing.first().copied().unwrap_or(0.0);
+        if best >= self.sure_coverage
+            && side >= self.phrasing_min
+            && self.sureness(judgement) >= self.sure_min
         {
+            return Verdict::Confident(top.entry);
+        }
+        if best < self.close {
             return Verdict::Nothing;
         }
         let runner_up = ranked
@@ -456,7 +533,6 @@ impl Tuning {
             .skip(1)
             .find(|(_, &c)| c >= self.runner_min)
             .map_or(0.0, |(r, _)| r.score);
-        let side = phrasing.first().copied().unwrap_or(0.0);
         if best >= self.confident
             && side >= self.phrasing_min
             && top.score - runner_up >= self.margin
