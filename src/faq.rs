@@ -26,12 +26,16 @@
 //! with it (a keyword, or a word only one topic's phrasings use: "скільки
 //! коштує" frames questions of several topics and says nothing of bread) — the
 //! bot then says so, with the librarian and the lessons, and offers no
-//! unrelated choices; an answer at once when the best entry covers most of the
-//! question and one of its phrasings, and is clearly ahead of the next;
-//! otherwise up to three entries close to the best, each covering enough of one
-//! of its phrasings, as choices. The constants ([`Tuning::DEFAULT`]) were set
-//! on the tune half of `tests/data/faq_eval*.toml` and are reported on the test
-//! half.
+//! unrelated choices; an answer at once when the calibrated confidence
+//! ([`Tuning::sureness`]: a logistic model of the best entry's coverage, its
+//! phrasing coverage and how far it leads the others) is high and the entry
+//! covers enough of the question and of one of its phrasings, or when it covers
+//! most of both and is clearly ahead of the next; otherwise up to three entries
+//! close to the best, each covering enough of one of its phrasings, as choices.
+//! The constants ([`Tuning::DEFAULT`]) were set on the tune half of
+//! `tests/data/faq_eval*.toml` (the model's weights by logistic regression,
+//! chosen by a cross-validation within the tune half) and are reported on the
+//! test half.
 //!
 //! Before all that, [`normalize`] folds the usual confusions: case, the three
 //! apostrophes, ё/е, і/и/ї/ы, є/е/э, Latin look-alike letters inside Cyrillic
@@ -121,6 +125,11 @@ impl Synonyms {
 /// from 0.05 to 0.15 when a third set of questions (`faq_eval_fresh.toml`, all tune half)
 /// showed wrong direct answers that the first tune half had not: neighbouring entries of
 /// one topic; 0.15 traded two right answers for two wrong ones, 0.2 cost more than it saved.
+/// The calibrated confidence ([`Tuning::sure`], [`Tuning::sure_min`],
+/// [`Tuning::sure_coverage`]) is fitted by `cargo test --test it faq_eval::calibrate --
+/// --ignored --nocapture`: logistic regression on the tune half, its penalty, the least
+/// coverage and whether the rule of `confident` and `margin` stays beside it chosen by a
+/// 5-fold cross-validation within the tune half.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tuning {
     /// The weight of a question word that no entry uses (as if rarer than any).
@@ -162,11 +171,12 @@ pub struct Tuning {
     /// The weights of the calibrated confidence ([`Tuning::sureness`]), one per
     /// [`Judgement::features`], fitted on the tune half by logistic regression.
     pub sure: [f32; FEATURES],
-    /// At or above this sureness the best entry is answered at once (whatever its
-    /// coverage), provided the question is known and shares a topical word with it,
-    /// it covers at least [`Tuning::sure_coverage`] of the question and
-    /// [`Tuning::phrasing_min`] of one of its phrasings.
+    /// At or above this sureness the best entry is answered at once, provided the
+    /// question is known and shares a topical word with it, and it covers at least
+    /// [`Tuning::sure_coverage`] of the question and [`Tuning::phrasing_min`] of one
+    /// of its phrasings.
     pub sure_min: f32,
+    /// The least coverage of the question for an answer at once by sureness.
     pub sure_coverage: f32,
 }
 
@@ -190,19 +200,19 @@ impl Tuning {
         prefix_len: 5,
         prefix_sim: 0.8,
         sure: [
-            -4.8968425,
-            2.8897867,
-            2.2562215,
-            2.8409963,
-            0.51859075,
-            2.0273366,
-            0.80660486,
-            -0.8061376,
-            -0.93805647,
-            0.88112897,
+            -1.0492303,
+            0.7812875,
+            0.80293626,
+            1.4085883,
+            0.22912847,
+            0.9071442,
+            0.5044522,
+            -0.11207576,
+            0.19193372,
+            0.3829047,
         ],
-        sure_min: 0.83,
-        sure_coverage: 0.4,
+        sure_min: 0.89,
+        sure_coverage: 0.3,
     };
 }
 
@@ -1297,7 +1307,7 @@ fn look_alike(c: char) -> char {
 
 /// A word typed in Latin letters read as Ukrainian ("oplatyty" → "оплатити"), already folded.
 fn transliterate(word: &str) -> String {
-    const MULTI: [(&str, &str); 12] = [
+    const MULTI: [(&str, &str); 16] = [
         ("shch", "щ"),
         ("zh", "ж"),
         ("kh", "х"),
@@ -1310,6 +1320,11 @@ fn transliterate(word: &str) -> String {
         ("yi", "и"),
         ("ia", "я"),
         ("iu", "ю"),
+        // As in Polish, Czech or the Ukrainian Latin alphabet: "dija", "jak", "jurist".
+        ("ja", "я"),
+        ("ju", "ю"),
+        ("je", "е"),
+        ("ji", "и"),
     ];
     let mut out = String::new();
     let mut rest = word;
@@ -1355,41 +1370,12 @@ fn transliterate(word: &str) -> String {
 /// A light stemmer: strips one common Ukrainian or Russian ending from a
 /// folded word, keeping at least four letters.
 fn stem(word: &str) -> &str {
-    // Longest first, so "ами" is stripped before "и".
+    // Longest first, so "ами" is stripped before "и". As folded ([`fold`] drops ь):
+    // "ться" is "тся", "ить" is "ит".
     const ENDINGS: [&str; 33] = [
-        "иться",
-        "ться",
-        "ами",
-        "ями",
-        "ого",
-        "ому",
-        "ими",
-        "ему",
-        "ати",
-        "ити",
-        "ить",
-        "ать",
-        "уть",
-        "ють",
-        "ася",
-        "ися",
-        "ись",
-        "ах",
-        "ях",
-        "ом",
-        "ем",
-        "ам",
-        "ям",
-        "ою",
-        "ею",
-        "ов",
-        "ев",
-        "ти",
-        "ту",
-        "и",
-        "а",
-        "я",
-        "у",
+        "ится", "тся", "ами", "ями", "ого", "ому", "ими", "ему", "ати", "ити", "ася", "ися", "ись",
+        "ит", "ат", "ут", "ют", "ах", "ях", "ом", "ем", "ам", "ям", "ою", "ею", "ов", "ев", "ти",
+        "ту", "и", "а", "я", "у",
     ];
     let chars = word.chars().count();
     for ending in ENDINGS {

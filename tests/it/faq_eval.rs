@@ -205,11 +205,11 @@ fn the_faq_finds_what_residents_ask() {
     );
     assert!(tune.none + test.none >= 50, "too few out-of-scope cases");
     // Guards against going back, a little below the figures when the constants were set
-    // (tune, with faq_eval_fresh.toml, 84.9 / 1.3 / 95.3 / 98.4 %, test 79.1 / 1.4 / 96.9 /
-    // 97.7 %: direct-correct, direct-wrong, honest, top-3). The goals are at least 85 %
+    // (tune, with faq_eval_fresh.toml, 93.1 / 1.6 / 93.0 / 99.1 %, test 86.4 / 1.4 / 93.8 /
+    // 99.5 %: direct-correct, direct-wrong, honest, top-3). The goals are at least 85 %
     // direct-correct, at most 3 % direct-wrong and at least 90 % honest on questions not tuned
-    // on; the test half does not reach the first yet.
-    for (half, f, right, wrong) in [("tune", &tune, 83.5, 2.0), ("test", &test, 78.0, 3.0)] {
+    // on.
+    for (half, f, right, wrong) in [("tune", &tune, 91.5, 2.5), ("test", &test, 85.0, 3.0)] {
         assert!(
             f.direct_right_pct() >= right,
             "{half}: direct-correct {:.1} %",
@@ -225,7 +225,7 @@ fn the_faq_finds_what_residents_ask() {
             "{half}: honest {:.1} %",
             f.honest_pct()
         );
-        assert!(f.top3_pct() >= 95.0, "{half}: top-3 {:.1} %", f.top3_pct());
+        assert!(f.top3_pct() >= 97.0, "{half}: top-3 {:.1} %", f.top3_pct());
     }
 }
 
