@@ -1418,6 +1418,15 @@ mod tests {
     }
 
     #[test]
+    fn russian_infinitives_and_j_spellings_meet_ukrainian() {
+        // "ать" is "ат" once ь is folded away: "выбрать" and "вибрати" share a stem.
+        assert_eq!(stem(&normalize("выбрать")), stem(&normalize("вибрати")));
+        assert_eq!(stem(&normalize("записать")), stem(&normalize("записати")));
+        assert_eq!(transliterate("dija"), normalize("дія"));
+        assert_eq!(transliterate("jak"), normalize("як"));
+    }
+
+    #[test]
     fn transliteration_and_stems_meet_cyrillic() {
         let latin = tokens("oplatyty");
         let cyrillic = tokens("оплатити");
