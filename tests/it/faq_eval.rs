@@ -205,7 +205,7 @@ fn the_faq_finds_what_residents_ask() {
     );
     assert!(tune.none + test.none >= 50, "too few out-of-scope cases");
     // Guards against going back, a little below the figures when the constants were set
-    // (tune, with faq_eval_fresh.toml, 93.1 / 1.6 / 93.0 / 99.1 %, test 86.4 / 1.4 / 93.8 /
+    // (tune, with faq_eval_fresh.toml, 93.1 / 1.6 / 93.0 / 99.1 %, test 85.9 / 1.4 / 93.8 /
     // 99.5 %: direct-correct, direct-wrong, honest, top-3). The goals are at least 85 %
     // direct-correct, at most 3 % direct-wrong and at least 90 % honest on questions not tuned
     // on.
