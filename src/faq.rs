@@ -26,12 +26,16 @@
 //! with it (a keyword, or a word only one topic's phrasings use: "скільки
 //! коштує" frames questions of several topics and says nothing of bread) — the
 //! bot then says so, with the librarian and the lessons, and offers no
-//! unrelated choices; an answer at once when the best entry covers most of the
-//! question and one of its phrasings, and is clearly ahead of the next;
-//! otherwise up to three entries close to the best, each covering enough of one
-//! of its phrasings, as choices. The constants ([`Tuning::DEFAULT`]) were set
-//! on the tune half of `tests/data/faq_eval*.toml` and are reported on the test
-//! half.
+//! unrelated choices; an answer at once when the calibrated confidence
+//! ([`Tuning::sureness`]: a logistic model of the best entry's coverage, its
+//! phrasing coverage and how far it leads the others) is high and the entry
+//! covers enough of the question and of one of its phrasings, or when it covers
+//! most of both and is clearly ahead of the next; otherwise up to three entries
+//! close to the best, each covering enough of one of its phrasings, as choices.
+//! The constants ([`Tuning::DEFAULT`]) were set on the tune half of
+//! `tests/data/faq_eval*.toml` (the model's weights by logistic regression,
+//! chosen by a cross-validation within the tune half) and are reported on the
+//! test half.
 //!
 //! Before all that, [`normalize`] folds the usual confusions: case, the three
 //! apostrophes, ё/е, і/и/ї/ы, є/е/э, Latin look-alike letters inside Cyrillic
@@ -121,6 +125,11 @@ impl Synonyms {
 /// from 0.05 to 0.15 when a third set of questions (`faq_eval_fresh.toml`, all tune half)
 /// showed wrong direct answers that the first tune half had not: neighbouring entries of
 /// one topic; 0.15 traded two right answers for two wrong ones, 0.2 cost more than it saved.
+/// The calibrated confidence ([`Tuning::sure`], [`Tuning::sure_min`],
+/// [`Tuning::sure_coverage`]) is fitted by `cargo test --test it faq_eval::calibrate --
+/// --ignored --nocapture`: logistic regression on the tune half, its penalty, the least
+/// coverage and whether the rule of `confident` and `margin` stays beside it chosen by a
+/// 5-fold cross-validation within the tune half.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tuning {
     /// The weight of a question word that no entry uses (as if rarer than any).
@@ -159,6 +168,16 @@ pub struct Tuning {
     /// its length) with a FAQ word counts as that word with [`Tuning::prefix_sim`].
     pub prefix_len: usize,
     pub prefix_sim: f32,
+    /// The weights of the calibrated confidence ([`Tuning::sureness`]), one per
+    /// [`Judgement::features`], fitted on the tune half by logistic regression.
+    pub sure: [f32; FEATURES],
+    /// At or above this sureness the best entry is answered at once, provided the
+    /// question is known and shares a topical word with it, and it covers at least
+    /// [`Tuning::sure_coverage`] of the question and [`Tuning::phrasing_min`] of one
+    /// of its phrasings.
+    pub sure_min: f32,
+    /// The least coverage of the question for an answer at once by sureness.
+    pub sure_coverage: f32,
 }
 
 impl Tuning {
@@ -180,6 +199,20 @@ impl Tuning {
         runner_min: 0.5,
         prefix_len: 5,
         prefix_sim: 0.8,
+        sure: [
+            -1.0786618,
+            0.7815308,
+            0.80058056,
+            1.4145722,
+            0.22788213,
+            0.90526235,
+            0.49895012,
+            -0.108856976,
+            0.20222911,
+            0.39172646,
+        ],
+        sure_min: 0.89,
+        sure_coverage: 0.3,
     };
 }
 
@@ -364,14 +397,14 @@ impl FaqIndex {
             let e = keys.entry(k).or_insert(0.0);
             *e = e.max(sim);
         }
-        let mut scored: Vec<(Ranked, f32, f32, bool)> = candidates
+        let mut scored: Vec<(Ranked, f32, f32, bool, f32)> = candidates
             .into_iter()
             .map(|(entry, relative)| {
                 let (coverage, topical) = self.lexicon.coverage(&query, entry as u32, tuning);
                 let side = self.lexicon.phrasing_coverage(&keys, entry);
                 let score =
                     coverage + tuning.bm25_weight * relative + tuning.phrasing_weight * side;
-                (Ranked { entry, score }, coverage, side, topical)
+                (Ranked { entry, score }, coverage, side, topical, relative)
             })
             .collect();
         scored.sort_by(|a, b| {
@@ -383,11 +416,13 @@ impl FaqIndex {
         let mut coverage = Vec::with_capacity(scored.len());
         let mut phrasing = Vec::with_capacity(scored.len());
         let mut topical = Vec::with_capacity(scored.len());
-        for (r, c, p, t) in scored {
+        let mut bm25 = Vec::with_capacity(scored.len());
+        for (r, c, p, t, b) in scored {
             ranked.push(r);
             coverage.push(c);
             phrasing.push(p);
             topical.push(t);
+            bm25.push(b);
         }
         let exact = self
             .exact
@@ -400,6 +435,7 @@ impl FaqIndex {
             coverage,
             phrasing,
             topical,
+            bm25,
             known: query.known(),
             weight: query.words.iter().map(|w| w.weight).sum(),
         }
@@ -420,13 +456,57 @@ pub struct Judgement {
     pub phrasing: Vec<f32>,
     /// Per ranked entry, whether a word it shares with the question is topical.
     pub topical: Vec<bool>,
+    /// Per ranked entry, its BM25 score relative to the best BM25 score (0 to 1).
+    pub bm25: Vec<f32>,
     /// The share of the question's weight the FAQ knows at all (0 to 1).
     pub known: f32,
     /// The question's weight: its content words' weights added up.
     pub weight: f32,
 }
 
+/// How many numbers [`Judgement::features`] gives.
+pub const FEATURES: usize = 10;
+
+impl Judgement {
+    /// What the calibrated confidence ([`Tuning::sureness`]) reads of a judgement,
+    /// about its best entry and how far it is ahead of the others: a constant 1, the
+    /// best entry's coverage and phrasing coverage, its lead in score, the share of
+    /// the question the FAQ knows, its lead in coverage and in phrasing coverage over
+    /// the next three, its relative BM25 score and lead in it over the next, and the
+    /// question's weight (logarithm).
+    pub fn features(&self) -> [f32; FEATURES] {
+        let get = |v: &[f32], i: usize| v.get(i).copied().unwrap_or(0.0);
+        let score = |i: usize| self.ranked.get(i).map_or(0.0, |r| r.score);
+        let rest = |v: &[f32]| v.iter().skip(1).take(3).copied().fold(0.0f32, f32::max);
+        let (c, p, b) = (&self.coverage, &self.phrasing, &self.bm25);
+        [
+            1.0,
+            get(c, 0),
+            get(p, 0),
+            score(0) - score(1),
+            self.known,
+            get(c, 0) - rest(c),
+            get(p, 0) - rest(p),
+            get(b, 0),
+            get(b, 0) - get(b, 1),
+            (1.0 + self.weight).ln(),
+        ]
+    }
+}
+
 impl Tuning {
+    /// How likely the best entry is the right one (0 to 1): a logistic model of
+    /// [`Judgement::features`] with the weights [`Tuning::sure`].
+    pub fn sureness(&self, judgement: &Judgement) -> f32 {
+        let z: f32 = judgement
+            .features()
+            .iter()
+            .zip(&self.sure)
+            .map(|(f, w)| f * w)
+            .sum();
+        1.0 / (1.0 + (-z).exp())
+    }
+
     /// What to do with a question, from what the two stages found.
     pub fn verdict(&self, judgement: &Judgement) -> Verdict {
         let Judgement {
@@ -444,10 +524,17 @@ impl Tuning {
         let (Some(top), Some(&best)) = (ranked.first(), coverage.first()) else {
             return Verdict::Nothing;
         };
-        if *known < self.known_min
-            || best < self.close
-            || !topical.first().copied().unwrap_or(false)
+        if *known < self.known_min || !topical.first().copied().unwrap_or(false) {
+            return Verdict::Nothing;
+        }
+        let side = phrasing.first().copied().unwrap_or(0.0);
+        if best >= self.sure_coverage
+            && side >= self.phrasing_min
+            && self.sureness(judgement) >= self.sure_min
         {
+            return Verdict::Confident(top.entry);
+        }
+        if best < self.close {
             return Verdict::Nothing;
         }
         let runner_up = ranked
@@ -456,7 +543,6 @@ impl Tuning {
             .skip(1)
             .find(|(_, &c)| c >= self.runner_min)
             .map_or(0.0, |(r, _)| r.score);
-        let side = phrasing.first().copied().unwrap_or(0.0);
         if best >= self.confident
             && side >= self.phrasing_min
             && top.score - runner_up >= self.margin
@@ -1221,7 +1307,7 @@ fn look_alike(c: char) -> char {
 
 /// A word typed in Latin letters read as Ukrainian ("oplatyty" → "оплатити"), already folded.
 fn transliterate(word: &str) -> String {
-    const MULTI: [(&str, &str); 12] = [
+    const MULTI: [(&str, &str); 16] = [
         ("shch", "щ"),
         ("zh", "ж"),
         ("kh", "х"),
@@ -1234,6 +1320,11 @@ fn transliterate(word: &str) -> String {
         ("yi", "и"),
         ("ia", "я"),
         ("iu", "ю"),
+        // As in Polish, Czech or the Ukrainian Latin alphabet: "dija", "jak", "jurist".
+        ("ja", "я"),
+        ("ju", "ю"),
+        ("je", "е"),
+        ("ji", "и"),
     ];
     let mut out = String::new();
     let mut rest = word;
@@ -1279,41 +1370,12 @@ fn transliterate(word: &str) -> String {
 /// A light stemmer: strips one common Ukrainian or Russian ending from a
 /// folded word, keeping at least four letters.
 fn stem(word: &str) -> &str {
-    // Longest first, so "ами" is stripped before "и".
+    // Longest first, so "ами" is stripped before "и". As folded ([`fold`] drops ь):
+    // "ться" is "тся", "ить" is "ит".
     const ENDINGS: [&str; 33] = [
-        "иться",
-        "ться",
-        "ами",
-        "ями",
-        "ого",
-        "ому",
-        "ими",
-        "ему",
-        "ати",
-        "ити",
-        "ить",
-        "ать",
-        "уть",
-        "ють",
-        "ася",
-        "ися",
-        "ись",
-        "ах",
-        "ях",
-        "ом",
-        "ем",
-        "ам",
-        "ям",
-        "ою",
-        "ею",
-        "ов",
-        "ев",
-        "ти",
-        "ту",
-        "и",
-        "а",
-        "я",
-        "у",
+        "ится", "тся", "ами", "ями", "ого", "ому", "ими", "ему", "ати", "ити", "ася", "ися", "ись",
+        "ит", "ат", "ут", "ют", "ах", "ях", "ом", "ем", "ам", "ям", "ою", "ею", "ов", "ев", "ти",
+        "ту", "и", "а", "я", "у",
     ];
     let chars = word.chars().count();
     for ending in ENDINGS {
@@ -1353,6 +1415,15 @@ mod tests {
                 "{c:?}"
             );
         }
+    }
+
+    #[test]
+    fn russian_infinitives_and_j_spellings_meet_ukrainian() {
+        // "ать" is "ат" once ь is folded away: "выбрать" and "вибрати" share a stem.
+        assert_eq!(stem(&normalize("выбрать")), stem(&normalize("вибрати")));
+        assert_eq!(stem(&normalize("записать")), stem(&normalize("записати")));
+        assert_eq!(transliterate("dija"), normalize("дія"));
+        assert_eq!(transliterate("jak"), normalize("як"));
     }
 
     #[test]

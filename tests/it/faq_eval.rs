@@ -18,7 +18,7 @@
 //! the test half's too (do not tune on them).
 
 use crate::support::shipped_script;
-use pomichnyk::faq::{FaqIndex, Judgement, Tuning, Verdict};
+use pomichnyk::faq::{FaqIndex, Judgement, Tuning, Verdict, FEATURES};
 use pomichnyk::script::FaqEntry;
 use serde::Deserialize;
 
@@ -205,11 +205,11 @@ fn the_faq_finds_what_residents_ask() {
     );
     assert!(tune.none + test.none >= 50, "too few out-of-scope cases");
     // Guards against going back, a little below the figures when the constants were set
-    // (tune, with faq_eval_fresh.toml, 84.9 / 1.3 / 95.3 / 98.4 %, test 79.1 / 1.4 / 96.9 /
-    // 97.7 %: direct-correct, direct-wrong, honest, top-3). The goals are at least 85 %
+    // (tune, with faq_eval_fresh.toml, 93.1 / 1.6 / 93.0 / 99.1 %, test 85.9 / 1.4 / 93.8 /
+    // 99.5 %: direct-correct, direct-wrong, honest, top-3). The goals are at least 85 %
     // direct-correct, at most 3 % direct-wrong and at least 90 % honest on questions not tuned
-    // on; the test half does not reach the first yet.
-    for (half, f, right, wrong) in [("tune", &tune, 83.5, 2.0), ("test", &test, 78.0, 3.0)] {
+    // on.
+    for (half, f, right, wrong) in [("tune", &tune, 91.5, 2.5), ("test", &test, 85.0, 3.0)] {
         assert!(
             f.direct_right_pct() >= right,
             "{half}: direct-correct {:.1} %",
@@ -225,7 +225,7 @@ fn the_faq_finds_what_residents_ask() {
             "{half}: honest {:.1} %",
             f.honest_pct()
         );
-        assert!(f.top3_pct() >= 95.0, "{half}: top-3 {:.1} %", f.top3_pct());
+        assert!(f.top3_pct() >= 97.0, "{half}: top-3 {:.1} %", f.top3_pct());
     }
 }
 
@@ -349,4 +349,261 @@ fn explain() {
         }
         println!("  -> {:?}", Tuning::DEFAULT.verdict(&j));
     }
+}
+
+/// One tune-half case as the calibration reads it.
+struct Sample {
+    features: [f32; FEATURES],
+    /// The best-ranked entry is the expected one.
+    right: bool,
+    judgement: Judgement,
+    expect: String,
+}
+
+/// Logistic regression by Newton's method, with an L2 penalty `lambda` on all
+/// weights but the constant's.
+fn fit(samples: &[&Sample], lambda: f64) -> [f32; FEATURES] {
+    let mut w = [0.0f64; FEATURES];
+    for _ in 0..30 {
+        let mut g = [0.0f64; FEATURES];
+        let mut h = [[0.0f64; FEATURES]; FEATURES];
+        for s in samples {
+            let f: Vec<f64> = s.features.iter().map(|&x| f64::from(x)).collect();
+            let z: f64 = f.iter().zip(&w).map(|(a, b)| a * b).sum();
+            let p = 1.0 / (1.0 + (-z).exp());
+            let y = if s.right { 1.0 } else { 0.0 };
+            for i in 0..FEATURES {
+                g[i] += (p - y) * f[i];
+                for j in 0..FEATURES {
+                    h[i][j] += p * (1.0 - p) * f[i] * f[j];
+                }
+            }
+        }
+        for i in 1..FEATURES {
+            g[i] += lambda * w[i];
+            h[i][i] += lambda;
+        }
+        h[0][0] += 1e-6;
+        // Solve h · d = g by Gaussian elimination with partial pivoting.
+        let mut a: Vec<Vec<f64>> = (0..FEATURES)
+            .map(|i| {
+                let mut row = h[i].to_vec();
+                row.push(g[i]);
+                row
+            })
+            .collect();
+        for col in 0..FEATURES {
+            let pivot = (col..FEATURES)
+                .max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))
+                .unwrap_or(col);
+            a.swap(col, pivot);
+            let d = a[col][col];
+            if d.abs() < 1e-12 {
+                continue;
+            }
+            let pivot_row = a[col].clone();
+            for (r, row) in a.iter_mut().enumerate() {
+                if r != col {
+                    let k = row[col] / d;
+                    for (x, p) in row.iter_mut().zip(&pivot_row).skip(col) {
+                        *x -= k * p;
+                    }
+                }
+            }
+        }
+        for i in 0..FEATURES {
+            if a[i][i].abs() >= 1e-12 {
+                w[i] -= a[i][FEATURES] / a[i][i];
+            }
+        }
+    }
+    w.map(|x| x as f32)
+}
+
+/// Direct-correct, direct-wrong and honest (in %) of some samples under a tuning.
+fn figures(samples: &[&Sample], faq: &[FaqEntry], t: &Tuning) -> (f64, f64, f64) {
+    let (mut ans, mut right, mut wrong, mut none, mut honest) = (0, 0, 0, 0, 0);
+    for s in samples {
+        let v = t.verdict(&s.judgement);
+        if s.expect == "none" {
+            none += 1;
+            honest += usize::from(v == Verdict::Nothing);
+        } else {
+            ans += 1;
+            if let Verdict::Confident(i) = v {
+                if faq[i].id == s.expect {
+                    right += 1;
+                } else {
+                    wrong += 1;
+                }
+            }
+        }
+    }
+    let pct = |n: usize, of: usize| 100.0 * n as f64 / of.max(1) as f64;
+    (pct(right, ans), pct(wrong, ans), pct(honest, none))
+}
+
+/// The weights and the threshold of the calibrated confidence fitted on some
+/// samples: the threshold the best for `dc + 0.5 h - 4 dw` on them.
+fn calibrate_on(samples: &[&Sample], faq: &[FaqEntry], base: &Tuning, lambda: f64) -> Tuning {
+    let gated: Vec<&Sample> = samples
+        .iter()
+        .copied()
+        .filter(|s| {
+            s.judgement.exact.is_none()
+                && s.judgement.known >= base.known_min
+                && s.judgement.topical.first().copied().unwrap_or(false)
+        })
+        .collect();
+    let sure = fit(&gated, lambda);
+    let mut best = (f64::MIN, Tuning { sure, ..*base });
+    for step in 30..100 {
+        let t = Tuning {
+            sure,
+            sure_min: step as f32 / 100.0,
+            ..*base
+        };
+        let (dc, dw, h) = figures(samples, faq, &t);
+        let objective = dc + 0.5 * h - 4.0 * dw;
+        if objective > best.0 {
+            best = (objective, t);
+        }
+    }
+    best.1
+}
+
+/// Fits [`Tuning::sure`] and [`Tuning::sure_min`] on the tune half only, after a
+/// 5-fold cross-validation within it (each fold judged by weights fitted on the
+/// other four) to choose the penalty and whether the old rule for an answer at
+/// once stays beside it:
+/// `cargo test --test it faq_eval -- --ignored --nocapture calibrate`.
+#[test]
+#[ignore]
+fn calibrate() {
+    let script = shipped_script();
+    let faq = &script.faq;
+    let index = &script.faq_index;
+    let samples: Vec<Sample> = cases()
+        .into_iter()
+        .filter(|c| c.half == "tune")
+        .map(|c| {
+            let judgement = index.judgement(&c.text, &Tuning::DEFAULT);
+            let right = judgement
+                .ranked
+                .first()
+                .is_some_and(|r| faq[r.entry].id == c.expect);
+            Sample {
+                features: judgement.features(),
+                right,
+                judgement,
+                expect: c.expect,
+            }
+        })
+        .collect();
+    let all: Vec<&Sample> = samples.iter().collect();
+    if std::env::var_os("FAQ_CALIBRATE_SHOW").is_some() {
+        for (s, c) in samples
+            .iter()
+            .zip(cases().into_iter().filter(|c| c.half == "tune"))
+        {
+            let j = &s.judgement;
+            if j.known >= Tuning::DEFAULT.known_min && j.topical.first().copied().unwrap_or(false) {
+                println!(
+                    "{} {:.2} {:?} {} | {:?}",
+                    if s.right {
+                        "R"
+                    } else if s.expect == "none" {
+                        "N"
+                    } else {
+                        "W"
+                    },
+                    Tuning::DEFAULT.sureness(j),
+                    s.features.map(|x| (x * 100.0).round() / 100.0),
+                    faq[j.ranked[0].entry].id,
+                    c.text
+                );
+            }
+        }
+    }
+    let current = figures(&all, faq, &Tuning::DEFAULT);
+    println!(
+        "tune half with Tuning::DEFAULT: dc {:.1} dw {:.1} honest {:.1}",
+        current.0, current.1, current.2
+    );
+    let old_rule_off = Tuning {
+        confident: 2.0,
+        ..Tuning::DEFAULT
+    };
+    let mut choice: Option<(f64, f64, Tuning)> = None;
+    let mut variants: Vec<(String, Tuning)> = Vec::new();
+    for (name, t) in [
+        ("with the old rule", Tuning::DEFAULT),
+        ("alone", old_rule_off),
+    ] {
+        for floor in [0.4, 0.3, 0.0] {
+            let mut t = t;
+            t.sure_coverage = floor;
+            variants.push((format!("{name}, coverage at least {floor}"), t));
+        }
+    }
+    for (name, base) in variants {
+        for lambda in [3.0, 1.0, 0.3] {
+            let (mut dc, mut dw, mut h) = (0.0, 0.0, 0.0);
+            const FOLDS: usize = 5;
+            for fold in 0..FOLDS {
+                let train: Vec<&Sample> = all
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % FOLDS != fold)
+                    .map(|(_, s)| *s)
+                    .collect();
+                let held: Vec<&Sample> = all
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % FOLDS == fold)
+                    .map(|(_, s)| *s)
+                    .collect();
+                let t = calibrate_on(&train, faq, &base, lambda);
+                let f = figures(&held, faq, &t);
+                if std::env::var_os("FAQ_CALIBRATE_SHOW").is_some() {
+                    for s in &held {
+                        if let Verdict::Confident(i) = t.verdict(&s.judgement) {
+                            if faq[i].id != s.expect {
+                                println!(
+                                    "    held out, answered {} for {} ({:.2})",
+                                    faq[i].id,
+                                    s.expect,
+                                    t.sureness(&s.judgement)
+                                );
+                            }
+                        }
+                    }
+                }
+                dc += f.0 / FOLDS as f64;
+                dw += f.1 / FOLDS as f64;
+                h += f.2 / FOLDS as f64;
+            }
+            let objective = dc + 0.5 * h - 4.0 * dw;
+            println!(
+                "cross-validated, {name}, lambda {lambda}: dc {dc:.1} dw {dw:.1} honest {h:.1} (objective {objective:.1})"
+            );
+            if choice.as_ref().is_none_or(|c| objective > c.0 + 1e-6) {
+                choice = Some((objective, lambda, base));
+            }
+        }
+    }
+    let Some((_, lambda, base)) = choice else {
+        return;
+    };
+    let t = calibrate_on(&all, faq, &base, lambda);
+    let f = figures(&all, faq, &t);
+    println!(
+        "fitted on the whole tune half (lambda {lambda}, old rule {}, coverage at least {}): dc {:.1} dw {:.1} honest {:.1}",
+        base.confident <= 1.0,
+        base.sure_coverage,
+        f.0,
+        f.1,
+        f.2
+    );
+    println!("sure: {:?},\nsure_min: {:?},", t.sure, t.sure_min);
 }
