@@ -150,8 +150,12 @@ impl<D: Deliver + 'static> Outbox<D> {
         Some(match e {
             SendError::Wait(wait) => {
                 self.pause(*wait);
-                // The row stays pending; the next round takes it again.
-                return None;
+                // Pending still, due when the pause ends (a claimed row
+                // would otherwise wait out its lease), not counted.
+                let secs = i64::try_from(wait.as_secs()).unwrap_or(i64::MAX / 2);
+                Delivery::Later {
+                    at: self.app.now() + secs + i64::from(wait.subsec_nanos() > 0),
+                }
             }
             SendError::Blocked => Delivery::Blocked,
             SendError::Transient(_) if attempts + 1 < MAX_ATTEMPTS => Delivery::Retry {
@@ -490,7 +494,7 @@ impl<D: Deliver + 'static> Outbox<D> {
                 Delivery::Blocked | Delivery::Skipped | Delivery::Failed => {
                     Some(Msg::TicketUndelivered)
                 }
-                Delivery::Retry { .. } => None,
+                Delivery::Retry { .. } | Delivery::Later { .. } => None,
             };
             if let Some(note) = note {
                 let out = self

@@ -232,6 +232,11 @@ pub enum Delivery {
     Retry {
         at: i64,
     },
+    /// Telegram asked to wait: try again at this Unix second, without
+    /// counting an attempt.
+    Later {
+        at: i64,
+    },
     /// Gave up after retries.
     Failed,
 }

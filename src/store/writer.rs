@@ -361,11 +361,12 @@ async fn apply_in(
                 Delivery::Blocked => ("blocked", None, None),
                 Delivery::Skipped => ("skipped", None, None),
                 Delivery::Failed => ("failed", None, None),
-                Delivery::Retry { at } => ("pending", None, Some(at)),
+                Delivery::Retry { at } | Delivery::Later { at } => ("pending", None, Some(at)),
             };
+            let attempt = i64::from(!matches!(outcome, Delivery::Later { .. }));
             sqlx::query(
                 "UPDATE deliveries SET status = $1, message_id = coalesce($2, message_id),
-                   attempts = attempts + 1, next_try = coalesce($3, next_try),
+                   attempts = attempts + $8, next_try = coalesce($3, next_try),
                    done_at = CASE WHEN $4 = 'pending' THEN NULL ELSE $5 END
                  WHERE broadcast = $6 AND user_id = $7 AND status = 'pending'",
             )
@@ -376,6 +377,7 @@ async fn apply_in(
             .bind(now)
             .bind(broadcast)
             .bind(user)
+            .bind(attempt)
             .execute(&mut *tx)
             .await?;
             if outcome == Delivery::Blocked {
@@ -427,7 +429,7 @@ async fn apply_in(
         } => {
             let (status, next_try) = match outcome {
                 Delivery::Sent { .. } => ("sent", None),
-                Delivery::Retry { at } => ("pending", Some(at)),
+                Delivery::Retry { at } | Delivery::Later { at } => ("pending", Some(at)),
                 Delivery::Blocked | Delivery::Skipped | Delivery::Failed => ("failed", None),
             };
             answer = sqlx::query(
