@@ -164,6 +164,18 @@ impl App {
         &self.store
     }
 
+    /// Whether other bot processes may share this one's database (and so
+    /// its Telegram bot): true on PostgreSQL.
+    pub fn shares_database(&self) -> bool {
+        self.store.dialect() == crate::store::Dialect::Postgres
+    }
+
+    /// The right to long-poll Telegram, which allows one poller per bot:
+    /// `None` while another process holds it.
+    pub async fn poller_lock(&self) -> Result<Option<crate::store::PollerLock>, AppError> {
+        Ok(self.store.poller_lock().await?)
+    }
+
     /// The librarians' group's chat id, if there is one.
     pub fn librarians(&self) -> Option<i64> {
         self.librarians

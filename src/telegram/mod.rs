@@ -245,7 +245,7 @@ pub async fn run_with_clock(
             // With one process, stopping also removes the webhook (Telegram
             // keeps the updates until it is set again). Replicas on one
             // PostgreSQL database leave it: the others go on serving it.
-            let shared = app.store().dialect() == crate::store::Dialect::Postgres;
+            let shared = app.shares_database();
             let until = async move {
                 if shared {
                     let _ = stopping.changed().await;
@@ -449,7 +449,7 @@ async fn poller_lock(
 ) -> anyhow::Result<Option<crate::store::PollerLock>> {
     let mut said = false;
     loop {
-        if let Some(lock) = app.store().poller_lock().await? {
+        if let Some(lock) = app.poller_lock().await? {
             if said {
                 tracing::info!("took over polling Telegram");
             }
