@@ -351,12 +351,20 @@ where
         let gate = self.gate.clone();
         let in_flight = self.gate.in_flight.clone();
         let pending = self.gate.pending.clone();
+        let dropped = pending.clone();
         Box::pin(
             self.inner
                 .as_stream()
                 .filter(move |update| {
                     let admit = match update {
-                        Ok(update) => gate.admit(update),
+                        Ok(update) => {
+                            let admit = gate.admit(update);
+                            if !admit {
+                                // Done with, for a webhook request waiting on it.
+                                dropped.finish(update.id.0 as i32);
+                            }
+                            admit
+                        }
                         Err(_) => true,
                     };
                     std::future::ready(admit)

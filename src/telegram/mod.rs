@@ -23,7 +23,6 @@ use teloxide::dispatching::UpdateHandler;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::ChatMemberUpdated;
-use teloxide::update_listeners::webhooks;
 use url::Url;
 
 use crate::app::{self, outbox::Outbox, App, Deliver, Incoming, Person};
@@ -233,27 +232,21 @@ pub async fn run_with_clock(
                 .context("webhook.secret is not set")?
                 .expose_secret()
                 .to_string();
-            let options = webhooks::Options::new(listen, url).secret_token(secret.clone());
-            let (listener, stop, router) = webhooks::axum_to_router(bot.clone(), options)
+            bot.set_webhook(url.clone())
+                .secret_token(secret.clone())
+                .drop_pending_updates(false)
                 .await
                 .context("cannot register the webhook with Telegram")?;
-            let router = webhook::harden(router, secret);
+            let (listener, router) =
+                webhook::listen(url.path(), secret, gate.pending(), stopping.clone());
             let tcp = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen} (webhook.listen)"))?;
             tracing::info!(%listen, "webhook listening");
-            // With one process, stopping also removes the webhook (Telegram
-            // keeps the updates until it is set again). Replicas on one
-            // PostgreSQL database leave it: the others go on serving it.
-            let shared = app.shares_database();
             let until = async move {
-                if shared {
-                    let _ = stopping.changed().await;
-                } else {
-                    stop.await;
-                }
+                let _ = stopping.wait_for(|stop| *stop).await;
             };
-            tokio::spawn(async move {
+            let server = tokio::spawn(async move {
                 if let Err(e) = axum::serve(tcp, router).with_graceful_shutdown(until).await {
                     tracing::error!(error = %e, "webhook server failed");
                 }
@@ -264,6 +257,24 @@ pub async fn run_with_clock(
                     LoggingErrorHandler::with_custom_text("webhook failed"),
                 )
                 .await;
+            // Requests still open are answered: 200 for what was handled,
+            // 503 for what stays with Telegram.
+            let _ = tokio::time::timeout(Duration::from_millis(1_500), server).await;
+            // With one process, stopping also removes the webhook (Telegram
+            // keeps the updates until it is set again). Replicas on one
+            // PostgreSQL database leave it: the others go on serving it.
+            if !app.shares_database() {
+                match tokio::time::timeout(
+                    Duration::from_secs(2),
+                    bot.delete_webhook().into_future(),
+                )
+                .await
+                {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "could not remove the webhook"),
+                    Err(_) => tracing::warn!("removing the webhook took too long"),
+                }
+            }
         }
     }
     // The announcements being sent finish and are recorded.

@@ -48,6 +48,33 @@ impl Pending {
         self.finished.notify_waiters();
     }
 
+    /// Marks `id` handed on unless it is already (a copy of it is being
+    /// handled); answers whether it was not.
+    pub fn claim(&self, id: i32) -> bool {
+        use std::collections::btree_map::Entry;
+        match self.lock().entry(id) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(place) => {
+                place.insert(crate::clock::instant());
+                true
+            }
+        }
+    }
+
+    /// Resolves once `id` is not being handled.
+    pub async fn done(&self, id: i32) {
+        loop {
+            let finished = self.finished.notified();
+            tokio::pin!(finished);
+            // Registered before looking, so a finish in between is not missed.
+            finished.as_mut().enable();
+            if !self.lock().contains_key(&id) {
+                return;
+            }
+            finished.await;
+        }
+    }
+
     /// The oldest update still being handled, after letting go of any that
     /// hung for [`GIVE_UP`].
     fn oldest(&self) -> Option<i32> {

@@ -40,4 +40,5 @@ mod staff;
 mod stats;
 mod store;
 mod telegram;
+mod webhook_crash;
 mod webinars;
