@@ -44,6 +44,8 @@ pub struct Outbox<D> {
     paused: Mutex<Option<tokio::time::Instant>>,
     /// Only this resident's messages (and the librarians'): a terminal.
     only: Option<i64>,
+    /// The per-second budget shared with the other processes on the database.
+    shared: Option<u32>,
 }
 
 impl<D: Deliver + 'static> Outbox<D> {
@@ -54,12 +56,14 @@ impl<D: Deliver + 'static> Outbox<D> {
             Quota::per_second(NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN))
                 .allow_burst(NonZeroU32::new(per_second / 50).unwrap_or(NonZeroU32::MIN)),
         );
+        let shared = app.shares_database().then_some(per_second);
         Arc::new(Outbox {
             app,
             sink,
             rate,
             paused: Mutex::new(None),
             only: None,
+            shared,
         })
     }
 
@@ -72,6 +76,7 @@ impl<D: Deliver + 'static> Outbox<D> {
             rate: RateLimiter::direct(Quota::per_second(NonZeroU32::MAX)),
             paused: Mutex::new(None),
             only: Some(person),
+            shared: None,
         })
     }
 
@@ -116,7 +121,7 @@ impl<D: Deliver + 'static> Outbox<D> {
                 break;
             }
             self.hold().await;
-            self.rate.until_ready().await;
+            self.take_turn().await;
             let Ok(slot) = slots.clone().acquire_owned().await else {
                 break;
             };
@@ -128,6 +133,27 @@ impl<D: Deliver + 'static> Outbox<D> {
         }
         while sends.join_next().await.is_some() {}
         due
+    }
+
+    /// Waits for this process's next evenly spaced send and, with several
+    /// processes on one database, for a place in the budget they share
+    /// (`broadcast.per_second` in all). A store error lets the send go: the
+    /// budget is a courtesy to Telegram, which answers 429 when it is not kept.
+    async fn take_turn(&self) {
+        self.rate.until_ready().await;
+        let Some(per_second) = self.shared else {
+            return;
+        };
+        loop {
+            match self.app.store.take_send_turn(per_second).await {
+                Ok(None) => return,
+                Ok(Some(wait)) => tokio::time::sleep(wait).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox: cannot take from the shared send budget");
+                    return;
+                }
+            }
+        }
     }
 
     /// Waits while a 429 holds all sending.
@@ -295,7 +321,7 @@ impl<D: Deliver + 'static> Outbox<D> {
         let count = due.len();
         for r in due {
             self.hold().await;
-            self.rate.until_ready().await;
+            self.take_turn().await;
             self.remind(&r).await;
         }
         count
@@ -355,7 +381,7 @@ impl<D: Deliver + 'static> Outbox<D> {
         let count = due.len();
         for r in due {
             self.hold().await;
-            self.rate.until_ready().await;
+            self.take_turn().await;
             if !self.app.take_review_reminder(r.user, &today).await {
                 continue;
             }
@@ -393,7 +419,7 @@ impl<D: Deliver + 'static> Outbox<D> {
         let count = due.len();
         for m in due {
             self.hold().await;
-            self.rate.until_ready().await;
+            self.take_turn().await;
             self.ticket_message(group, &m).await;
         }
         count

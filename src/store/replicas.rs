@@ -12,7 +12,10 @@
 //!   go when the lease ends (the bounded in-flight case); a claim is small
 //!   ([`CLAIM_BATCH`]) so that it is sent well within its lease;
 //! - long polling, which Telegram allows to one client only, is done by the
-//!   process holding a session advisory lock ([`Store::poller_lock`]).
+//!   process holding a session advisory lock ([`Store::poller_lock`]);
+//! - Telegram's bulk budget (messages a second for the whole bot) is counted
+//!   per second, by the database's clock, in `send_budget`
+//!   ([`Store::take_send_turn`]), so all processes together keep to it.
 //!
 //! On SQLite there is one process, which orders its residents' turns itself;
 //! every guard here is then a no-op.
@@ -108,6 +111,50 @@ impl Store {
             }))
         } else {
             Ok(None)
+        }
+    }
+
+    /// A place in this second's bulk budget of `per_second` messages, shared
+    /// by every process on the database: `None` when granted, else how long
+    /// until the next second begins. Always granted on SQLite.
+    pub async fn take_send_turn(
+        &self,
+        per_second: u32,
+    ) -> Result<Option<std::time::Duration>, StoreError> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(None);
+        }
+        let granted: Option<(i64, i64)> = sqlx::query_as(
+            "INSERT INTO send_budget (second, used)
+             VALUES (CAST(floor(extract(epoch FROM clock_timestamp())) AS BIGINT), 1)
+             ON CONFLICT (second) DO UPDATE SET used = send_budget.used + 1
+             WHERE send_budget.used < $1
+             RETURNING second, used",
+        )
+        .bind(i64::from(per_second.max(1)))
+        .fetch_optional(&self.locks)
+        .await?;
+        match granted {
+            Some((second, 1)) => {
+                // A new second: the old counts are no longer needed.
+                sqlx::query("DELETE FROM send_budget WHERE second < $1")
+                    .bind(second - 60)
+                    .execute(&self.locks)
+                    .await?;
+                Ok(None)
+            }
+            Some(_) => Ok(None),
+            None => {
+                let left: i64 = sqlx::query_scalar(
+                    "SELECT CAST(1000 - floor(mod(CAST(extract(epoch FROM clock_timestamp()) * 1000 \
+                     AS NUMERIC), 1000)) AS BIGINT)",
+                )
+                .fetch_one(&self.locks)
+                .await?;
+                Ok(Some(std::time::Duration::from_millis(
+                    left.clamp(1, 1_000) as u64
+                )))
+            }
         }
     }
 }

@@ -156,3 +156,45 @@ async fn one_process_long_polls_and_another_takes_over_when_it_stops() {
     }
     assert!(took_over);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_keep_together_to_one_send_budget() {
+    const PER_SECOND: u32 = 5;
+    let (a, b, _dir) = two_processes().await;
+    // Both senders take as fast as they are let for 2.5 s.
+    let run = Duration::from_millis(2_500);
+    let sender = |store: Store| async move {
+        let started = std::time::Instant::now();
+        let mut granted = 0usize;
+        while started.elapsed() < run {
+            match store.take_send_turn(PER_SECOND).await.expect("budget") {
+                None => granted += 1,
+                Some(wait) => {
+                    assert!(wait <= Duration::from_secs(1), "wait {wait:?}");
+                    tokio::time::sleep(wait.min(run.saturating_sub(started.elapsed()))).await;
+                }
+            }
+            if granted > 10_000 {
+                break;
+            }
+        }
+        granted
+    };
+    let (ga, gb) = tokio::join!(sender(a.clone()), sender(b.clone()));
+    eprintln!("send budget: A {ga}, B {gb} in 2.5 s");
+    if on_postgres() {
+        // 2.5 s touch at most 4 seconds of the database's clock and hold 2 whole ones.
+        let total = ga + gb;
+        assert!(
+            total <= 4 * PER_SECOND as usize,
+            "{total} sends in 2.5 s at {PER_SECOND} a second in all"
+        );
+        assert!(total >= 2 * PER_SECOND as usize, "only {total} sends");
+        assert!(ga > 0 && gb > 0, "both processes send: {ga} and {gb}");
+    } else {
+        // One process paces its own sends; the store does not hold it back.
+        assert!(ga + gb > 10_000, "{ga} + {gb}");
+    }
+    a.close().await;
+    b.close().await;
+}
