@@ -301,18 +301,43 @@ impl App {
     /// before ([`App::handled_before`]), recording it with its turn.
     pub async fn handle_new(&self, id: i64, update: Update) -> Response {
         match (update.chat, &update.input) {
-            (Chat::Private, Incoming::Membership { .. }) | (Chat::Librarians, _) => {
-                self.handle(update).await
-            }
+            (Chat::Private, Incoming::Membership { .. }) => self.handle(update).await,
+            (Chat::Librarians, _) => self.group_turn(update, id).await,
             (Chat::Private, _) => self.turn(update, Some(id)).await,
         }
+    }
+
+    /// A librarian's message or press in the group, as update `id`: held
+    /// against other processes like a resident's turn (keyed by the
+    /// librarian), and skipped if another process handled it meanwhile.
+    async fn group_turn(&self, update: Update, id: i64) -> Response {
+        let guard = match self.store.begin_turn(update.from.id, Some(id)).await {
+            Ok(guard) => guard,
+            Err(e) => {
+                tracing::error!(error = %e, "a librarians' message could not be handled");
+                let script = self.script();
+                let note = self.to_group(&script, Msg::Failure, &[]);
+                return Response::new(vec![note.replying(update.message)]);
+            }
+        };
+        let response = if guard.handled {
+            tracing::info!(update = id, "update handled by another process: skipped");
+            Response {
+                duplicate: true,
+                ..Response::new(Vec::new())
+            }
+        } else {
+            self.in_librarians_chat(update, Some(id)).await
+        };
+        guard.release().await;
+        response
     }
 
     /// Handles one update and answers what to send. It never fails: a store
     /// error is logged and the person is told to try again.
     pub async fn handle(&self, update: Update) -> Response {
         match (update.chat, &update.input) {
-            (Chat::Librarians, _) => self.in_librarians_chat(update).await,
+            (Chat::Librarians, _) => self.in_librarians_chat(update, None).await,
             (Chat::Private, Incoming::Membership { blocked }) => {
                 tracing::info!(
                     user = update.from.id,

@@ -98,8 +98,10 @@ impl super::App {
     /// An update in the librarians' group: an answer or `/close` in reply to
     /// a ticket's post, or the close button, acts on that ticket; anything
     /// else is none of the bot's business.
-    pub(super) async fn in_librarians_chat(&self, update: Update) -> Response {
-        match self.group_update(&update).await {
+    /// A message or press in the librarians' group; what it changes records
+    /// Telegram's update `id` (if given) with it, so it is not handled twice.
+    pub(super) async fn in_librarians_chat(&self, update: Update, id: Option<i64>) -> Response {
+        match self.group_update(&update, id).await {
             Ok(out) => Response::new(out),
             Err(e) => {
                 tracing::error!(error = %e, "a librarians' message could not be handled");
@@ -110,7 +112,11 @@ impl super::App {
         }
     }
 
-    async fn group_update(&self, update: &Update) -> Result<Vec<Outgoing>, AppError> {
+    async fn group_update(
+        &self,
+        update: &Update,
+        id: Option<i64>,
+    ) -> Result<Vec<Outgoing>, AppError> {
         debug_assert_eq!(update.chat, Chat::Librarians);
         let (Some(group), script) = (self.librarians, self.script()) else {
             return Ok(Vec::new());
@@ -122,7 +128,7 @@ impl super::App {
                 return match Press::decode(data) {
                     Some(Press::Close(ticket)) => {
                         let ticket = i64::try_from(ticket).unwrap_or(i64::MAX);
-                        self.close(&script, ticket, librarian, here).await
+                        self.close(&script, ticket, librarian, here, id).await
                     }
                     _ => Ok(Vec::new()),
                 };
@@ -147,7 +153,7 @@ impl super::App {
             });
         };
         if closing {
-            return self.close(&script, ticket, librarian, here).await;
+            return self.close(&script, ticket, librarian, here, id).await;
         }
         let number = ticket.to_string();
         let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
@@ -178,6 +184,7 @@ impl super::App {
                 ticket,
             });
         }
+        writes.extend(handled(id, self.now()));
         self.store.write(writes).await?;
         self.wake_outbox();
         tracing::info!(ticket, librarian, "librarian answered");
@@ -192,17 +199,21 @@ impl super::App {
         ticket: i64,
         librarian: i64,
         here: Option<i64>,
+        id: Option<i64>,
     ) -> Result<Vec<Outgoing>, AppError> {
         let number = ticket.to_string();
+        let mut writes = vec![Write::CloseTicket {
+            ticket,
+            by: librarian,
+            now: self.now(),
+        }];
+        writes.extend(handled(id, self.now()));
         let closed = self
             .store
-            .write(vec![Write::CloseTicket {
-                ticket,
-                by: librarian,
-                now: self.now(),
-            }])
+            .write(writes)
             .await?
-            .pop()
+            .into_iter()
+            .next()
             .unwrap_or_default();
         let msg = if closed > 0 {
             tracing::info!(ticket, librarian, "ticket closed");
@@ -215,6 +226,11 @@ impl super::App {
             .to_group(script, msg, &[("ticket", &number)])
             .replying(here)])
     }
+}
+
+/// The record that Telegram's update `id` took effect, written with its change.
+fn handled(id: Option<i64>, now: i64) -> Option<Write> {
+    id.map(|update| Write::Handled { update, now })
 }
 
 /// The button under a ticket's post in the group.

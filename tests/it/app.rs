@@ -216,3 +216,96 @@ async fn an_update_handed_out_again_after_a_crash_is_not_handled_twice() {
     drop(fresh);
     store.close().await;
 }
+
+/// The application with a librarians' group, at Unix second 1000.
+fn app_with_group(store: Store, group: i64) -> pomichnyk::app::App {
+    use std::sync::Arc;
+    let settings = pomichnyk::settings::Settings::load_with_env(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"),
+        Some(std::collections::HashMap::from([(
+            "POMICHNYK__HANDOFF__LIBRARIANS_CHAT_ID".to_string(),
+            group.to_string(),
+        )])),
+    )
+    .expect("settings");
+    let content = Arc::new(pomichnyk::content::Content::new(
+        Arc::new(crate::support::shipped_script()),
+        &crate::support::shipped_dir(),
+        crate::support::languages(),
+    ));
+    pomichnyk::app::App::new(content, store, &settings, Arc::new(|| 1_000))
+}
+
+#[tokio::test]
+async fn a_librarians_answer_handed_out_again_after_a_crash_reaches_the_resident_once() {
+    use pomichnyk::store::Write;
+    const GROUP: i64 = -100_777;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = crate::support::db::url(&dir.path().join("bot.db"));
+    let store = Store::open(&url).await.expect("open");
+    let app = app_with_group(store.clone(), GROUP);
+    app.recover(None).await.expect("recover");
+    drop(app.handle_once(7000, start_from(32)).await);
+    // Resident 32's ticket, posted to the group as message 900.
+    let ticket = store
+        .write(vec![Write::OpenTicket {
+            user: 32,
+            chat: 32,
+            lang: "uk".into(),
+            text: "Не можу увійти в Дію".into(),
+            now: 900,
+        }])
+        .await
+        .expect("ticket")[0];
+    store
+        .write(vec![Write::Post {
+            chat: GROUP,
+            message: 900,
+            ticket,
+        }])
+        .await
+        .expect("post");
+    let answer = |id: i64| {
+        (
+            id,
+            pomichnyk::app::Update {
+                from: pomichnyk::app::Person {
+                    id: LIBRARIAN,
+                    lang_hint: Some("uk".into()),
+                },
+                chat: pomichnyk::app::Chat::Librarians,
+                message: Some(901),
+                input: pomichnyk::app::Incoming::Text {
+                    text: "Спробуйте оновити застосунок".into(),
+                    html: None,
+                    reply_to: Some(900),
+                    forwarded_from: None,
+                },
+            },
+        )
+    };
+    let (id, update) = answer(7001);
+    let first = app.handle_once(id, update).await;
+    assert!(!first.duplicate);
+    drop(first);
+    store.close().await;
+
+    // Started again: Telegram hands out the librarian's reply (never confirmed) once more.
+    let store = Store::open(&url).await.expect("reopen");
+    let app = app_with_group(store.clone(), GROUP);
+    app.recover(None).await.expect("recover");
+    let (id, update) = answer(7001);
+    let repeated = app.handle_once(id, update).await;
+    assert!(repeated.duplicate, "handled before the restart");
+    drop(repeated);
+    let answers: Vec<String> = store
+        .ticket_messages(ticket)
+        .await
+        .expect("messages")
+        .into_iter()
+        .map(|(_, text)| text)
+        .filter(|t| t.contains("оновити застосунок"))
+        .collect();
+    assert_eq!(answers.len(), 1, "the answer is queued once: {answers:?}");
+    store.close().await;
+}
