@@ -120,6 +120,19 @@ impl<D: Deliver + 'static> Outbox<D> {
             if *stop.borrow() {
                 break;
             }
+            if let Some(at) = self.paused_until() {
+                let now = self.app.now();
+                let later = Delivery::Later { at };
+                if let Err(e) = self
+                    .app
+                    .store
+                    .delivered(d.broadcast, d.user, later, now)
+                    .await
+                {
+                    tracing::warn!(error = %e, "outbox: cannot give back a delivery");
+                }
+                continue;
+            }
             self.hold().await;
             self.take_turn().await;
             let Ok(slot) = slots.clone().acquire_owned().await else {
@@ -154,6 +167,19 @@ impl<D: Deliver + 'static> Outbox<D> {
                 }
             }
         }
+    }
+
+    /// While a 429 holds all sending: the Unix second it ends. A row claimed
+    /// meanwhile is given back due then instead of being held, so no claim
+    /// outlives its lease (another process could take it and send it too).
+    fn paused_until(&self) -> Option<i64> {
+        let until = self.paused.lock().ok().and_then(|p| *p)?;
+        let left = until.checked_duration_since(crate::clock::instant())?;
+        if left.is_zero() {
+            return None;
+        }
+        let secs = i64::try_from(left.as_secs()).unwrap_or(i64::MAX / 2);
+        Some(self.app.now() + secs + i64::from(left.subsec_nanos() > 0))
     }
 
     /// Waits while a 429 holds all sending.
@@ -320,6 +346,10 @@ impl<D: Deliver + 'static> Outbox<D> {
         };
         let count = due.len();
         for r in due {
+            if let Some(at) = self.paused_until() {
+                self.remind_later(&r, at).await;
+                continue;
+            }
             self.hold().await;
             self.take_turn().await;
             self.remind(&r).await;
@@ -355,8 +385,14 @@ impl<D: Deliver + 'static> Outbox<D> {
         let out = Outgoing::text(To::Person(r.user), text, Keyboard::None);
         match self.app.send(self.sink.as_ref(), &out, Urgency::Bulk).await {
             Ok(_) | Err(SendError::Blocked | SendError::Refused(_)) => {}
-            // Left unsent: the next round takes it.
-            Err(SendError::Wait(wait)) => return self.pause(wait),
+            // Left unsent, due again when the pause ends.
+            Err(SendError::Wait(wait)) => {
+                self.pause(wait);
+                if let Some(at) = self.paused_until() {
+                    self.remind_later(r, at).await;
+                }
+                return;
+            }
             Err(e @ SendError::Transient(_)) => {
                 tracing::warn!(webinar = w.id, user = r.user, error = %e, "reminder not sent");
                 return;
@@ -370,6 +406,19 @@ impl<D: Deliver + 'static> Outbox<D> {
         });
         if let Err(e) = self.app.store.write(vec![sent]).await {
             tracing::warn!(webinar = w.id, user = r.user, error = %e, "cannot record a reminder");
+        }
+    }
+
+    /// A reminder not sent for a 429: due again at `at` (not at the end of its claim).
+    async fn remind_later(&self, r: &ReminderDue, at: i64) {
+        let later = Write::Webinar(WebinarWrite::ReminderLater {
+            webinar: r.webinar.id,
+            user: r.user,
+            kind: r.kind.clone(),
+            at,
+        });
+        if let Err(e) = self.app.store.write(vec![later]).await {
+            tracing::warn!(webinar = r.webinar.id, user = r.user, error = %e, "cannot give back a reminder");
         }
     }
 
@@ -418,6 +467,19 @@ impl<D: Deliver + 'static> Outbox<D> {
         };
         let count = due.len();
         for m in due {
+            if let Some(at) = self.paused_until() {
+                let later = Delivery::Later { at };
+                let now = self.app.now();
+                if let Err(e) = self
+                    .app
+                    .store
+                    .message_done(&m, later, Vec::new(), now)
+                    .await
+                {
+                    tracing::warn!(ticket = m.ticket, error = %e, "cannot give back a ticket message");
+                }
+                continue;
+            }
             self.hold().await;
             self.take_turn().await;
             self.ticket_message(group, &m).await;

@@ -217,6 +217,13 @@ pub enum WebinarChange {
         kind: String,
         now: i64,
     },
+    /// A reminder not sent yet is due at `at` (Telegram asked to wait).
+    ReminderLater {
+        webinar: i64,
+        user: i64,
+        kind: String,
+        at: i64,
+    },
 }
 
 /// How a delivery ended, or that it is to be tried again.

@@ -249,6 +249,21 @@ pub(super) async fn apply(
         .execute(&mut *tx)
         .await?
         .rows_affected() as i64),
+        WebinarChange::ReminderLater {
+            webinar,
+            user,
+            kind,
+            at,
+        } => Ok(sqlx::query(
+            "UPDATE reminders SET due_at = $1 WHERE webinar = $2 AND user_id = $3 AND kind = $4 AND sent_at IS NULL",
+        )
+        .bind(at)
+        .bind(webinar)
+        .bind(user)
+        .bind(kind)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64),
     }
 }
 

@@ -418,6 +418,106 @@ async fn a_storm_of_429s_slows_taps_but_loses_none() {
     assert!(p95 <= Duration::from_secs(10), "p95 {p95:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_and_an_announcement_told_to_wait_go_out_when_the_wait_ends() {
+    use pomichnyk::broadcast::{Audience, Topic};
+    use pomichnyk::store::Store;
+    const ANNOUNCEMENT: &str = "Хаб на Проскурівській працює до 19:00";
+    const WEBINAR: &str = "Як не потрапити на гачок";
+    let api = FakeApi::start().await;
+    let (_dir, db) = temp_db();
+    let url = crate::support::db::url(&db);
+    let residents = 7101..7106;
+    let unix = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs() as i64
+    };
+    let now = unix();
+    // Five residents signed up for a webinar whose hour-before reminder
+    // falls due a second later.
+    let store = Store::open(&url).await.expect("store");
+    crate::support::subscribe(&store, residents.clone(), Topic::Webinars).await;
+    let webinar = store
+        .create_webinar(
+            9001,
+            WEBINAR,
+            "Опис",
+            now + 3_600 + 1,
+            "branch_8",
+            None,
+            now,
+        )
+        .await
+        .expect("webinar");
+    for user in residents.clone() {
+        store.rsvp(webinar, user, now).await.expect("rsvp");
+    }
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    // Telegram tells the first sends to wait a second.
+    for _ in 0..3 {
+        api.fail_next("sendMessage", fake_api::Fault::TooMany(1));
+    }
+    let bot = spawn_bot(
+        &api,
+        &db,
+        &[
+            ("POMICHNYK__BROADCAST__QUIET_HOURS", ""),
+            ("POMICHNYK__TELEGRAM__PACE_BURST", "100"),
+        ],
+    )
+    .await;
+    let got = |calls: &[Call], needle: &str| -> Vec<i64> {
+        calls
+            .iter()
+            .filter(|c| c.delivered && strip_tags(c.text()).contains(needle))
+            .filter_map(Call::chat)
+            .collect()
+    };
+    // A reminder told to wait is due again when the wait ends, not when its
+    // claim ends (15 s on PostgreSQL).
+    api.wait_for(8, "the reminder to all five", |calls| {
+        let r = got(calls, WEBINAR);
+        residents.clone().all(|id| r.contains(&id)).then_some(())
+    })
+    .await;
+    // Then an announcement, whose first sends are told to wait too.
+    for _ in 0..3 {
+        api.fail_next("sendMessage", fake_api::Fault::TooMany(1));
+    }
+    store
+        .create_broadcast(
+            9001,
+            Topic::Webinars,
+            &Audience::All,
+            ANNOUNCEMENT,
+            None,
+            0,
+            unix(),
+        )
+        .await
+        .expect("broadcast");
+    api.wait_for(10, "the announcement to all five", |calls| {
+        let a = got(calls, ANNOUNCEMENT);
+        residents.clone().all(|id| a.contains(&id)).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let calls = api.calls();
+    for needle in [WEBINAR, ANNOUNCEMENT] {
+        let mut chats = got(&calls, needle);
+        chats.sort_unstable();
+        assert_eq!(
+            chats,
+            residents.clone().collect::<Vec<_>>(),
+            "{needle}: once to each"
+        );
+    }
+    store.close().await;
+    bot.stop().await.close().await;
+}
+
 // ----- requests Telegram would refuse -------------------------------------------
 
 /// Every test through the fake Bot API fails if the bot made a request
