@@ -12,7 +12,12 @@
 //!   go when the lease ends (the bounded in-flight case); a claim is small
 //!   ([`CLAIM_BATCH`]) so that it is sent well within its lease;
 //! - long polling, which Telegram allows to one client only, is done by the
-//!   process holding a session advisory lock ([`Store::poller_lock`]).
+//!   process holding a session advisory lock ([`Store::poller_lock`]);
+//! - each process numbers its turns in a space of its own: turn numbers
+//!   modulo [`REPLICA_SLOTS`] are the replica's slot (its webhook port), and
+//!   how far its turns' replies went out is recorded under that slot, so a
+//!   restarted replica shows where they stand to the residents whose replies
+//!   it had in hand, and to no one else.
 //!
 //! On SQLite there is one process, which orders its residents' turns itself;
 //! every guard here is then a no-op.
@@ -29,6 +34,20 @@ pub const CLAIM_LEASE: i64 = 15;
 /// The most rows one claim takes: about a second of sending at Telegram's
 /// rate, well inside the lease even when Telegram slows sending down.
 pub const CLAIM_BATCH: i64 = 32;
+
+/// Turn numbers of replicas sharing a database are `n * REPLICA_SLOTS +
+/// slot`, the slot being a replica's webhook port (0 for the poller), so
+/// that each replica finds its own turns after a restart.
+pub const REPLICA_SLOTS: i64 = 65_536;
+
+/// The `meta` key of how far replica `slot`'s turns' replies went out (of
+/// every turn's, with one process).
+pub(super) fn delivered_key(slot: Option<i64>) -> String {
+    match slot {
+        None => "delivered_below".to_string(),
+        Some(slot) => format!("delivered_below:{slot}"),
+    }
+}
 
 /// The advisory lock key of the one poller: negative, so never a resident's id.
 const POLLER_KEY: i64 = -7_001;
