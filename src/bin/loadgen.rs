@@ -1027,6 +1027,119 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_same_message_twice_in_a_row_is_a_duplicate_and_a_late_answer_out_of_order() {
+        let shared = one_resident_waiting();
+        let body = json!({ "chat_id": FIRST_CHAT, "text": "Крок 1",
+            "reply_markup": serde_json::from_str::<Value>(MARKUP).unwrap() })
+        .to_string();
+        for _ in 0..2 {
+            call(
+                &shared,
+                "sendMessage",
+                "",
+                Some("application/json"),
+                body.clone(),
+            )
+            .await;
+        }
+        let other = json!({ "chat_id": FIRST_CHAT, "text": "Крок 2" }).to_string();
+        call(&shared, "sendMessage", "", Some("application/json"), other).await;
+        assert_eq!(shared.sim.lock().unwrap().stats.duplicates, 1);
+        // Two presses of the chat; the later one is answered first.
+        let ids: Vec<String> = {
+            let mut sim = shared.sim.lock().unwrap();
+            sim.queue.clear();
+            for _ in 0..2 {
+                sim.send(0, Instant::now());
+            }
+            sim.queue
+                .drain(..)
+                .map(|u| u["callback_query"]["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        for id in [&ids[1], &ids[0]] {
+            let answer = json!({ "callback_query_id": id }).to_string();
+            call(
+                &shared,
+                "answerCallbackQuery",
+                "",
+                Some("application/json"),
+                answer,
+            )
+            .await;
+        }
+        let sim = shared.sim.lock().unwrap();
+        assert_eq!(sim.stats.order_violations, 1);
+        assert_eq!(sim.stats.callbacks_answered, 2);
+    }
+
+    /// A replica's webhook on 127.0.0.1 that answers `status` to every
+    /// update and counts the updates with the right secret.
+    async fn replica(status: StatusCode) -> (String, Arc<Mutex<Vec<i64>>>) {
+        let got: Arc<Mutex<Vec<i64>>> = Arc::default();
+        let seen = got.clone();
+        let app = Router::new().route(
+            "/hook",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, Json(update): Json<Value>| {
+                    let seen = seen.clone();
+                    async move {
+                        let secret = headers.get("x-telegram-bot-api-secret-token");
+                        if secret.is_some_and(|s| s == "s3cret") {
+                            seen.lock()
+                                .unwrap()
+                                .push(update["update_id"].as_i64().unwrap_or(0));
+                        }
+                        status
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (url, got)
+    }
+
+    #[tokio::test]
+    async fn an_update_not_answered_200_is_posted_again_to_the_next_replica() {
+        let (down, to_down) = replica(StatusCode::SERVICE_UNAVAILABLE).await;
+        let (up, to_up) = replica(StatusCode::OK).await;
+        let mut shared = Shared::new(1, 0);
+        shared.hooks = Some(Arc::new(Hooks {
+            client: reqwest::Client::new(),
+            urls: vec![down, up],
+            secret: "s3cret".into(),
+            retry: Duration::from_millis(10),
+        }));
+        let update = {
+            let mut sim = shared.sim.lock().unwrap();
+            sim.measuring = true;
+            // The resident's second update goes first to the replica after
+            // the one that took the first: here, replica 0.
+            sim.residents[0].sent = 1;
+            sim.send(0, Instant::now());
+            sim.queue.pop_front().unwrap()
+        };
+        {
+            // The answer to it came before Telegram had the update confirmed.
+            let mut sim = shared.sim.lock().unwrap();
+            sim.residents[0].in_telegram = true;
+            sim.residents[0].ready_after = true;
+        }
+        post(shared.clone(), update).await;
+        assert_eq!(to_down.lock().unwrap().len(), 1);
+        assert_eq!(to_up.lock().unwrap().len(), 1);
+        let sim = shared.sim.lock().unwrap();
+        assert_eq!((sim.stats.confirmed, sim.stats.reposted), (1, 1));
+        // Confirmed: the resident goes on.
+        assert!(!sim.residents[0].in_telegram);
+        assert!(sim.ready.contains(&0));
+    }
+
+    #[tokio::test]
     async fn a_json_send_message_is_read_and_its_first_button_pressed() {
         let shared = one_resident_waiting();
         let body = json!({
