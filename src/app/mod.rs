@@ -106,6 +106,19 @@ impl Response {
     }
 }
 
+/// This process's slot among replicas sharing the database (see
+/// `store::REPLICA_SLOTS`): its webhook port, or 0 for the poller; `None`
+/// when it is the database's only process (SQLite).
+fn replica_slot(store: &Store, settings: &Settings) -> Option<i64> {
+    match (store.dialect(), settings.telegram.mode) {
+        (crate::store::Dialect::Sqlite, _) => None,
+        (crate::store::Dialect::Postgres, crate::settings::TelegramMode::Webhook) => {
+            Some(i64::from(settings.webhook.listen.port()))
+        }
+        (crate::store::Dialect::Postgres, crate::settings::TelegramMode::Polling) => Some(0),
+    }
+}
+
 /// The language the librarians' group reads: the first configured one.
 const GROUP_LANG: usize = 0;
 
@@ -118,6 +131,7 @@ impl App {
             crate::store::Dialect::Sqlite => hub_cache::HubFacts::default(),
             crate::store::Dialect::Postgres => hub_cache::HubFacts::off(),
         };
+        let slot = replica_slot(&store, settings);
         App {
             content,
             store,
@@ -126,7 +140,7 @@ impl App {
             quiet: settings.broadcast.quiet(),
             librarians: settings.handoff.librarians_chat_id,
             wake: Arc::new(tokio::sync::Notify::new()),
-            inflight: Arc::new(InFlight::default()),
+            inflight: Arc::new(InFlight::for_replica(slot)),
             handled_mark: Arc::new(AtomicI64::new(i64::MAX)),
             certifier: Arc::new(certificates::Certifier::from_settings(settings)),
             hub_facts: Arc::new(hub_facts),
@@ -408,12 +422,13 @@ impl App {
         self.handled_mark.store(mark, Ordering::Relaxed);
         // The FAQ phrasings librarians accepted join the content first.
         self.learn().await?;
-        let last = self.store.last_turn().await?;
+        let slot = self.inflight.slot();
+        let last = self.store.last_turn(slot).await?;
         self.inflight.start_after(last);
-        let below = self.store.delivered_below().await?;
+        let below = self.store.delivered_below(slot).await?;
         let mut responses = Vec::new();
         if let Some(below) = below {
-            let users = self.store.unshown(below).await?;
+            let users = self.store.unshown(below, slot).await?;
             if !users.is_empty() {
                 tracing::info!(
                     residents = users.len(),
@@ -441,7 +456,8 @@ impl App {
     /// and a stopping adapter call it.
     pub async fn record_delivered(&self) {
         if let Some(below) = self.inflight.changed_low() {
-            if let Err(e) = self.store.set_delivered_below(below).await {
+            let slot = self.inflight.slot();
+            if let Err(e) = self.store.set_delivered_below(slot, below).await {
                 tracing::warn!(error = %e, "cannot record delivered turns");
             }
         }

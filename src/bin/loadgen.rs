@@ -19,11 +19,28 @@
 //! string. In the last three every value is text, and `reply_markup` is JSON
 //! inside that text. A call it cannot read is answered 400 and counted.
 //!
+//! With `--webhook`, it plays Telegram's webhook instead, for `--replicas N`
+//! bot processes behind one bot token: it starts `--bot-cmd` N times, each
+//! with `{port}` in the command (and `WEBHOOK_PORT` in the environment) set
+//! to a port of its own, serves the Bot API for all of them, and POSTs each
+//! update to `http://127.0.0.1:{port}{--hook-path}` with the secret header
+//! (`--secret`, also in `WEBHOOK_SECRET`). Residents are spread over the
+//! replicas, and a resident's next update goes to the replica after the one
+//! that took the last, on purpose. A chat's updates go one at a time, as
+//! Telegram sends them: the next only once the last was answered 200. An
+//! update not answered 200 (an error, a time-out, a refusal) is posted again
+//! after `--retry-ms`, to the next replica. Load starts once every replica
+//! accepts connections.
+//!
 //! At the end it prints one JSON line: updates handled per second, reply latency
 //! (from the update being handed out to the first reply arriving) p50/p95/p99,
 //! 429 answers given, errors (residents who timed out), callback queries sent and
-//! answered, calls it could not read, and the bot's peak resident memory.
-//! `benches/peers.sh` runs it on Pomichnyk and two peer bots in turn.
+//! answered, calls it could not read, and the bot's peak resident memory; and
+//! for any bot, duplicates (a chat sent the same message, text and buttons,
+//! twice in a row) and order violations (a callback query answered after a
+//! later one of the same chat); with `--webhook`, updates posted again.
+//! `benches/peers.sh` runs it on Pomichnyk and two peer bots in turn;
+//! `benches/replicas.sh` runs it on 1, 2 and 3 replicas of Pomichnyk.
 
 use std::collections::VecDeque;
 use std::process::{Child, Command, Stdio};
@@ -78,6 +95,24 @@ struct Args {
     /// Answer 429 when the bot sends more than this many messages a second (0: no limit).
     #[arg(long, default_value_t = 0)]
     global_limit: u64,
+    /// Play Telegram's webhook instead of answering getUpdates.
+    #[arg(long)]
+    webhook: bool,
+    /// Bot processes to start and post updates to (with --webhook).
+    #[arg(long, default_value_t = 1)]
+    replicas: usize,
+    /// The webhook's path on each replica (with --webhook).
+    #[arg(long, default_value = "/hook")]
+    hook_path: String,
+    /// The secret token sent in X-Telegram-Bot-Api-Secret-Token (with --webhook).
+    #[arg(long, default_value = "loadgen-webhook-secret")]
+    secret: String,
+    /// An update not answered 200 is posted again, to the next replica, after this long.
+    #[arg(long, default_value_t = 200)]
+    retry_ms: u64,
+    /// A webhook request not answered within this long counts as not answered.
+    #[arg(long, default_value_t = 10_000)]
+    hook_timeout_ms: u64,
 }
 
 /// What a simulated resident will do next.
@@ -93,6 +128,16 @@ struct Resident {
     waiting_since: Option<Instant>,
     /// Whether a reply to the last update has been seen.
     answered: bool,
+    /// Updates sent so far (webhook: which replica takes the next).
+    sent: u64,
+    /// Webhook: the last update is not answered 200 yet ...
+    in_telegram: bool,
+    /// ... and the resident is ready to send the next one once it is.
+    ready_after: bool,
+    /// The last message sent to this chat (text and buttons), to spot a repeat.
+    last_reply: Option<String>,
+    /// The newest callback query of this chat answered.
+    last_answered: u64,
 }
 
 #[derive(Default)]
@@ -107,6 +152,13 @@ struct Stats {
     callbacks_answered: u64,
     /// answerCallbackQuery for a query never sent, or answered already.
     callbacks_stray: u64,
+    /// A chat sent the same message (text and buttons) twice in a row.
+    duplicates: u64,
+    /// A callback query answered after a later one of the same chat.
+    order_violations: u64,
+    /// Webhook: updates confirmed (200), and posts made again.
+    confirmed: u64,
+    reposted: u64,
 }
 
 struct Sim {
@@ -124,13 +176,25 @@ struct Sim {
     window: (Instant, u64),
     /// Callback queries not answered yet: whether each was sent while measuring.
     open_queries: FxHashMap<u64, bool>,
+    /// Which chat each callback query came from.
+    query_chat: FxHashMap<u64, i64>,
     /// Calls whose parameters could not be read, over the whole run.
     bad_requests: u64,
+}
+
+/// Telegram's side of the webhook: where the updates go.
+struct Hooks {
+    client: reqwest::Client,
+    urls: Vec<String>,
+    secret: String,
+    retry: Duration,
 }
 
 #[derive(Clone)]
 struct Shared {
     sim: Arc<Mutex<Sim>>,
+    /// Set in webhook mode.
+    hooks: Option<Arc<Hooks>>,
     notify: Arc<Notify>,
     /// Told once the bot first asks for updates (it has started).
     polling: Arc<Notify>,
@@ -162,6 +226,7 @@ impl Sim {
             Next::Press { message, data } => {
                 self.next_query += 1;
                 self.open_queries.insert(self.next_query, self.measuring);
+                self.query_chat.insert(self.next_query, chat);
                 if self.measuring {
                     self.stats.presses += 1;
                 }
@@ -177,6 +242,7 @@ impl Sim {
         };
         resident.waiting_since = Some(now);
         resident.answered = false;
+        resident.sent += 1;
         self.queue.push_back(update);
     }
 }
@@ -190,6 +256,11 @@ impl Shared {
                     next: Next::Text("/start".into()),
                     waiting_since: None,
                     answered: false,
+                    sent: 0,
+                    in_telegram: false,
+                    ready_after: false,
+                    last_reply: None,
+                    last_answered: 0,
                 })
                 .collect(),
             ready: (0..users).collect(),
@@ -201,10 +272,12 @@ impl Shared {
             measuring: false,
             window: (Instant::now(), 0),
             open_queries: FxHashMap::default(),
+            query_chat: FxHashMap::default(),
             bad_requests: 0,
         };
         Shared {
             sim: Arc::new(Mutex::new(sim)),
+            hooks: None,
             notify: Arc::new(Notify::new()),
             polling: Arc::new(Notify::new()),
             global_limit,
@@ -216,7 +289,8 @@ impl Shared {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     anyhow::ensure!(args.users > 0, "--users must be at least 1");
-    let shared = Shared::new(args.users, args.global_limit);
+    anyhow::ensure!(args.replicas > 0, "--replicas must be at least 1");
+    let mut shared = Shared::new(args.users, args.global_limit);
     let app = Router::new()
         .route("/{bot}/{method}", get(handle).post(handle))
         .with_state(shared.clone());
@@ -226,33 +300,74 @@ async fn main() -> anyhow::Result<()> {
         let _ = axum::serve(listener, app).await;
     });
 
-    let mut parts = args.bot_cmd.split_whitespace();
-    let program = parts
-        .next()
-        .ok_or_else(|| anyhow::anyhow!("--bot-cmd is empty"))?;
-    let mut bot = Command::new(program)
-        .args(parts)
-        .env("TELOXIDE_TOKEN", TOKEN)
-        .env("TELOXIDE_API_URL", &url)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
+    // Polling: one bot. Webhook: one per replica, each on a port of its own.
+    let ports: Vec<Option<u16>> = if args.webhook {
+        (0..args.replicas)
+            .map(|_| free_port().map(Some))
+            .collect::<std::io::Result<_>>()?
+    } else {
+        vec![None]
+    };
+    let mut bots = Vec::new();
+    for port in &ports {
+        match start_bot(&args, &url, *port) {
+            Ok(bot) => bots.push(bot),
+            Err(e) => {
+                bots.iter_mut().for_each(stop);
+                return Err(e);
+            }
+        }
+    }
+    if args.webhook {
+        shared.hooks = Some(Arc::new(Hooks {
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_millis(args.hook_timeout_ms))
+                .build()?,
+            urls: ports
+                .iter()
+                .flatten()
+                .map(|p| format!("http://127.0.0.1:{p}{}", args.hook_path))
+                .collect(),
+            secret: args.secret.clone(),
+            retry: Duration::from_millis(args.retry_ms),
+        }));
+    }
 
     // Load starts once the bot is up: a slow start must not count against it.
     let startup = Instant::now();
+    let mut listening = vec![false; ports.len()];
     loop {
-        if tokio::time::timeout(Duration::from_millis(100), shared.polling.notified())
-            .await
-            .is_ok()
-        {
+        let up = match args.webhook {
+            false => tokio::time::timeout(Duration::from_millis(100), shared.polling.notified())
+                .await
+                .is_ok(),
+            true => {
+                for (up, port) in listening.iter_mut().zip(&ports) {
+                    if let (false, Some(port)) = (*up, port) {
+                        *up = tokio::net::TcpStream::connect(("127.0.0.1", *port))
+                            .await
+                            .is_ok();
+                    }
+                }
+                let all = listening.iter().all(|u| *u);
+                if !all {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                all
+            }
+        };
+        if up {
             break;
         }
-        if let Ok(Some(status)) = bot.try_wait() {
-            anyhow::bail!("the bot stopped before asking for updates ({status})");
+        for bot in &mut bots {
+            if let Ok(Some(status)) = bot.try_wait() {
+                bots.iter_mut().for_each(stop);
+                anyhow::bail!("the bot stopped before it was ready ({status})");
+            }
         }
         if startup.elapsed() > Duration::from_secs(args.startup) {
-            stop(&mut bot);
-            anyhow::bail!("the bot did not ask for updates within {} s", args.startup);
+            bots.iter_mut().for_each(stop);
+            anyhow::bail!("the bot was not ready within {} s", args.startup);
         }
     }
 
@@ -287,9 +402,15 @@ async fn main() -> anyhow::Result<()> {
                         if sim.measuring {
                             sim.stats.errors += 1;
                         }
-                        sim.residents[i].next = Next::Text("/start".into());
-                        sim.residents[i].waiting_since = None;
-                        sim.ready.push_back(i);
+                        let resident = &mut sim.residents[i];
+                        resident.next = Next::Text("/start".into());
+                        resident.waiting_since = None;
+                        // Webhook: still with Telegram; sent once it is through.
+                        if resident.in_telegram {
+                            resident.ready_after = true;
+                        } else {
+                            sim.ready.push_back(i);
+                        }
                     }
                 }
                 let budget = match rate {
@@ -309,7 +430,14 @@ async fn main() -> anyhow::Result<()> {
                     sim.send(i, now);
                     sent += 1;
                 }
+                let posts: Vec<Value> = match shared.hooks {
+                    Some(_) => sim.queue.drain(..).collect(),
+                    None => Vec::new(),
+                };
                 drop(sim);
+                for update in posts {
+                    tokio::spawn(post(shared.clone(), update));
+                }
                 if sent > 0 {
                     shared.notify.notify_waiters();
                 }
@@ -332,8 +460,8 @@ async fn main() -> anyhow::Result<()> {
         (std::mem::take(&mut sim.stats), sim.bad_requests)
     };
     generator.abort();
-    let peak_rss_kb = peak_rss_kb(&bot);
-    stop(&mut bot);
+    let peak_rss_kb: Vec<Option<u64>> = bots.iter().map(peak_rss_kb).collect();
+    bots.iter_mut().for_each(stop);
 
     let mut latencies = stats.latencies_us;
     latencies.sort_unstable();
@@ -344,7 +472,8 @@ async fn main() -> anyhow::Result<()> {
         let i = ((latencies.len() as f64 - 1.0) * p).round() as usize;
         latencies[i] as f64 / 1000.0
     };
-    let report = json!({
+    let mb = |kb: u64| (kb as f64 / 1024.0 * 10.0).round() / 10.0;
+    let mut report = json!({
         "users": args.users,
         "seconds": (elapsed * 100.0).round() / 100.0,
         "mode": if args.rate.is_some() { "open" } else { "closed" },
@@ -357,11 +486,124 @@ async fn main() -> anyhow::Result<()> {
         "http_429": stats.too_many,
         "errors": stats.errors,
         "callbacks": { "sent": stats.presses, "answered": stats.callbacks_answered, "stray": stats.callbacks_stray },
+        "duplicates": stats.duplicates,
+        "order_violations": stats.order_violations,
         "bad_requests": bad_requests,
-        "bot_peak_rss_mb": peak_rss_kb.map(|kb| (kb as f64 / 1024.0 * 10.0).round() / 10.0),
+        "bot_peak_rss_mb": peak_rss_kb[0].map(mb),
     });
+    if args.webhook {
+        report["webhook"] = json!({
+            "replicas": args.replicas,
+            "confirmed": stats.confirmed,
+            "reposted": stats.reposted,
+            "replica_peak_rss_mb": peak_rss_kb.iter().map(|kb| kb.map(mb)).collect::<Vec<_>>(),
+        });
+    }
     println!("{report}");
     Ok(())
+}
+
+/// A port of 127.0.0.1 free just now, for a replica to listen on.
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Starts `--bot-cmd` against the fake Bot API at `api`; a webhook replica
+/// gets its `port` in place of `{port}` and in `WEBHOOK_PORT`.
+fn start_bot(args: &Args, api: &str, port: Option<u16>) -> anyhow::Result<Child> {
+    let port_text = port.map(|p| p.to_string()).unwrap_or_default();
+    let words: Vec<String> = args
+        .bot_cmd
+        .split_whitespace()
+        .map(|w| w.replace("{port}", &port_text))
+        .collect();
+    let (program, rest) = words
+        .split_first()
+        .ok_or_else(|| anyhow::anyhow!("--bot-cmd is empty"))?;
+    let mut command = Command::new(program);
+    command
+        .args(rest)
+        .env("TELOXIDE_TOKEN", TOKEN)
+        .env("TELOXIDE_API_URL", api)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if port.is_some() {
+        command
+            .env("WEBHOOK_PORT", &port_text)
+            .env("WEBHOOK_SECRET", &args.secret);
+    }
+    Ok(command.spawn()?)
+}
+
+/// Posts one update the way Telegram does: until a replica answers 200,
+/// starting with the one after the replica that took the chat's last update.
+async fn post(shared: Shared, update: Value) {
+    let Some(hooks) = shared.hooks.clone() else {
+        return;
+    };
+    let chat = chat_of(&update);
+    let (first, measuring) = {
+        let mut sim = shared.sim.lock().unwrap_or_else(|e| e.into_inner());
+        let measuring = sim.measuring;
+        if measuring {
+            sim.stats.handed_out += 1;
+        }
+        let now = Instant::now();
+        match sim.resident(chat) {
+            Some(r) => {
+                r.in_telegram = true;
+                // Handed out now: the wait for the answer starts here.
+                r.waiting_since = Some(now);
+                ((chat - FIRST_CHAT) as u64 + r.sent, measuring)
+            }
+            None => (0, measuring),
+        }
+    };
+    let _ = measuring;
+    let mut replica = first as usize;
+    loop {
+        let url = &hooks.urls[replica % hooks.urls.len()];
+        let answer = hooks
+            .client
+            .post(url)
+            .header("X-Telegram-Bot-Api-Secret-Token", &hooks.secret)
+            .json(&update)
+            .send()
+            .await;
+        if answer.is_ok_and(|a| a.status() == StatusCode::OK) {
+            break;
+        }
+        {
+            let mut sim = shared.sim.lock().unwrap_or_else(|e| e.into_inner());
+            if sim.measuring {
+                sim.stats.reposted += 1;
+            }
+        }
+        replica += 1;
+        tokio::time::sleep(hooks.retry).await;
+    }
+    let mut sim = shared.sim.lock().unwrap_or_else(|e| e.into_inner());
+    if sim.measuring {
+        sim.stats.confirmed += 1;
+    }
+    let mut ready = false;
+    if let Some(r) = sim.resident(chat) {
+        r.in_telegram = false;
+        ready = std::mem::take(&mut r.ready_after);
+    }
+    if ready {
+        sim.ready.push_back((chat - FIRST_CHAT) as usize);
+    }
+}
+
+/// The chat an update comes from.
+fn chat_of(update: &Value) -> i64 {
+    update["message"]["chat"]["id"]
+        .as_i64()
+        .or_else(|| update["callback_query"]["from"]["id"].as_i64())
+        .unwrap_or(0)
 }
 
 async fn handle(
@@ -407,6 +649,18 @@ async fn handle(
             let id = params
                 .int("callback_query_id")
                 .and_then(|id| u64::try_from(id).ok());
+            // Answered after a later query of the same chat: out of order.
+            if let Some((id, chat)) = id.and_then(|id| Some((id, *sim.query_chat.get(&id)?))) {
+                let measuring = sim.measuring;
+                let mut late = false;
+                if let Some(r) = sim.resident(chat) {
+                    late = id < r.last_answered;
+                    r.last_answered = r.last_answered.max(id);
+                }
+                if late && measuring {
+                    sim.stats.order_violations += 1;
+                }
+            }
             match id.and_then(|id| sim.open_queries.remove(&id)) {
                 Some(true) => sim.stats.callbacks_answered += 1,
                 Some(false) => {}
@@ -568,6 +822,10 @@ fn on_reply(sim: &mut Sim, chat: i64, params: &Params, message: &Value) {
         }
     }
     let markup = params.json("reply_markup").unwrap_or(Value::Null);
+    // The same message (text and buttons) again, right after itself.
+    let said = format!("{}\u{0}{markup}", message["text"].as_str().unwrap_or(""));
+    let repeated = resident.last_reply.as_deref() == Some(said.as_str());
+    resident.last_reply = Some(said);
     let next = if let Some(b) = markup["inline_keyboard"][0][0].as_object() {
         let mut message = message.clone();
         message["reply_markup"] = markup.clone();
@@ -586,13 +844,21 @@ fn on_reply(sim: &mut Sim, chat: i64, params: &Params, message: &Value) {
     let mut ready = false;
     if let Some(next) = next {
         resident.next = next;
-        // The answer is complete once it offers buttons: press the first.
+        // The answer is complete once it offers buttons: press the first
+        // (with the webhook, once Telegram has its last update confirmed).
         if resident.waiting_since.take().is_some() {
-            ready = true;
+            if resident.in_telegram {
+                resident.ready_after = true;
+            } else {
+                ready = true;
+            }
         }
     }
     if measuring {
         sim.stats.replies += 1;
+        if repeated {
+            sim.stats.duplicates += 1;
+        }
         if let Some(l) = latency {
             sim.stats.latencies_us.push(l);
         }
@@ -758,6 +1024,119 @@ mod tests {
     fn replies(shared: &Shared) -> (u64, usize) {
         let sim = shared.sim.lock().unwrap();
         (sim.stats.replies, sim.stats.latencies_us.len())
+    }
+
+    #[tokio::test]
+    async fn the_same_message_twice_in_a_row_is_a_duplicate_and_a_late_answer_out_of_order() {
+        let shared = one_resident_waiting();
+        let body = json!({ "chat_id": FIRST_CHAT, "text": "Крок 1",
+            "reply_markup": serde_json::from_str::<Value>(MARKUP).unwrap() })
+        .to_string();
+        for _ in 0..2 {
+            call(
+                &shared,
+                "sendMessage",
+                "",
+                Some("application/json"),
+                body.clone(),
+            )
+            .await;
+        }
+        let other = json!({ "chat_id": FIRST_CHAT, "text": "Крок 2" }).to_string();
+        call(&shared, "sendMessage", "", Some("application/json"), other).await;
+        assert_eq!(shared.sim.lock().unwrap().stats.duplicates, 1);
+        // Two presses of the chat; the later one is answered first.
+        let ids: Vec<String> = {
+            let mut sim = shared.sim.lock().unwrap();
+            sim.queue.clear();
+            for _ in 0..2 {
+                sim.send(0, Instant::now());
+            }
+            sim.queue
+                .drain(..)
+                .map(|u| u["callback_query"]["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        for id in [&ids[1], &ids[0]] {
+            let answer = json!({ "callback_query_id": id }).to_string();
+            call(
+                &shared,
+                "answerCallbackQuery",
+                "",
+                Some("application/json"),
+                answer,
+            )
+            .await;
+        }
+        let sim = shared.sim.lock().unwrap();
+        assert_eq!(sim.stats.order_violations, 1);
+        assert_eq!(sim.stats.callbacks_answered, 2);
+    }
+
+    /// A replica's webhook on 127.0.0.1 that answers `status` to every
+    /// update and counts the updates with the right secret.
+    async fn replica(status: StatusCode) -> (String, Arc<Mutex<Vec<i64>>>) {
+        let got: Arc<Mutex<Vec<i64>>> = Arc::default();
+        let seen = got.clone();
+        let app = Router::new().route(
+            "/hook",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, Json(update): Json<Value>| {
+                    let seen = seen.clone();
+                    async move {
+                        let secret = headers.get("x-telegram-bot-api-secret-token");
+                        if secret.is_some_and(|s| s == "s3cret") {
+                            seen.lock()
+                                .unwrap()
+                                .push(update["update_id"].as_i64().unwrap_or(0));
+                        }
+                        status
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (url, got)
+    }
+
+    #[tokio::test]
+    async fn an_update_not_answered_200_is_posted_again_to_the_next_replica() {
+        let (down, to_down) = replica(StatusCode::SERVICE_UNAVAILABLE).await;
+        let (up, to_up) = replica(StatusCode::OK).await;
+        let mut shared = Shared::new(1, 0);
+        shared.hooks = Some(Arc::new(Hooks {
+            client: reqwest::Client::new(),
+            urls: vec![down, up],
+            secret: "s3cret".into(),
+            retry: Duration::from_millis(10),
+        }));
+        let update = {
+            let mut sim = shared.sim.lock().unwrap();
+            sim.measuring = true;
+            // The resident's second update goes first to the replica after
+            // the one that took the first: here, replica 0.
+            sim.residents[0].sent = 1;
+            sim.send(0, Instant::now());
+            sim.queue.pop_front().unwrap()
+        };
+        {
+            // The answer to it came before Telegram had the update confirmed.
+            let mut sim = shared.sim.lock().unwrap();
+            sim.residents[0].in_telegram = true;
+            sim.residents[0].ready_after = true;
+        }
+        post(shared.clone(), update).await;
+        assert_eq!(to_down.lock().unwrap().len(), 1);
+        assert_eq!(to_up.lock().unwrap().len(), 1);
+        let sim = shared.sim.lock().unwrap();
+        assert_eq!((sim.stats.confirmed, sim.stats.reposted), (1, 1));
+        // Confirmed: the resident goes on.
+        assert!(!sim.residents[0].in_telegram);
+        assert!(sim.ready.contains(&0));
     }
 
     #[tokio::test]

@@ -98,8 +98,12 @@ pub enum Change {
         posts: Vec<(i64, i64)>,
         now: i64,
     },
-    /// Every turn below this number has had its replies delivered.
-    DeliveredBelow(i64),
+    /// Every turn below this number has had its replies delivered (of
+    /// replica `slot`'s turns when several processes share the database).
+    DeliveredBelow {
+        slot: Option<i64>,
+        turn: i64,
+    },
     /// A Telegram update was handled (written with what it caused).
     Handled {
         update: i64,

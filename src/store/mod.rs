@@ -42,7 +42,7 @@ pub use faq_review::{Decision, Missed, NewAnswer, ReviewChange};
 pub use hubs::{hub_facts_in, HubChange};
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::{places_in, Place};
-pub use replicas::{PollerLock, TurnGuard, CLAIM_LEASE};
+pub use replicas::{PollerLock, TurnGuard, CLAIM_BATCH, CLAIM_LEASE, REPLICA_SLOTS};
 pub use review::{ReviewCounts, ReviewItem, ReviewReminderDue, ReviewWrite};
 pub use sql::Dialect;
 pub use webinars::{ReminderDue, Rsvp, Webinar, DAY_BEFORE, HOUR_BEFORE};
@@ -542,18 +542,26 @@ impl Store {
         Ok(self.write(vec![change]).await?.pop().unwrap_or_default())
     }
 
-    /// The highest turn number committed so far (0 for none).
-    pub async fn last_turn(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT coalesce(max(turn), 0) AS t FROM dialogue_state")
-            .fetch_one(&self.read)
-            .await?;
+    /// The highest turn number committed so far (0 for none): of replica
+    /// `slot`'s turns, when given (see [`replicas::REPLICA_SLOTS`]).
+    pub async fn last_turn(&self, slot: Option<i64>) -> Result<i64, StoreError> {
+        let mut sql = sql::Sql::new("SELECT coalesce(max(turn), 0) AS t FROM dialogue_state");
+        if let Some(slot) = slot {
+            sql.push(" WHERE turn % ")
+                .push_bind(replicas::REPLICA_SLOTS)
+                .push(" = ")
+                .push_bind(slot);
+        }
+        let row = sql.build()?.fetch_one(&self.read).await?;
         Ok(row.try_get("t")?)
     }
 
-    /// The turn number below which every turn's replies were delivered, as
-    /// last recorded; `None` if it never was.
-    pub async fn delivered_below(&self) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query("SELECT value FROM meta WHERE key = 'delivered_below'")
+    /// The turn number below which every turn's replies were delivered (of
+    /// replica `slot`'s turns, when given), as last recorded; `None` if it
+    /// never was.
+    pub async fn delivered_below(&self, slot: Option<i64>) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT value FROM meta WHERE key = $1")
+            .bind(replicas::delivered_key(slot))
             .fetch_optional(&self.read)
             .await?;
         Ok(row.map(|r| r.try_get("value")).transpose()?)
@@ -577,22 +585,32 @@ impl Store {
         Ok(row.try_get("id")?)
     }
 
-    /// Records that every turn below `turn` has had its replies delivered.
-    pub async fn set_delivered_below(&self, turn: i64) -> Result<(), StoreError> {
-        self.write(vec![Change::DeliveredBelow(turn)])
+    /// Records that every turn below `turn` (of replica `slot`'s, when
+    /// given) has had its replies delivered.
+    pub async fn set_delivered_below(
+        &self,
+        slot: Option<i64>,
+        turn: i64,
+    ) -> Result<(), StoreError> {
+        self.write(vec![Change::DeliveredBelow { slot, turn }])
             .await
             .map(drop)
     }
 
-    /// Residents whose last turn is numbered `from` or above: their replies
-    /// may not have reached them before the process stopped.
-    pub async fn unshown(&self, from: i64) -> Result<Vec<i64>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT user_id FROM dialogue_state WHERE turn >= $1 AND turn > 0 ORDER BY turn",
-        )
-        .bind(from)
-        .fetch_all(&self.read)
-        .await?;
+    /// Residents whose last turn is numbered `from` or above (and was taken
+    /// by replica `slot`, when given): their replies may not have reached
+    /// them before the process stopped.
+    pub async fn unshown(&self, from: i64, slot: Option<i64>) -> Result<Vec<i64>, StoreError> {
+        let mut sql = sql::Sql::new("SELECT user_id FROM dialogue_state WHERE turn >= ");
+        sql.push_bind(from).push(" AND turn > 0");
+        if let Some(slot) = slot {
+            sql.push(" AND turn % ")
+                .push_bind(replicas::REPLICA_SLOTS)
+                .push(" = ")
+                .push_bind(slot);
+        }
+        sql.push(" ORDER BY turn");
+        let rows = sql.build()?.fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|r| Ok(r.try_get("user_id")?))
             .collect()

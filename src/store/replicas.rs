@@ -15,7 +15,12 @@
 //!   process holding a session advisory lock ([`Store::poller_lock`]);
 //! - Telegram's bulk budget (messages a second for the whole bot) is counted
 //!   per second, by the database's clock, in `send_budget`
-//!   ([`Store::take_send_turn`]), so all processes together keep to it.
+//!   ([`Store::take_send_turn`]), so all processes together keep to it;
+//! - each process numbers its turns in a space of its own: turn numbers
+//!   modulo [`REPLICA_SLOTS`] are the replica's slot (its webhook port), and
+//!   how far its turns' replies went out is recorded under that slot, so a
+//!   restarted replica shows where they stand to the residents whose replies
+//!   it had in hand, and to no one else.
 //!
 //! On SQLite there is one process, which orders its residents' turns itself;
 //! every guard here is then a no-op.
@@ -32,6 +37,20 @@ pub const CLAIM_LEASE: i64 = 15;
 /// The most rows one claim takes: about a second of sending at Telegram's
 /// rate, well inside the lease even when Telegram slows sending down.
 pub const CLAIM_BATCH: i64 = 32;
+
+/// Turn numbers of replicas sharing a database are `n * REPLICA_SLOTS +
+/// slot`, the slot being a replica's webhook port (0 for the poller), so
+/// that each replica finds its own turns after a restart.
+pub const REPLICA_SLOTS: i64 = 65_536;
+
+/// The `meta` key of how far replica `slot`'s turns' replies went out (of
+/// every turn's, with one process).
+pub(super) fn delivered_key(slot: Option<i64>) -> String {
+    match slot {
+        None => "delivered_below".to_string(),
+        Some(slot) => format!("delivered_below:{slot}"),
+    }
+}
 
 /// The advisory lock key of the one poller: negative, so never a resident's id.
 const POLLER_KEY: i64 = -7_001;

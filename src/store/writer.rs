@@ -485,13 +485,17 @@ async fn apply_in(
         Change::RevokeCertificate { code, now } => {
             answer = super::certificates::revoke(tx, &code, now).await?;
         }
-        Change::DeliveredBelow(turn) => {
+        Change::DeliveredBelow { slot, turn } => {
             let sql = format!(
-                "INSERT INTO meta (key, value) VALUES ('delivered_below', $1)
+                "INSERT INTO meta (key, value) VALUES ($1, $2)
                  ON CONFLICT (key) DO UPDATE SET value = {}",
                 dialect.greatest("meta.value", "excluded.value")
             );
-            sqlx::query(&sql).bind(turn).execute(&mut *tx).await?;
+            sqlx::query(&sql)
+                .bind(super::replicas::delivered_key(slot))
+                .bind(turn)
+                .execute(&mut *tx)
+                .await?;
         }
         Change::Handled { update, now } => {
             sqlx::query("INSERT INTO handled_updates (update_id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING")

@@ -32,6 +32,7 @@ mod quiz;
 mod reliability;
 mod reload;
 mod replicas;
+mod replicas_webhook;
 mod review;
 mod run;
 mod schema;

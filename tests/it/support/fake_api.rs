@@ -336,6 +336,20 @@ impl FakeApi {
         self.lock().sent.get(&id).cloned()
     }
 
+    /// The newest message the bot sent to `chat` that `wanted` picks, as
+    /// Telegram would put it under a callback query (with any edits since).
+    pub fn newest_sent(&self, chat: i64, wanted: impl Fn(&Value) -> bool) -> Option<Value> {
+        let inner = self.lock();
+        inner
+            .calls
+            .iter()
+            .rev()
+            .filter(|c| c.delivered && c.chat() == Some(chat))
+            .filter_map(|c| c.message_id.and_then(|id| inner.sent.get(&id)))
+            .find(|m| wanted(m))
+            .cloned()
+    }
+
     /// Waits until `check` finds what it wants in the calls, or fails after `secs`.
     pub async fn wait_for<T>(
         &self,
