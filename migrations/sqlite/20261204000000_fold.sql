@@ -26,5 +26,6 @@ CREATE TABLE fold_quizzes (
     PRIMARY KEY (day, dialogue, step)
 );
 
--- The fold takes the oldest events first; the weekly series reads a range of time.
-CREATE INDEX events_by_at ON events (at);
+-- The fold takes the oldest events first; the weekly series reads a range of time, and finds
+-- the residents and kinds in the index itself.
+CREATE INDEX events_by_at ON events (at, user_id, kind);

@@ -96,10 +96,12 @@ pub(super) async fn fold_in(
     if !super::replicas::try_xact_lock(tx, dialect, FOLD_KEY).await? {
         return Ok(-1);
     }
+    // `kind || ''`: the batch is read by time (`events_by_at`), not as every event of a
+    // kind (`events_by_kind`), which SQLite would otherwise pick for the equality.
     sqlx::query(
         "INSERT INTO fold_steps (dialogue, step, user_id, first_day)
          SELECT dialogue, step, user_id, min(at) / 86400 FROM events
-         WHERE at < $1 AND kind = 'step_reached'
+         WHERE at < $1 AND kind || '' = 'step_reached'
            AND dialogue IS NOT NULL AND step IS NOT NULL AND user_id IS NOT NULL
          GROUP BY dialogue, step, user_id
          ON CONFLICT (dialogue, step, user_id) DO NOTHING",
@@ -117,7 +119,7 @@ pub(super) async fn fold_in(
                 count(CASE WHEN {first_try} = 1 THEN 1 END),
                 count(CASE WHEN {first_try} = 1 AND {correct} = 1 THEN 1 END),
                 count(CASE WHEN {first_try} = 1 AND {correct} = 0 THEN 1 END)
-         FROM events WHERE at < $1 AND kind = 'quiz_answered'
+         FROM events WHERE at < $1 AND kind || '' = 'quiz_answered'
          GROUP BY 1, 2, 3
          ON CONFLICT (day, dialogue, step) DO UPDATE SET
            answers = fold_quizzes.answers + excluded.answers,
