@@ -179,7 +179,17 @@ stats() { # label file
         "$POMICHNYK" stats --format json >"$WORK/$2.json")
 }
 
+sql() { # database name, statement
+    case $BACKEND in
+        sqlite) sqlite3 "$WORK/$1.db" "PRAGMA foreign_keys = ON; $2" ;;
+        postgres) psql -qAt "$(url_of "$1")" -c "$2" ;;
+    esac
+}
+
 load() { # database name → one JSON line of the load generator
+    # The load generator numbers updates from 1 and its residents from 5,000,000 on each run: a
+    # database that saw a run before would take them as handled already.
+    sql "$1" "DELETE FROM handled_updates; DELETE FROM residents WHERE user_id < $BASE;"
     (cd "$ROOT" && env POMICHNYK__DATABASE__URL="$(url_of "$1")" \
         POMICHNYK__TELEGRAM__PACE_BURST=100000 POMICHNYK__TELEGRAM__FLOOD_BURST=100000 \
         POMICHNYK__TELEGRAM__PRESS_BURST=100000 RUST_LOG=warn \
@@ -198,10 +208,7 @@ esac
 [ "$RAW_STATS" = 1 ] && stats "pomichnyk stats, all $EVENTS events raw" raw
 (cd "$ROOT" && timed "pomichnyk fold" env POMICHNYK__DATABASE__URL="$(url_of scale)" "$POMICHNYK" fold) >&2
 stats "pomichnyk stats, after the fold" folded
-case $BACKEND in
-    sqlite) sqlite3 "$WORK/scale.db" "SELECT 'events left: ' || count(*) FROM events" >&2 ;;
-    postgres) psql -At "$(url_of scale)" -c "SELECT 'events left: ' || count(*) FROM events" >&2 ;;
-esac
+sql scale "SELECT 'events left: ' || count(*) FROM events" >&2
 if [ "$RAW_STATS" = 1 ]; then
     # The figures folding touches (the windowed ones moved with the clock between the runs).
     python3 - "$WORK/raw.json" "$WORK/folded.json" <<'EOF'

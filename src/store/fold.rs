@@ -39,10 +39,15 @@ impl Store {
     pub async fn fold_events(&self, before: i64) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
-            let Some(bound) = self.fold_bound(before).await? else {
+            let Some((from, bound)) = self.fold_bound(before).await? else {
                 return Ok(total);
             };
-            let answers = self.write(vec![Change::Fold { before: bound }]).await?;
+            let answers = self
+                .write(vec![Change::Fold {
+                    from,
+                    before: bound,
+                }])
+                .await?;
             match answers.first() {
                 Some(&n) if n >= 0 => total += n as u64,
                 // Another process holds the folder's lock.
@@ -54,16 +59,17 @@ impl Store {
         }
     }
 
-    /// The end of the next batch: the time just after about [`FOLD_BATCH`]
-    /// of the oldest events, at most `before`; `None` when nothing is older.
-    async fn fold_bound(&self, before: i64) -> Result<Option<i64>, StoreError> {
+    /// The next batch: from the oldest event's time to just after about
+    /// [`FOLD_BATCH`] of the oldest events, at most `before`; `None` when
+    /// nothing is older.
+    async fn fold_bound(&self, before: i64) -> Result<Option<(i64, i64)>, StoreError> {
         let oldest: Option<i64> = sqlx::query("SELECT min(at) AS at FROM events")
             .fetch_one(&self.read)
             .await?
             .try_get("at")?;
-        if oldest.is_none_or(|at| at >= before) {
+        let Some(from) = oldest.filter(|&at| at < before) else {
             return Ok(None);
-        }
+        };
         let nth: Option<i64> =
             sqlx::query("SELECT at FROM events WHERE at < $1 ORDER BY at LIMIT 1 OFFSET $2")
                 .bind(before)
@@ -72,7 +78,7 @@ impl Store {
                 .await?
                 .map(|r| r.try_get("at"))
                 .transpose()?;
-        Ok(Some(nth.map_or(before, |at| before.min(at + 1))))
+        Ok(Some((from, nth.map_or(before, |at| before.min(at + 1)))))
     }
 
     /// How many events are older than `before`, for tests and the command line.
@@ -85,12 +91,16 @@ impl Store {
     }
 }
 
-/// One batch inside the writer's transaction: every event before `before`
-/// folded and deleted. Answers how many, or -1 when another process holds
-/// the folder's lock.
+/// One batch inside the writer's transaction: every event from `from` to
+/// before `before` folded and deleted (an older one, written late, is in a
+/// later batch). Answers how many, or -1 when another process holds the
+/// folder's lock. Both bounds are given so that a prepared statement's plan
+/// reads a range of `events_by_at` even on PostgreSQL, whose generic plan
+/// for `at < $1` alone would read the whole table.
 pub(super) async fn fold_in(
     tx: &mut AnyConnection,
     dialect: Dialect,
+    from: i64,
     before: i64,
 ) -> Result<i64, StoreError> {
     if !super::replicas::try_xact_lock(tx, dialect, FOLD_KEY).await? {
@@ -101,12 +111,13 @@ pub(super) async fn fold_in(
     sqlx::query(
         "INSERT INTO fold_steps (dialogue, step, user_id, first_day)
          SELECT dialogue, step, user_id, min(at) / 86400 FROM events
-         WHERE at < $1 AND kind || '' = 'step_reached'
+         WHERE at >= $2 AND at < $1 AND kind || '' = 'step_reached'
            AND dialogue IS NOT NULL AND step IS NOT NULL AND user_id IS NOT NULL
          GROUP BY dialogue, step, user_id
          ON CONFLICT (dialogue, step, user_id) DO NOTHING",
     )
     .bind(before)
+    .bind(from)
     .execute(&mut *tx)
     .await?;
     // The same expressions as the quiz figures (`store::stats`).
@@ -119,7 +130,7 @@ pub(super) async fn fold_in(
                 count(CASE WHEN {first_try} = 1 THEN 1 END),
                 count(CASE WHEN {first_try} = 1 AND {correct} = 1 THEN 1 END),
                 count(CASE WHEN {first_try} = 1 AND {correct} = 0 THEN 1 END)
-         FROM events WHERE at < $1 AND kind || '' = 'quiz_answered'
+         FROM events WHERE at >= $2 AND at < $1 AND kind || '' = 'quiz_answered'
          GROUP BY 1, 2, 3
          ON CONFLICT (day, dialogue, step) DO UPDATE SET
            answers = fold_quizzes.answers + excluded.answers,
@@ -127,9 +138,14 @@ pub(super) async fn fold_in(
            first_try_correct = fold_quizzes.first_try_correct + excluded.first_try_correct,
            first_try_wrong = fold_quizzes.first_try_wrong + excluded.first_try_wrong"
     );
-    sqlx::query(&sql).bind(before).execute(&mut *tx).await?;
-    let deleted = sqlx::query("DELETE FROM events WHERE at < $1")
+    sqlx::query(&sql)
         .bind(before)
+        .bind(from)
+        .execute(&mut *tx)
+        .await?;
+    let deleted = sqlx::query("DELETE FROM events WHERE at >= $2 AND at < $1")
+        .bind(before)
+        .bind(from)
         .execute(&mut *tx)
         .await?;
     Ok(deleted.rows_affected() as i64)

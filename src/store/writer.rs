@@ -144,8 +144,8 @@ async fn apply_in(
 ) -> Result<i64, StoreError> {
     let mut answer = 0;
     match change {
-        Change::Fold { before } => {
-            answer = super::fold::fold_in(tx, dialect, before).await?;
+        Change::Fold { from, before } => {
+            answer = super::fold::fold_in(tx, dialect, from, before).await?;
         }
         Change::Forget { user } => {
             // Every place the id is written, in this one transaction (`Store::rows_about`
