@@ -108,6 +108,9 @@ enum Command {
         #[command(subcommand)]
         action: FaqAction,
     },
+    /// Fold events older than database.fold_after_days into the statistics' aggregates
+    /// now (the bot does it once an hour); safe while the bot runs.
+    Fold,
     /// Write a consistent copy of the database to a new file, even while the bot runs.
     Backup {
         /// Where to write the copy; must not exist yet
@@ -505,6 +508,20 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 .write_all(merged.as_bytes())
                 .and_then(|()| stdout.flush())
                 .context("cannot write the hubs file")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Fold) => {
+            let now = pomichnyk::clock::unix_now();
+            let store = Store::open(&settings.database.url).await?;
+            let folded = pomichnyk::app::fold::fold(
+                &store,
+                now,
+                &settings.time_zone(),
+                settings.database.fold_after_days,
+            )
+            .await;
+            store.close().await;
+            println!("events folded: {}", folded?);
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Backup { path }) => {

@@ -57,6 +57,14 @@ pub struct VerifySettings {
 pub struct DatabaseSettings {
     /// `sqlite://path/to/file.db` (created on first run) or `sqlite::memory:`.
     pub url: String,
+    /// Events older than this many days are folded into the statistics'
+    /// aggregates and deleted (`store::fold`).
+    #[serde(default = "default_fold_after_days")]
+    pub fold_after_days: u32,
+}
+
+fn default_fold_after_days() -> u32 {
+    90
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -332,6 +340,10 @@ impl Settings {
             ("telegram.pace_burst", self.telegram.pace_burst as u64),
             ("telegram.pace_period_ms", self.telegram.pace_period_ms),
             ("dialogues.debounce_ms", self.dialogues.debounce_ms),
+            (
+                "database.fold_after_days",
+                u64::from(self.database.fold_after_days),
+            ),
         ] {
             if value == 0 {
                 return Err(invalid(key, "must be at least 1".into()));

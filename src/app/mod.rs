@@ -19,6 +19,7 @@
 
 pub mod certificates;
 mod faq_review;
+pub mod fold;
 mod hub_cache;
 mod hubs;
 pub mod outbox;
@@ -80,6 +81,8 @@ pub struct App {
     certifier: Arc<certificates::Certifier>,
     /// The librarians' hub facts between updates (invalidated by a turn that changes them).
     hub_facts: Arc<hub_cache::HubFacts>,
+    /// `database.fold_after_days` ([`fold`]).
+    fold_after_days: u32,
 }
 
 /// What one update produced: the messages to send, in order, and the turn
@@ -144,6 +147,7 @@ impl App {
             handled_mark: Arc::new(AtomicI64::new(i64::MAX)),
             certifier: Arc::new(certificates::Certifier::from_settings(settings)),
             hub_facts: Arc::new(hub_facts),
+            fold_after_days: settings.database.fold_after_days,
         }
     }
 

@@ -9,6 +9,12 @@ use crate::broadcast::{Audience, Topic};
 /// them into SQL.
 #[derive(Debug, Clone)]
 pub enum Change {
+    /// Folds every event from `from` to before `before` (one batch,
+    /// `store::fold`); answers how many, or -1 when another process is folding.
+    Fold {
+        from: i64,
+        before: i64,
+    },
     /// Delete every personal row of a resident.
     Forget {
         user: i64,

@@ -177,3 +177,21 @@ impl Store {
         }
     }
 }
+
+/// Takes the transaction-scoped advisory lock `key` if no other session holds
+/// it (released at the transaction's end); always granted on SQLite, whose
+/// one writer is this process's.
+pub(super) async fn try_xact_lock(
+    tx: &mut sqlx::AnyConnection,
+    dialect: Dialect,
+    key: i64,
+) -> Result<bool, StoreError> {
+    if dialect != Dialect::Postgres {
+        return Ok(true);
+    }
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(got)
+}

@@ -3,6 +3,10 @@
 //! questions and answers, hubs, tickets, announcements, webinars and a weekly
 //! series for a chart.
 //!
+//! Events older than `database.fold_after_days` are folded (`store::fold`):
+//! the funnels and the quiz figures read the folded tables with the raw
+//! events, so every figure is the same before and after a fold.
+//!
 //! Everything is read in one read transaction, so the figures agree with each
 //! other even while the bot keeps writing. No figure carries a resident's id.
 //!
@@ -134,23 +138,36 @@ async fn lessons(
         .collect()
 }
 
-/// Dialogue → step → distinct residents who ever reached it.
+/// Dialogue → step → distinct residents who ever reached it: those of the
+/// folded pairs (`fold_steps`, each once) and those of the raw events not
+/// among them. A forgotten resident's events have no id and count for none.
 async fn steps_reached(
     conn: &mut AnyConnection,
 ) -> Result<HashMap<String, HashMap<String, i64>>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT dialogue, step, count(DISTINCT user_id) AS reached FROM events
+    let folded = sqlx::query(
+        "SELECT dialogue, step, count(*) AS reached FROM fold_steps GROUP BY dialogue, step",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let raw = sqlx::query(
+        "SELECT dialogue, step, count(DISTINCT user_id) AS reached FROM events e
          WHERE kind = 'step_reached' AND dialogue IS NOT NULL AND step IS NOT NULL
+           AND user_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM fold_steps f
+                           WHERE f.dialogue = e.dialogue AND f.step = e.step
+                             AND f.user_id = e.user_id)
          GROUP BY dialogue, step",
     )
     .fetch_all(&mut *conn)
     .await?;
     let mut out: HashMap<String, HashMap<String, i64>> = HashMap::new();
-    for r in rows {
+    for r in folded.into_iter().chain(raw) {
         let dialogue: String = r.try_get("dialogue")?;
-        out.entry(dialogue)
+        let reached: i64 = r.try_get("reached")?;
+        *out.entry(dialogue)
             .or_default()
-            .insert(r.try_get("step")?, r.try_get("reached")?);
+            .entry(r.try_get("step")?)
+            .or_default() += reached;
     }
     Ok(out)
 }
@@ -162,11 +179,19 @@ async fn quizzes(
     let first_try = dialect.json_flag("data", &["first_try"]);
     let correct = dialect.json_flag("data", &["correct"]);
     let sql = format!(
-        "SELECT coalesce(dialogue, '') AS dialogue, count(*) AS answers,
-                count(CASE WHEN {first_try} = 1 THEN 1 END) AS first_try,
-                count(CASE WHEN {first_try} = 1 AND {correct} = 1 THEN 1 END) AS first_try_correct
-         FROM events WHERE kind = 'quiz_answered'
-         GROUP BY 1 ORDER BY answers DESC, 1"
+        "SELECT dialogue, CAST(sum(answers) AS BIGINT) AS answers,
+                CAST(sum(first_try) AS BIGINT) AS first_try,
+                CAST(sum(first_try_correct) AS BIGINT) AS first_try_correct
+         FROM (SELECT coalesce(dialogue, '') AS dialogue, count(*) AS answers,
+                      count(CASE WHEN {first_try} = 1 THEN 1 END) AS first_try,
+                      count(CASE WHEN {first_try} = 1 AND {correct} = 1 THEN 1 END)
+                        AS first_try_correct
+               FROM events WHERE kind = 'quiz_answered'
+               GROUP BY 1
+               UNION ALL
+               SELECT dialogue, sum(answers), sum(first_try), sum(first_try_correct)
+               FROM fold_quizzes GROUP BY dialogue) AS q
+         GROUP BY dialogue ORDER BY answers DESC, dialogue"
     );
     let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
     rows.into_iter()
@@ -191,12 +216,18 @@ async fn confusing(
     let first_try = dialect.json_flag("data", &["first_try"]);
     let correct = dialect.json_flag("data", &["correct"]);
     let sql = format!(
-        "SELECT coalesce(dialogue, '') AS dialogue, coalesce(step, '') AS step,
-                count(*) AS first_answers,
-                count(CASE WHEN {correct} = 0 THEN 1 END) AS wrong
-         FROM events
-         WHERE kind = 'quiz_answered' AND {first_try} = 1
-         GROUP BY 1, 2"
+        "SELECT dialogue, step, CAST(sum(first_answers) AS BIGINT) AS first_answers,
+                CAST(sum(wrong) AS BIGINT) AS wrong
+         FROM (SELECT coalesce(dialogue, '') AS dialogue, coalesce(step, '') AS step,
+                      count(*) AS first_answers,
+                      count(CASE WHEN {correct} = 0 THEN 1 END) AS wrong
+               FROM events
+               WHERE kind = 'quiz_answered' AND {first_try} = 1
+               GROUP BY 1, 2
+               UNION ALL
+               SELECT dialogue, step, sum(first_try), sum(first_try_wrong)
+               FROM fold_quizzes GROUP BY dialogue, step HAVING sum(first_try) > 0) AS c
+         GROUP BY dialogue, step"
     );
     let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
     let mut list = rows

@@ -144,6 +144,9 @@ async fn apply_in(
 ) -> Result<i64, StoreError> {
     let mut answer = 0;
     match change {
+        Change::Fold { from, before } => {
+            answer = super::fold::fold_in(tx, dialect, from, before).await?;
+        }
         Change::Forget { user } => {
             // Every place the id is written, in this one transaction (`Store::rows_about`
             // counts the same places). What someone did stays only as an anonymous
@@ -157,6 +160,9 @@ async fn apply_in(
                 // (with their messages and posts, those in the resident's private chat
                 // too) go with the resident: ON DELETE CASCADE.
                 "DELETE FROM residents WHERE user_id = $1",
+                // Folded steps (`store::fold`) are the resident's; the foreign key
+                // would take them too, this says so.
+                "DELETE FROM fold_steps WHERE user_id = $1",
                 // Only a resident's private chat has the user's id as chat id.
                 "DELETE FROM tickets WHERE chat_id = $1",
                 "DELETE FROM ticket_posts WHERE chat_id = $1",

@@ -18,6 +18,7 @@ mod curriculum;
 mod engine;
 mod faq_eval;
 mod faq_review;
+mod fold;
 mod fuzz;
 mod fuzz_targets;
 mod glossary;

@@ -1,0 +1,74 @@
+//! Folding old events (`store::fold`): once an hour in the bot, and on
+//! demand (`pomichnyk fold`). With several bot processes on one PostgreSQL
+//! database, one folds at a time; the others find nothing left, or the lock
+//! taken, and wait for the next hour.
+
+use std::time::Duration;
+
+use crate::stats::figures::{week_starts, DAY};
+use crate::store::{Store, StoreError};
+
+use super::App;
+
+/// How often the bot folds.
+pub const FOLD_EVERY: Duration = Duration::from_secs(3600);
+
+/// The time before which events are folded at `now`: `days` days back, and
+/// a day before the first week the weekly series reads (which counts
+/// distinct residents per week from raw events), whichever is earlier.
+pub fn fold_before(now: i64, tz: &jiff::tz::TimeZone, days: u32) -> i64 {
+    let by_age = now - i64::from(days) * DAY;
+    let weeks = week_starts(now, tz).first().map_or(by_age, |&w| w - DAY);
+    by_age.min(weeks)
+}
+
+/// Folds what is older than [`fold_before`] at `now`; answers how many events.
+pub async fn fold(
+    store: &Store,
+    now: i64,
+    tz: &jiff::tz::TimeZone,
+    days: u32,
+) -> Result<u64, StoreError> {
+    store.fold_events(fold_before(now, tz, days)).await
+}
+
+impl App {
+    /// Folds once now, then every [`FOLD_EVERY`], until `stop`.
+    pub fn spawn_folder(
+        &self,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let app = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let now = (app.clock)();
+                match fold(&app.store, now, &app.tz, app.fold_after_days).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(events = n, "old events folded"),
+                    Err(e) => tracing::warn!(error = %e, "cannot fold old events"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(FOLD_EVERY) => {}
+                    _ = stop.changed() => break,
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_by_age_but_never_into_the_weekly_series() {
+        let tz = jiff::tz::TimeZone::get("Europe/Kyiv").expect("zone");
+        // Friday 27 November 2026, 10:00 in Kyiv.
+        let now = 1_795_766_400;
+        let first_week = week_starts(now, &tz)[0];
+        assert_eq!(fold_before(now, &tz, 90), now - 90 * DAY);
+        assert!(now - 90 * DAY < first_week);
+        assert_eq!(fold_before(now, &tz, 7), first_week - DAY);
+        assert_eq!(fold_before(now, &tz, 1), first_week - DAY);
+    }
+}

@@ -1,0 +1,380 @@
+//! Folding old events (`database.fold_after_days`): residents do the phishing
+//! lesson long ago and lately; the same conversations go into two stores, one
+//! of which is folded. Every figure of `pomichnyk stats` stays the same, the
+//! old raw events are gone, the recent ones stay, and `/delete_me` still
+//! leaves nothing of the resident.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{shipped_script, Resident};
+use jiff::tz::TimeZone;
+use pomichnyk::app::fold::{fold, fold_before};
+use pomichnyk::script::Script;
+use pomichnyk::stats::{self, Format};
+use pomichnyk::store::{Commit, LessonOrder, Stats, Store, Window};
+
+/// Friday 27 November 2026, 10:00 in Kyiv.
+const NOW: i64 = 1_795_766_400;
+const DAY: i64 = 86_400;
+const FOLD_AFTER_DAYS: u32 = 90;
+
+const ANNA: i64 = 731_000_001;
+const BOHDAN: i64 = 731_000_002;
+const VIRA: i64 = 731_000_003;
+const HALYNA: i64 = 731_000_004;
+const OLEH: i64 = 731_000_005;
+
+fn kyiv() -> TimeZone {
+    TimeZone::get("Europe/Kyiv").expect("the Kyiv time zone")
+}
+
+/// The whole report, as `pomichnyk stats` computes it (steps in the lesson's order).
+async fn report(store: &Store, script: &Script) -> Stats {
+    store
+        .stats(
+            &Window::last_days(NOW, 30, kyiv()),
+            &LessonOrder::from_script(script),
+        )
+        .await
+        .expect("stats")
+}
+
+/// One resident talking to the engine; each turn committed to both stores
+/// as the bot commits it, a minute after the one before.
+struct Talk<'a> {
+    stores: [&'a Store; 2],
+    user: i64,
+    at: i64,
+    resident: Resident<'a>,
+}
+
+impl<'a> Talk<'a> {
+    fn new(stores: [&'a Store; 2], script: &'a Script, user: i64, at: i64) -> Self {
+        Talk {
+            stores,
+            user,
+            at,
+            resident: Resident::new(script),
+        }
+    }
+
+    /// Later on, the same resident (and the same state) comes back.
+    fn on(&mut self, at: i64) -> &mut Self {
+        self.at = at;
+        self
+    }
+
+    async fn says(&mut self, text: &str, answer: &str) -> &mut Self {
+        self.resident.says(text).sees(answer);
+        self.save().await
+    }
+
+    async fn taps(&mut self, label: &str, answer: &str) -> &mut Self {
+        self.resident.taps(label).sees(answer);
+        self.save().await
+    }
+
+    async fn save(&mut self) -> &mut Self {
+        for store in self.stores {
+            store
+                .commit(Commit {
+                    user: self.user,
+                    now: self.at,
+                    state: &self.resident.state,
+                    events: &self.resident.events,
+                })
+                .await
+                .expect("commit");
+        }
+        self.at += 60;
+        self
+    }
+
+    async fn opens_phishing(&mut self) -> &mut Self {
+        self.says("/start lesson_phishing", "Фішинг — це обман")
+            .await
+    }
+
+    async fn reads_to_the_first_question(&mut self) -> &mut Self {
+        self.taps("Далі", "Ознаки фішингу").await;
+        self.taps("Далі", "Що зробите?").await
+    }
+
+    async fn reads_to_the_second_question(&mut self) -> &mut Self {
+        self.taps("Далі", "Нікому не кажіть").await;
+        self.taps("Далі", "Що це?").await
+    }
+}
+
+/// Five residents: some only long ago (to be folded), some only lately,
+/// some both, one of whom redoes the lesson lately after folding's cutoff.
+async fn a_year_of_lessons(stores: [&Store; 2], script: &Script) {
+    let long_ago = NOW - 200 * DAY;
+    let months_ago = NOW - 120 * DAY;
+    let lately = NOW - 10 * DAY;
+
+    // Anna: the whole lesson long ago (first question right, second wrong at
+    // first), opens it again lately and gets the first question wrong.
+    let mut anna = Talk::new(stores, script, ANNA, long_ago);
+    anna.opens_phishing()
+        .await
+        .reads_to_the_first_question()
+        .await;
+    anna.taps("Подзвоню в банк", "Правильно!").await;
+    anna.reads_to_the_second_question().await;
+    anna.taps("Справжня виплата", "Спробуйте ще раз").await;
+    anna.taps("Шахраї", "Уже ввели дані картки").await;
+    anna.taps("Далі", "з першої спроби: 1 з 2").await;
+    anna.on(lately);
+    anna.opens_phishing()
+        .await
+        .reads_to_the_first_question()
+        .await;
+    anna.taps("Перейду", "Спробуйте ще раз").await;
+
+    // Bohdan: both questions wrong at first, months ago.
+    let mut bohdan = Talk::new(stores, script, BOHDAN, months_ago);
+    bohdan
+        .opens_phishing()
+        .await
+        .reads_to_the_first_question()
+        .await;
+    bohdan.taps("Перейду", "Спробуйте ще раз").await;
+    bohdan.taps("Подзвоню в банк", "адресу сайту").await;
+    bohdan.reads_to_the_second_question().await;
+    bohdan.taps("Справжня виплата", "Спробуйте ще раз").await;
+    bohdan.taps("Шахраї", "Уже ввели дані картки").await;
+    bohdan.taps("Далі", "з першої спроби: 0 з 2").await;
+
+    // Vira: reads the signs long ago and leaves; comes back lately to the question.
+    let mut vira = Talk::new(stores, script, VIRA, long_ago);
+    vira.opens_phishing().await;
+    vira.taps("Далі", "Ознаки фішингу").await;
+    vira.on(lately);
+    vira.taps("Далі", "Що зробите?").await;
+    vira.taps("Подзвоню в банк", "Правильно!").await;
+
+    // Halyna: only lately, the whole lesson right.
+    let mut halyna = Talk::new(stores, script, HALYNA, lately);
+    halyna
+        .opens_phishing()
+        .await
+        .reads_to_the_first_question()
+        .await;
+    halyna.taps("Подзвоню в банк", "Правильно!").await;
+    halyna.reads_to_the_second_question().await;
+    halyna.taps("Шахраї", "Уже ввели дані картки").await;
+    halyna.taps("Далі", "з першої спроби: 2 з 2").await;
+
+    // Oleh: opens the lesson months ago and leaves at the first screen.
+    Talk::new(stores, script, OLEH, months_ago)
+        .opens_phishing()
+        .await;
+}
+
+/// Two stores with the same conversations; the first one is folded.
+async fn twins(dir: &Path, script: &Script) -> (Store, Store) {
+    let folded = Store::open(&crate::support::db::url(&dir.join("folded.db")))
+        .await
+        .expect("open");
+    let raw = Store::open(&crate::support::db::url(&dir.join("raw.db")))
+        .await
+        .expect("open");
+    a_year_of_lessons([&folded, &raw], script).await;
+    (folded, raw)
+}
+
+fn same(folded: &Stats, raw: &Stats, when: &str) {
+    assert_eq!(folded, raw, "{when}");
+    for format in [Format::Text, Format::Csv, Format::Json] {
+        assert_eq!(
+            stats::render(folded, format),
+            stats::render(raw, format),
+            "{when}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn folding_old_events_keeps_every_figure_and_drops_the_events() {
+    let script = shipped_script();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (folded, raw) = twins(dir.path(), &script).await;
+    let before = report(&raw, &script).await;
+    assert_eq!(before, report(&folded, &script).await);
+    // What the figures say, so that "the same" means something.
+    let phishing = before
+        .lessons
+        .iter()
+        .find(|l| l.lesson == "phishing")
+        .expect("the phishing funnel");
+    assert_eq!((phishing.started, phishing.completed), (5, 3));
+    assert!(
+        phishing.steps.iter().any(|s| s.reached == 5),
+        "{phishing:?}"
+    );
+    let quizzes = &before.quizzes[0];
+    // Anna 3 + 1 lately, Bohdan 4, Vira 1, Halyna 2 = 11 answers; first tries:
+    // Anna 2 + 1 lately, Bohdan 2, Vira 1, Halyna 2 = 8, right: 1 + 0 + 1 + 2 = 4.
+    assert_eq!(
+        (
+            quizzes.answers,
+            quizzes.first_try,
+            quizzes.first_try_correct
+        ),
+        (11, 8, 4),
+        "{quizzes:?}"
+    );
+
+    let cutoff = fold_before(NOW, &kyiv(), FOLD_AFTER_DAYS);
+    assert_eq!(cutoff, NOW - 90 * DAY);
+    let old = folded.events_before(cutoff).await.expect("count");
+    assert!(old > 20, "old events: {old}");
+    let recent = folded.events_before(NOW + DAY).await.expect("count") - old;
+
+    // In two goes, as an hourly fold would: first what is older than 150 days
+    // (Anna's and Vira's first visits), then the rest up to 90 days.
+    let first = folded.fold_events(NOW - 150 * DAY).await.expect("fold");
+    assert!(first > 0 && (first as i64) < old, "{first} of {old}");
+    same(
+        &report(&folded, &script).await,
+        &before,
+        "after the first fold",
+    );
+    let second = fold(&folded, NOW, &kyiv(), FOLD_AFTER_DAYS)
+        .await
+        .expect("fold");
+    assert_eq!(first + second, old as u64);
+    same(
+        &report(&folded, &script).await,
+        &before,
+        "after the second fold",
+    );
+    assert_eq!(folded.events_before(cutoff).await.expect("count"), 0);
+    assert_eq!(
+        folded.events_before(NOW + DAY).await.expect("count"),
+        recent,
+        "the recent events stay"
+    );
+    assert_eq!(raw.events_before(cutoff).await.expect("count"), old);
+
+    // Nothing more to fold: nothing changes.
+    assert_eq!(
+        fold(&folded, NOW, &kyiv(), FOLD_AFTER_DAYS)
+            .await
+            .expect("fold"),
+        0
+    );
+    same(
+        &report(&folded, &script).await,
+        &before,
+        "after a fold with nothing to fold",
+    );
+
+    // Anna (folded and recent events) and Bohdan (folded only) leave with
+    // /delete_me: nothing about them stays in the folded store either, and
+    // both stores still agree on every figure.
+    for user in [ANNA, BOHDAN] {
+        for store in [&folded, &raw] {
+            store.forget(user).await.expect("forget");
+            assert_eq!(store.rows_about(user).await.expect("rows"), 0);
+        }
+    }
+    let after = report(&raw, &script).await;
+    same(&report(&folded, &script).await, &after, "after /delete_me");
+    assert_ne!(
+        after.lessons, before.lessons,
+        "the funnels lost two residents"
+    );
+
+    folded.close().await;
+    raw.close().await;
+}
+
+#[tokio::test]
+async fn the_weekly_series_is_never_folded() {
+    let script = shipped_script();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (folded, raw) = twins(dir.path(), &script).await;
+    let before = report(&raw, &script).await;
+    // Even with the shortest age, the last twelve weeks stay raw.
+    fold(&folded, NOW, &kyiv(), 1).await.expect("fold");
+    same(
+        &report(&folded, &script).await,
+        &before,
+        "folded after 1 day",
+    );
+    assert!(
+        before.weekly.iter().any(|w| w.active > 0),
+        "{:?}",
+        before.weekly
+    );
+    folded.close().await;
+    raw.close().await;
+}
+
+#[tokio::test]
+async fn the_fold_command_folds_and_says_how_many() {
+    let script = shipped_script();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (folded, raw) = twins(dir.path(), &script).await;
+    let cutoff = fold_before(NOW, &kyiv(), FOLD_AFTER_DAYS);
+    let old = folded.events_before(cutoff).await.expect("count");
+    folded.close().await;
+    raw.close().await;
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
+            .arg("--config")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
+            .arg("fold")
+            .current_dir(dir.path())
+            .env(
+                "POMICHNYK__DATABASE__URL",
+                crate::support::db::url(&dir.path().join("folded.db")),
+            )
+            // The conversations happened before this test's NOW; the command
+            // reads the real clock, so it is given an age that reaches them.
+            .env("POMICHNYK__DATABASE__FOLD_AFTER_DAYS", "1")
+            .env_remove("POMICHNYK_CONFIG_DIR")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run pomichnyk fold")
+    };
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    let folded_n: i64 = said
+        .trim()
+        .strip_prefix("events folded: ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(
+        folded_n >= old,
+        "{folded_n} folded, {old} older than 90 days"
+    );
+    let again = run();
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        "events folded: 0"
+    );
+    let bad = Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
+        .arg("--config")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
+        .arg("fold")
+        .current_dir(dir.path())
+        .env("POMICHNYK__DATABASE__FOLD_AFTER_DAYS", "0")
+        .env_remove("POMICHNYK_CONFIG_DIR")
+        .output()
+        .expect("run pomichnyk fold");
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("database.fold_after_days"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
