@@ -237,7 +237,7 @@ impl Gate {
         let bot = self.out.bot().clone();
         let id = query.id.clone();
         tokio::spawn(async move {
-            let result = render::call(Urgency::Reply, || {
+            let result = render::answer_press(|| {
                 let mut r = bot.answer_callback_query(id.clone());
                 if let Some(t) = &toast {
                     r = r.text(t.clone());

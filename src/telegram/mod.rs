@@ -402,10 +402,8 @@ async fn on_callback(bot: Bot, query: CallbackQuery, tg: Tg, upd: Update) -> Han
         return Ok(());
     }
     // Answer at once, whatever follows: the button's spinner stops.
-    if let Err(e) = render::call(app::Urgency::Reply, || {
-        bot.answer_callback_query(query.id.clone()).into_future()
-    })
-    .await
+    if let Err(e) =
+        render::answer_press(|| bot.answer_callback_query(query.id.clone()).into_future()).await
     {
         tracing::debug!(error = %e, "could not answer a callback query");
     }

@@ -498,6 +498,42 @@ where
     }
 }
 
+/// How long after a press its answer is still tried: Telegram refuses an
+/// answer to a query much older than this, and until it is answered the
+/// button's spinner turns on the resident's phone.
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(12);
+
+/// Answers a button press: like [`call`] for a reply, but a 429 or a
+/// transient failure is tried again for as long as the answer is still
+/// worth sending ([`ANSWER_WITHIN`]), not a fixed number of times, so a
+/// storm of 429s slows the answer without losing it.
+pub async fn answer_press<T, F, Fut>(mut request: F) -> Result<(), SendError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, RequestError>>,
+{
+    let deadline = crate::clock::instant() + ANSWER_WITHIN;
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
+        let e = match request().await {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        let error = classify(&e);
+        let wait = match &error {
+            SendError::Wait(wait) => *wait,
+            SendError::Transient(_) => Duration::from_millis(200u64 << attempt.min(3)),
+            _ => return Err(error),
+        };
+        if crate::clock::instant() + wait >= deadline {
+            return Err(error);
+        }
+        tracing::debug!(error = %e, attempt, "answering a press failed; retrying");
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// What a Telegram error means for the sender.
 pub fn classify(e: &RequestError) -> SendError {
     match e {
@@ -561,4 +597,42 @@ fn html_pieces(text: &str) -> Vec<String> {
             Some(_) => markup::to_html(&markup::to_plain(chunk)),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use teloxide::types::Seconds;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_press_answer_told_to_wait_again_and_again_goes_once_telegram_lets_it() {
+        let mut tries = 0;
+        let answered = answer_press(|| {
+            tries += 1;
+            let t = tries;
+            async move {
+                if t < 8 {
+                    Err(RequestError::RetryAfter(Seconds::from_seconds(1)))
+                } else {
+                    Ok(())
+                }
+            }
+        })
+        .await;
+        assert!(answered.is_ok(), "{answered:?}");
+        assert_eq!(tries, 8, "seven 429s in a row, then the answer");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_press_answer_is_given_up_when_it_would_be_too_old() {
+        let mut tries = 0;
+        let answered = answer_press(|| {
+            tries += 1;
+            async { Err::<(), _>(RequestError::RetryAfter(Seconds::from_seconds(5))) }
+        })
+        .await;
+        assert!(matches!(answered, Err(SendError::Wait(_))), "{answered:?}");
+        // Tried at 0, 5 and 10 s; the next try would come after ANSWER_WITHIN.
+        assert_eq!(tries, 3);
+    }
 }
