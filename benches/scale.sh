@@ -5,7 +5,8 @@
 # while loading, then VACUUM ANALYZE), then measured:
 #   - `pomichnyk stats` on the raw events (all 50,000,000; skip with RAW_STATS=0),
 #   - `pomichnyk fold` (events older than database.fold_after_days, 90) and its time,
-#   - `pomichnyk stats` after the fold (goal: under 10 s),
+#   - `pomichnyk stats` after the fold (goal: under 10 s), first with the kernel's page cache
+#     emptied when run as root (COLD=0 skips that), then again,
 #   - `/delete_me` of residents: `Store::forget` through `benches/scale.rs` (goal: under 100 ms),
 #   - the turn's latency at $RATE updates a second (1,000; the load generator's open loop, as
 #     benches/peers.sh runs it) on the big database and on an empty one (goal: p99 within 20 %).
@@ -74,10 +75,38 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# What the bot's triggers would have written for the generated events, in one pass each (the
+# same statements as the migration 20261206000000_counts, which counts a database's existing
+# events): the steps each resident reached, how many reached each step, and the quiz answers per
+# day and question. $1 is the dialect's JSON flag of `data`'s field $2.
+counts_sql() { # json_flag_template
+    local f=${1//FIELD/first_try} c=${1//FIELD/correct}
+    cat <<SQL
+INSERT INTO steps_reached (dialogue, step, user_id, first_day)
+SELECT dialogue, step, user_id, min(at) / 86400 FROM events
+WHERE kind = 'step_reached' AND dialogue IS NOT NULL AND step IS NOT NULL AND user_id IS NOT NULL
+GROUP BY dialogue, step, user_id;
+INSERT INTO step_counts (dialogue, step, shard, reached)
+SELECT dialogue, step, user_id % 8, count(*) FROM steps_reached GROUP BY dialogue, step, user_id % 8;
+INSERT INTO quiz_counts
+    (day, dialogue, step, shard, answers, first_try, first_try_correct, first_try_wrong)
+SELECT at / 86400, coalesce(dialogue, ''), coalesce(step, ''), coalesce(user_id, 0) % 8, count(*),
+       count(CASE WHEN $f = 1 THEN 1 END),
+       count(CASE WHEN $f = 1 AND $c = 1 THEN 1 END),
+       count(CASE WHEN $f = 1 AND $c = 0 THEN 1 END)
+FROM events WHERE kind = 'quiz_answered'
+GROUP BY 1, 2, 3, 4;
+SQL
+}
+
 sqlite_generate() {
+    # The triggers are set aside while the events are loaded, and their tables filled after.
+    sqlite3 "$WORK/scale.db" "SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger'" \
+        >"$WORK/triggers.sql"
     sqlite3 "$WORK/scale.db" <<SQL
 PRAGMA synchronous = OFF;
 PRAGMA cache_size = -1000000;
+$(sed -n 's/^CREATE TRIGGER \([a-z_]*\) .*/DROP TRIGGER \1;/p' "$WORK/triggers.sql")
 DROP INDEX events_by_kind;
 DROP INDEX events_by_user;
 DROP INDEX events_by_at;
@@ -120,9 +149,13 @@ SELECT i + 1, $BASE + u, $START + i * $SPAN / $EVENTS,
             ELSE '{"kind":"step_reached","dialogue":"' || d || '","step":"' || s || '"}' END
 FROM e;
 COMMIT;
-CREATE INDEX events_by_kind ON events (kind, at);
+CREATE INDEX events_by_kind ON events (kind, dialogue, step, user_id);
 CREATE INDEX events_by_user ON events (user_id, at);
-CREATE INDEX events_by_at ON events (at);
+CREATE INDEX events_by_at ON events (at, user_id, kind);
+BEGIN;
+$(counts_sql "CAST(json_extract(data, '\$.FIELD') AS BIGINT)")
+COMMIT;
+$(cat "$WORK/triggers.sql")
 SQL
 }
 
@@ -167,14 +200,21 @@ FROM (SELECT i, i % 20 AS k, 'lesson_' || ((i / 20) % 12) AS d, 's' || ((i / 3) 
              floor(random() * $RESIDENTS)::bigint AS u
       FROM generate_series(0::bigint, $EVENTS - 1) AS i) AS e;
 SELECT setval(pg_get_serial_sequence('events', 'id'), $EVENTS);
-CREATE INDEX events_by_kind ON events (kind, at);
+CREATE INDEX events_by_kind ON events (kind, dialogue, step, user_id);
 CREATE INDEX events_by_user ON events (user_id, at);
-CREATE INDEX events_by_at ON events (at);
+CREATE INDEX events_by_at ON events (at, user_id, kind);
+$(counts_sql "json_flag(data, 'FIELD')")
 VACUUM ANALYZE;
 SQL
 }
 
 stats() { # label file
+    if [ "${COLD:-1}" = 1 ] && sync && echo 3 2>/dev/null >/proc/sys/vm/drop_caches; then
+        # The kernel's page cache emptied (as root), so the report reads the disk, as it
+        # would the first time after a reboot.
+        (cd "$ROOT" && timed "$1, cold cache" env POMICHNYK__DATABASE__URL="$(url_of scale)" \
+            "$POMICHNYK" stats --format json >"$WORK/$2.json")
+    fi
     (cd "$ROOT" && timed "$1" env POMICHNYK__DATABASE__URL="$(url_of scale)" \
         "$POMICHNYK" stats --format json >"$WORK/$2.json")
 }

@@ -1,10 +1,12 @@
 //! Folding old events: the `events` table keeps only recent events; older ones
-//! leave what the statistics need of them in two tables, and are deleted.
+//! are deleted. What the statistics need of them is already in tables that
+//! triggers fill as each event is written (migration `20261206000000_counts`):
 //!
-//! - `fold_steps`: each (dialogue, step, resident) reached, once — the lesson
-//!   funnels count distinct residents per step over all time, so a daily count
-//!   would not do. Keyed by the resident, so it goes with them (`/delete_me`).
-//! - `fold_quizzes`: quiz answers counted per UTC day and question, as the
+//! - `steps_reached`: each (dialogue, step, resident) reached, once — the
+//!   lesson funnels count distinct residents per step over all time, so a
+//!   daily count would not do — and `step_counts`, how many residents reached
+//!   each step. Keyed by the resident, so it goes with them (`/delete_me`).
+//! - `quiz_counts`: quiz answers counted per UTC day and question, as the
 //!   quiz figures count them (answers, first tries, right and wrong at the
 //!   first try). No resident's id.
 //!
@@ -14,9 +16,8 @@
 //! Every other kind of event has its figures in tables of its own
 //! (`lesson_progress`, `questions`), so it is dropped when folded.
 //!
-//! Each batch is one transaction (the aggregates written and the events
-//! deleted together): a fold killed mid-way leaves every event either folded
-//! and gone, or raw. On PostgreSQL a batch holds a transaction-scoped advisory
+//! Each batch is one transaction: a fold killed mid-way leaves every event
+//! either gone or there. On PostgreSQL a batch holds a transaction-scoped advisory
 //! lock, so one process folds at a time.
 
 use sqlx::{AnyConnection, Row};
@@ -92,11 +93,12 @@ impl Store {
 }
 
 /// One batch inside the writer's transaction: every event from `from` to
-/// before `before` folded and deleted (an older one, written late, is in a
-/// later batch). Answers how many, or -1 when another process holds the
-/// folder's lock. Both bounds are given so that a prepared statement's plan
-/// reads a range of `events_by_at` even on PostgreSQL, whose generic plan
-/// for `at < $1` alone would read the whole table.
+/// before `before` deleted (an older one, written late, is in a later batch);
+/// what the statistics need of them was counted as they were written. Answers
+/// how many, or -1 when another process holds the folder's lock. Both bounds
+/// are given so that a prepared statement's plan reads a range of
+/// `events_by_at` even on PostgreSQL, whose generic plan for `at < $1` alone
+/// would read the whole table.
 pub(super) async fn fold_in(
     tx: &mut AnyConnection,
     dialect: Dialect,
@@ -106,43 +108,6 @@ pub(super) async fn fold_in(
     if !super::replicas::try_xact_lock(tx, dialect, FOLD_KEY).await? {
         return Ok(-1);
     }
-    // `kind || ''`: the batch is read by time (`events_by_at`), not as every event of a
-    // kind (`events_by_kind`), which SQLite would otherwise pick for the equality.
-    sqlx::query(
-        "INSERT INTO fold_steps (dialogue, step, user_id, first_day)
-         SELECT dialogue, step, user_id, min(at) / 86400 FROM events
-         WHERE at >= $2 AND at < $1 AND kind || '' = 'step_reached'
-           AND dialogue IS NOT NULL AND step IS NOT NULL AND user_id IS NOT NULL
-         GROUP BY dialogue, step, user_id
-         ON CONFLICT (dialogue, step, user_id) DO NOTHING",
-    )
-    .bind(before)
-    .bind(from)
-    .execute(&mut *tx)
-    .await?;
-    // The same expressions as the quiz figures (`store::stats`).
-    let first_try = dialect.json_flag("data", &["first_try"]);
-    let correct = dialect.json_flag("data", &["correct"]);
-    let sql = format!(
-        "INSERT INTO fold_quizzes
-           (day, dialogue, step, answers, first_try, first_try_correct, first_try_wrong)
-         SELECT at / 86400, coalesce(dialogue, ''), coalesce(step, ''), count(*),
-                count(CASE WHEN {first_try} = 1 THEN 1 END),
-                count(CASE WHEN {first_try} = 1 AND {correct} = 1 THEN 1 END),
-                count(CASE WHEN {first_try} = 1 AND {correct} = 0 THEN 1 END)
-         FROM events WHERE at >= $2 AND at < $1 AND kind || '' = 'quiz_answered'
-         GROUP BY 1, 2, 3
-         ON CONFLICT (day, dialogue, step) DO UPDATE SET
-           answers = fold_quizzes.answers + excluded.answers,
-           first_try = fold_quizzes.first_try + excluded.first_try,
-           first_try_correct = fold_quizzes.first_try_correct + excluded.first_try_correct,
-           first_try_wrong = fold_quizzes.first_try_wrong + excluded.first_try_wrong"
-    );
-    sqlx::query(&sql)
-        .bind(before)
-        .bind(from)
-        .execute(&mut *tx)
-        .await?;
     let deleted = sqlx::query("DELETE FROM events WHERE at >= $2 AND at < $1")
         .bind(before)
         .bind(from)

@@ -721,7 +721,7 @@ impl Store {
             "SELECT (SELECT count(*) FROM residents WHERE user_id = $1)
                   + (SELECT count(*) FROM dialogue_state WHERE user_id = $1)
                   + (SELECT count(*) FROM events WHERE user_id = $1)
-                  + (SELECT count(*) FROM fold_steps WHERE user_id = $1)
+                  + (SELECT count(*) FROM steps_reached WHERE user_id = $1)
                   + (SELECT count(*) FROM lesson_progress WHERE user_id = $1)
                   + (SELECT count(*) FROM roles WHERE user_id = $1 OR granted_by = $1)
                   + (SELECT count(*) FROM tickets

@@ -3,9 +3,11 @@
 //! questions and answers, hubs, tickets, announcements, webinars and a weekly
 //! series for a chart.
 //!
-//! Events older than `database.fold_after_days` are folded (`store::fold`):
-//! the funnels and the quiz figures read the folded tables with the raw
-//! events, so every figure is the same before and after a fold.
+//! The all-time figures that come from events (the funnels' steps, the quiz
+//! figures) read counts that triggers keep as events are written
+//! (`step_counts`, `quiz_counts`), so they cost the same at any size, and are
+//! the same before and after old events are folded away (`store::fold`). The
+//! weekly series reads the raw events of its weeks, which are never folded.
 //!
 //! Everything is read in one read transaction, so the figures agree with each
 //! other even while the bot keeps writing. No figure carries a resident's id.
@@ -17,7 +19,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
 
-use super::{Dialect, Store, StoreError};
+use super::{Store, StoreError};
 use crate::stats::figures::*;
 
 impl Store {
@@ -37,8 +39,8 @@ impl Store {
             residents: residents(conn, since, window.now).await?,
             languages: languages(conn).await?,
             lessons: lessons(conn, order).await?,
-            quizzes: quizzes(conn, self.dialect).await?,
-            confusing: confusing(conn, self.dialect).await?,
+            quizzes: quizzes(conn).await?,
+            confusing: confusing(conn).await?,
             questions: questions(conn, since).await?,
             faq: faq(conn, since).await?,
             unanswered: unanswered(conn, since).await?,
@@ -138,69 +140,47 @@ async fn lessons(
         .collect()
 }
 
-/// Dialogue → step → distinct residents who ever reached it: those of the
-/// folded pairs (`fold_steps`, each once) and those of the raw events not
-/// among them. A forgotten resident's events have no id and count for none.
+/// Dialogue → step → distinct residents who ever reached it, from
+/// `step_counts` (kept by triggers as `steps_reached` grows and shrinks; see
+/// the migration `20261206000000_counts.sql`). A forgotten resident's steps
+/// go with them and count for none.
 async fn steps_reached(
     conn: &mut AnyConnection,
 ) -> Result<HashMap<String, HashMap<String, i64>>, StoreError> {
-    let folded = sqlx::query(
-        "SELECT dialogue, step, count(*) AS reached FROM fold_steps GROUP BY dialogue, step",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let raw = sqlx::query(
-        "SELECT dialogue, step, count(DISTINCT user_id) AS reached FROM events e
-         WHERE kind = 'step_reached' AND dialogue IS NOT NULL AND step IS NOT NULL
-           AND user_id IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM fold_steps f
-                           WHERE f.dialogue = e.dialogue AND f.step = e.step
-                             AND f.user_id = e.user_id)
-         GROUP BY dialogue, step",
+    let rows = sqlx::query(
+        "SELECT dialogue, step, CAST(sum(reached) AS BIGINT) AS reached FROM step_counts
+         GROUP BY dialogue, step HAVING sum(reached) > 0",
     )
     .fetch_all(&mut *conn)
     .await?;
     let mut out: HashMap<String, HashMap<String, i64>> = HashMap::new();
-    for r in folded.into_iter().chain(raw) {
+    for r in rows {
         let dialogue: String = r.try_get("dialogue")?;
-        let reached: i64 = r.try_get("reached")?;
-        *out.entry(dialogue)
+        out.entry(dialogue)
             .or_default()
-            .entry(r.try_get("step")?)
-            .or_default() += reached;
+            .insert(r.try_get("step")?, r.try_get("reached")?);
     }
     Ok(out)
 }
 
-async fn quizzes(
-    conn: &mut AnyConnection,
-    dialect: Dialect,
-) -> Result<Vec<QuizAccuracy>, StoreError> {
-    let first_try = dialect.json_flag("data", &["first_try"]);
-    let correct = dialect.json_flag("data", &["correct"]);
-    let sql = format!(
-        "SELECT dialogue, CAST(sum(answers) AS BIGINT) AS answers,
+/// Quiz answers by lesson, from `quiz_counts` (a trigger counts each
+/// `quiz_answered` event as it is written, per day and question).
+async fn quizzes(conn: &mut AnyConnection) -> Result<Vec<QuizAccuracy>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT dialogue, CAST(sum(answers) AS BIGINT) AS n,
                 CAST(sum(first_try) AS BIGINT) AS first_try,
                 CAST(sum(first_try_correct) AS BIGINT) AS first_try_correct
-         FROM (SELECT coalesce(dialogue, '') AS dialogue, count(*) AS answers,
-                      count(CASE WHEN {first_try} = 1 THEN 1 END) AS first_try,
-                      count(CASE WHEN {first_try} = 1 AND {correct} = 1 THEN 1 END)
-                        AS first_try_correct
-               FROM events WHERE kind = 'quiz_answered'
-               GROUP BY 1
-               UNION ALL
-               SELECT dialogue, sum(answers), sum(first_try), sum(first_try_correct)
-               FROM fold_quizzes GROUP BY dialogue) AS q
-         GROUP BY dialogue ORDER BY answers DESC, dialogue"
-    );
-    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+         FROM quiz_counts GROUP BY dialogue ORDER BY n DESC, dialogue",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     rows.into_iter()
         .map(|r| {
             let first_try: i64 = r.try_get("first_try")?;
             let first_try_correct: i64 = r.try_get("first_try_correct")?;
             Ok(QuizAccuracy {
                 dialogue: r.try_get("dialogue")?,
-                answers: r.try_get("answers")?,
+                answers: r.try_get("n")?,
                 first_try,
                 first_try_correct,
                 first_try_correct_pct: pct(first_try_correct, first_try),
@@ -209,27 +189,15 @@ async fn quizzes(
         .collect()
 }
 
-async fn confusing(
-    conn: &mut AnyConnection,
-    dialect: Dialect,
-) -> Result<Vec<ConfusingQuestion>, StoreError> {
-    let first_try = dialect.json_flag("data", &["first_try"]);
-    let correct = dialect.json_flag("data", &["correct"]);
-    let sql = format!(
-        "SELECT dialogue, step, CAST(sum(first_answers) AS BIGINT) AS first_answers,
-                CAST(sum(wrong) AS BIGINT) AS wrong
-         FROM (SELECT coalesce(dialogue, '') AS dialogue, coalesce(step, '') AS step,
-                      count(*) AS first_answers,
-                      count(CASE WHEN {correct} = 0 THEN 1 END) AS wrong
-               FROM events
-               WHERE kind = 'quiz_answered' AND {first_try} = 1
-               GROUP BY 1, 2
-               UNION ALL
-               SELECT dialogue, step, sum(first_try), sum(first_try_wrong)
-               FROM fold_quizzes GROUP BY dialogue, step HAVING sum(first_try) > 0) AS c
-         GROUP BY dialogue, step"
-    );
-    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+/// Questions by their share of wrong first answers, from `quiz_counts`.
+async fn confusing(conn: &mut AnyConnection) -> Result<Vec<ConfusingQuestion>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT dialogue, step, CAST(sum(first_try) AS BIGINT) AS first_answers,
+                CAST(sum(first_try_wrong) AS BIGINT) AS wrong
+         FROM quiz_counts GROUP BY dialogue, step HAVING sum(first_try) > 0",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let mut list = rows
         .into_iter()
         .map(|r| {

@@ -160,9 +160,9 @@ async fn apply_in(
                 // (with their messages and posts, those in the resident's private chat
                 // too) go with the resident: ON DELETE CASCADE.
                 "DELETE FROM residents WHERE user_id = $1",
-                // Folded steps (`store::fold`) are the resident's; the foreign key
+                // The steps they reached (`store::fold`) are the resident's; the foreign key
                 // would take them too, this says so.
-                "DELETE FROM fold_steps WHERE user_id = $1",
+                "DELETE FROM steps_reached WHERE user_id = $1",
                 // Only a resident's private chat has the user's id as chat id.
                 "DELETE FROM tickets WHERE chat_id = $1",
                 "DELETE FROM ticket_posts WHERE chat_id = $1",

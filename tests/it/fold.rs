@@ -283,8 +283,13 @@ async fn folding_old_events_keeps_every_figure_and_drops_the_events() {
     }
     let after = report(&raw, &script).await;
     same(&report(&folded, &script).await, &after, "after /delete_me");
-    assert_ne!(
-        after.lessons, before.lessons,
+    let reached = |stats: &Stats| -> i64 {
+        let phishing = stats.lessons.iter().find(|l| l.lesson == "phishing");
+        phishing.map_or(0, |l| l.steps.iter().map(|s| s.reached).max().unwrap_or(0))
+    };
+    assert_eq!(
+        (reached(&before), reached(&after)),
+        (5, 3),
         "the funnels lost two residents"
     );
 
@@ -377,4 +382,134 @@ async fn the_fold_command_folds_and_says_how_many() {
         "{}",
         String::from_utf8_lossy(&bad.stderr)
     );
+}
+
+/// A database written before the counts were kept as events are written
+/// (migration `20261206000000_counts`): some steps and quiz answers already
+/// folded into the old tables, others still raw events, one pair in both.
+/// Opening it with this version counts every one of them once, and new
+/// turns add to the counts.
+#[tokio::test]
+async fn a_database_from_before_the_counts_keeps_its_figures() {
+    use std::borrow::Cow;
+
+    sqlx::any::install_default_drivers();
+    let script = shipped_script();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = crate::support::db::url(&dir.path().join("old.db"));
+    let postgres = crate::support::db::postgres().is_some();
+    if !postgres {
+        std::fs::File::create(dir.path().join("old.db")).expect("create the file");
+    }
+    let folder = if postgres {
+        "migrations/postgres"
+    } else {
+        "migrations/sqlite"
+    };
+    let mut old = sqlx::migrate::Migrator::new(Path::new(env!("CARGO_MANIFEST_DIR")).join(folder))
+        .await
+        .expect("the migrations");
+    let before_counts: Vec<_> = old
+        .migrations
+        .iter()
+        .filter(|m| m.version < 20_261_206_000_000)
+        .cloned()
+        .collect();
+    assert!(before_counts.len() < old.migrations.len());
+    old.migrations = Cow::Owned(before_counts);
+    let pool = sqlx::AnyPool::connect(&url).await.expect("connect");
+    old.run(&pool).await.expect("the older migrations");
+    let at = NOW - 200 * DAY;
+    for sql in [
+        format!(
+            "INSERT INTO residents (user_id, lang, first_seen, last_seen) VALUES
+             ({ANNA}, 'uk', {at}, {at}), ({BOHDAN}, 'uk', {at}, {at})"
+        ),
+        format!(
+            "INSERT INTO lesson_progress (user_id, lesson, started_at) VALUES
+             ({ANNA}, 'phishing', {at}), ({BOHDAN}, 'phishing', {at})"
+        ),
+        // Folded long ago: Anna and Bohdan reached `intro`, Anna `signs`.
+        format!(
+            "INSERT INTO fold_steps (dialogue, step, user_id, first_day) VALUES
+             ('phishing', 'intro', {ANNA}, 1), ('phishing', 'intro', {BOHDAN}, 1),
+             ('phishing', 'signs', {ANNA}, 1)"
+        ),
+        // Five folded answers to `q_sms`, four at the first try, three of them right.
+        "INSERT INTO fold_quizzes
+           (day, dialogue, step, answers, first_try, first_try_correct, first_try_wrong)
+         VALUES (1, 'phishing', 'q_sms', 5, 4, 3, 1)"
+            .to_string(),
+        // Raw: Anna reaches `signs` again (counted once), Bohdan reaches it too,
+        // and Bohdan answers `q_sms` wrong at the first try.
+        format!(
+            "INSERT INTO events (user_id, at, kind, dialogue, step, data) VALUES
+             ({ANNA}, {at}, 'step_reached', 'phishing', 'signs',
+              '{{\"kind\":\"step_reached\",\"dialogue\":\"phishing\",\"step\":\"signs\"}}'),
+             ({BOHDAN}, {at}, 'step_reached', 'phishing', 'signs',
+              '{{\"kind\":\"step_reached\",\"dialogue\":\"phishing\",\"step\":\"signs\"}}'),
+             ({BOHDAN}, {at}, 'quiz_answered', 'phishing', 'q_sms',
+              '{{\"kind\":\"quiz_answered\",\"dialogue\":\"phishing\",\"step\":\"q_sms\",\
+                \"option\":2,\"correct\":false,\"first_try\":true}}')"
+        ),
+    ] {
+        sqlx::query(&sql).execute(&pool).await.expect(&sql);
+    }
+    pool.close().await;
+
+    let store = Store::open(&url).await.expect("open and migrate");
+    let stats = report(&store, &script).await;
+    let steps = |stats: &Stats| -> Vec<(String, i64)> {
+        let mut steps: Vec<(String, i64)> = stats
+            .lessons
+            .iter()
+            .flat_map(|l| l.steps.iter())
+            .filter(|s| s.reached > 0)
+            .map(|s| (s.step.clone(), s.reached))
+            .collect();
+        steps.sort();
+        steps
+    };
+    assert_eq!(
+        steps(&stats),
+        [("intro".to_string(), 2), ("signs".to_string(), 2)]
+    );
+    let quiz = |stats: &Stats| {
+        let q = &stats.quizzes[0];
+        (
+            q.dialogue.clone(),
+            q.answers,
+            q.first_try,
+            q.first_try_correct,
+        )
+    };
+    assert_eq!(quiz(&stats), ("phishing".to_string(), 6, 5, 3));
+    assert_eq!(
+        (stats.confusing[0].first_answers, stats.confusing[0].wrong),
+        (5, 2)
+    );
+
+    // Bohdan goes on with the lesson today: what he does now counts too.
+    let mut bohdan = Talk::new([&store, &store], &script, BOHDAN, NOW - DAY);
+    bohdan.opens_phishing().await;
+    bohdan.reads_to_the_first_question().await;
+    let now = report(&store, &script).await;
+    assert!(
+        now.lessons
+            .iter()
+            .flat_map(|l| l.steps.iter())
+            .any(|s| s.step != "intro" && s.step != "signs" && s.reached == 1),
+        "{:?}",
+        steps(&now)
+    );
+    // Forgetting Anna takes her out of every step she reached.
+    store.forget(ANNA).await.expect("forget");
+    assert_eq!(
+        steps(&report(&store, &script).await)
+            .into_iter()
+            .filter(|(s, _)| s == "intro" || s == "signs")
+            .collect::<Vec<_>>(),
+        [("intro".to_string(), 1), ("signs".to_string(), 1)]
+    );
+    store.close().await;
 }
