@@ -22,14 +22,25 @@ pub fn fold_before(now: i64, tz: &jiff::tz::TimeZone, days: u32) -> i64 {
     by_age.min(weeks)
 }
 
-/// Folds what is older than [`fold_before`] at `now`; answers how many events.
+/// How long after a week ends its figures are kept (`store::weeks`): by
+/// then no event of it can still be on its way (replicas' clocks differ by
+/// less).
+pub const WEEK_SETTLES: i64 = 3600;
+
+/// Folds what is older than [`fold_before`] at `now`, and keeps the figures
+/// of the weekly series' weeks that ended; answers how many events were
+/// folded.
 pub async fn fold(
     store: &Store,
     now: i64,
     tz: &jiff::tz::TimeZone,
     days: u32,
 ) -> Result<u64, StoreError> {
-    store.fold_events(fold_before(now, tz, days)).await
+    let folded = store.fold_events(fold_before(now, tz, days)).await?;
+    store
+        .keep_weeks(&week_starts(now, tz), now - WEEK_SETTLES)
+        .await?;
+    Ok(folded)
 }
 
 impl App {

@@ -15,6 +15,14 @@ pub enum Change {
         from: i64,
         before: i64,
     },
+    /// Keeps the weekly series' figures of weeks that ended (`store::weeks`)
+    /// unless a resident was forgotten since `generation`; drops weeks
+    /// before `oldest`. Answers how many were kept, or -1.
+    KeepWeeks {
+        generation: i64,
+        oldest: i64,
+        weeks: Vec<(i64, i64, i64, i64)>,
+    },
     /// Delete every personal row of a resident.
     Forget {
         user: i64,

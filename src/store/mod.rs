@@ -35,6 +35,7 @@ mod rows;
 mod sql;
 mod stats;
 mod webinars;
+mod weeks;
 mod writer;
 pub use crate::stats::figures::*;
 pub use certificates::{Attempt, CertificateRow};

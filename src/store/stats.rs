@@ -416,43 +416,26 @@ async fn webinars(conn: &mut AnyConnection, since: i64) -> Result<Vec<WebinarFig
         .collect()
 }
 
-/// The weeks between consecutive `bounds`, in one pass over their events.
+/// The weeks between consecutive `bounds`: those kept once they ended
+/// (`store::weeks`) as kept, the others (the current one always) from their
+/// raw events.
 async fn weekly(conn: &mut AnyConnection, bounds: &[i64]) -> Result<Vec<Week>, StoreError> {
-    let Some(weeks) = bounds.len().checked_sub(1).filter(|&n| n > 0) else {
+    let Some(&first) = bounds.first() else {
         return Ok(Vec::new());
     };
-    // ?1 is the first start, ?(i + 2) the end of week i.
-    let mut case = String::from("CASE");
-    for i in 0..weeks - 1 {
-        case.push_str(&format!(" WHEN at < ${} THEN {i}", i + 2));
-    }
-    case.push_str(&format!(" ELSE {} END", weeks - 1));
-    let sql = format!(
-        "SELECT {case} AS week, count(DISTINCT user_id) AS active,
-                count(CASE WHEN kind = 'lesson_completed' THEN 1 END) AS completions
-         FROM events WHERE at >= $1 AND at < ${}
-         GROUP BY week",
-        weeks + 1
-    );
-    let mut query = sqlx::query(&sql);
-    for b in bounds {
-        query = query.bind(*b);
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
-    let mut out: Vec<Week> = bounds[..weeks]
-        .iter()
-        .map(|&start| Week {
-            start,
-            active: 0,
-            completions: 0,
-        })
-        .collect();
-    for r in rows {
-        let week: i64 = r.try_get("week")?;
-        if let Some(w) = usize::try_from(week).ok().and_then(|i| out.get_mut(i)) {
-            w.active = r.try_get("active")?;
-            w.completions = r.try_get("completions")?;
-        }
+    let kept = super::weeks::kept(&mut *conn, first).await?;
+    let mut out = Vec::with_capacity(bounds.len().saturating_sub(1));
+    for pair in bounds.windows(2) {
+        let (start, until) = (pair[0], pair[1]);
+        let week = match kept.iter().find(|w| (w.0, w.1) == (start, until)) {
+            Some(&(_, _, active, completions)) => Week {
+                start,
+                active,
+                completions,
+            },
+            None => super::weeks::week_figures(conn, start, until).await?,
+        };
+        out.push(week);
     }
     Ok(out)
 }

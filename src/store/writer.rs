@@ -147,6 +147,13 @@ async fn apply_in(
         Change::Fold { from, before } => {
             answer = super::fold::fold_in(tx, dialect, from, before).await?;
         }
+        Change::KeepWeeks {
+            generation,
+            oldest,
+            weeks,
+        } => {
+            answer = super::weeks::keep_in(tx, dialect, generation, oldest, &weeks).await?;
+        }
         Change::Forget { user } => {
             // Every place the id is written, in this one transaction (`Store::rows_about`
             // counts the same places). What someone did stays only as an anonymous
@@ -196,6 +203,8 @@ async fn apply_in(
             .bind(user.to_string())
             .execute(&mut *tx)
             .await?;
+            // The weeks kept for the weekly series counted them.
+            super::weeks::forget_in(tx).await?;
         }
         Change::Blocked { user, blocked } => {
             sqlx::query("UPDATE residents SET blocked = $1 WHERE user_id = $2")

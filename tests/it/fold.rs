@@ -251,6 +251,10 @@ async fn folding_old_events_keeps_every_figure_and_drops_the_events() {
         &before,
         "after the second fold",
     );
+    // The weekly series' eleven weeks that ended are kept (the current one is
+    // always counted from its events).
+    assert_eq!(folded.weeks_kept().await.expect("weeks"), 11);
+    assert_eq!(raw.weeks_kept().await.expect("weeks"), 0);
     assert_eq!(folded.events_before(cutoff).await.expect("count"), 0);
     assert_eq!(
         folded.events_before(NOW + DAY).await.expect("count"),
@@ -282,7 +286,22 @@ async fn folding_old_events_keeps_every_figure_and_drops_the_events() {
         }
     }
     let after = report(&raw, &script).await;
+    // The kept weeks counted Anna, so they are dropped with her, and worked
+    // out again from the events at the next fold.
+    assert_eq!(folded.weeks_kept().await.expect("weeks"), 0);
     same(&report(&folded, &script).await, &after, "after /delete_me");
+    let active = |s: &Stats| s.weekly.iter().map(|w| w.active).sum::<i64>();
+    // Anna, Vira and Halyna came lately, in the same week; Anna is gone.
+    assert_eq!((active(&before), active(&after)), (3, 2));
+    fold(&folded, NOW, &kyiv(), FOLD_AFTER_DAYS)
+        .await
+        .expect("fold");
+    assert_eq!(folded.weeks_kept().await.expect("weeks"), 11);
+    same(
+        &report(&folded, &script).await,
+        &after,
+        "kept again after /delete_me",
+    );
     let reached = |stats: &Stats| -> i64 {
         let phishing = stats.lessons.iter().find(|l| l.lesson == "phishing");
         phishing.map_or(0, |l| l.steps.iter().map(|s| s.reached).max().unwrap_or(0))
