@@ -151,6 +151,16 @@ impl App {
         }
     }
 
+    /// The same application as a webhook replica, whose slot is its own
+    /// (the pollers' 0 is shared by every process in polling mode, and a
+    /// command-line process shares the slot of the settings it reads): its
+    /// outbox claims carry its slot, and [`App::recover`] takes back the
+    /// ones it held when it stopped.
+    pub fn claiming_as_replica(mut self) -> App {
+        self.store = self.store.claiming_as(self.inflight.slot());
+        self
+    }
+
     /// The librarians' hub facts changed outside this application's turns
     /// (another writer of the same database): the next update reads them anew.
     pub fn hub_facts_changed(&self) {
@@ -426,6 +436,12 @@ impl App {
         self.handled_mark.store(mark, Ordering::Relaxed);
         // The FAQ phrasings librarians accepted join the content first.
         self.learn().await?;
+        // What this replica claimed to send before it was killed goes now,
+        // not when the claims' lease ends.
+        let taken = self.store.take_back_claims(self.now()).await?;
+        if taken > 0 {
+            tracing::info!(messages = taken, "taking back the sends held when stopped");
+        }
         let slot = self.inflight.slot();
         let last = self.store.last_turn(slot).await?;
         self.inflight.start_after(last);

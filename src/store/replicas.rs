@@ -31,7 +31,8 @@ use super::{Dialect, Store, StoreError};
 
 /// How long a claimed outbox row is left to the process that claimed it
 /// before another may take it, in seconds: also how long a restarted process
-/// waits for what it held when it was killed.
+/// waits for what it held when it was killed, unless it is a webhook replica
+/// (see [`Store::take_back_claims`]).
 pub const CLAIM_LEASE: i64 = 15;
 
 /// The most rows one claim takes: about a second of sending at Telegram's
@@ -85,6 +86,42 @@ pub struct PollerLock {
 }
 
 impl Store {
+    /// The same store, its outbox claims recorded as held by replica `slot`
+    /// (`None`: by no one in particular). The slot must be this process's
+    /// alone: at its start, [`Store::take_back_claims`] lets go of every
+    /// claim recorded with it.
+    pub fn claiming_as(mut self, slot: Option<i64>) -> Store {
+        self.claimant = slot;
+        self
+    }
+
+    /// After a start: the outbox rows this replica's slot still held when
+    /// it stopped (killed before their sends were recorded) are due again
+    /// at `now`, instead of when their lease ends. Answers how many. Only
+    /// on PostgreSQL, and only for a store [`Store::claiming_as`] a slot.
+    pub async fn take_back_claims(&self, now: i64) -> Result<u64, StoreError> {
+        let Some(slot) = self.claimant.filter(|_| self.dialect == Dialect::Postgres) else {
+            return Ok(0);
+        };
+        let mut taken = 0;
+        for sql in [
+            "UPDATE deliveries SET next_try = $1, claimed_by = NULL
+             WHERE status = 'pending' AND next_try > $1 AND claimed_by = $2",
+            "UPDATE messages SET next_try = $1, claimed_by = NULL
+             WHERE status = 'pending' AND next_try > $1 AND claimed_by = $2",
+            "UPDATE reminders SET due_at = $1, claimed_by = NULL
+             WHERE sent_at IS NULL AND due_at > $1 AND claimed_by = $2",
+        ] {
+            taken += sqlx::query(sql)
+                .bind(now)
+                .bind(slot)
+                .execute(&self.read)
+                .await?
+                .rows_affected();
+        }
+        Ok(taken)
+    }
+
     /// Waits until no other process is in `user`'s turn and holds it; says
     /// whether `update` (if given) was handled meanwhile.
     pub async fn begin_turn(

@@ -125,6 +125,10 @@ pub async fn run_with_clock(
         settings.language_codes(),
     ));
     let app = App::new(content.clone(), store, settings, clock);
+    let app = match settings.telegram.mode {
+        TelegramMode::Webhook => app.claiming_as_replica(),
+        TelegramMode::Polling => app,
+    };
     let out = Out::new(bot.clone(), settings);
     out.set_commands(&app.command_menus()).await;
     app.seed_admins(&settings.access.admins).await;
