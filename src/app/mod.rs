@@ -110,13 +110,14 @@ impl Response {
 }
 
 /// This process's slot among replicas sharing the database (see
-/// `store::REPLICA_SLOTS`): its webhook port, or 0 for the poller; `None`
-/// when it is the database's only process (SQLite).
+/// `store::REPLICA_SLOTS`): `webhook.replica_slot`, else its webhook port,
+/// or 0 for the poller; `None` when it is the database's only process
+/// (SQLite).
 fn replica_slot(store: &Store, settings: &Settings) -> Option<i64> {
     match (store.dialect(), settings.telegram.mode) {
         (crate::store::Dialect::Sqlite, _) => None,
         (crate::store::Dialect::Postgres, crate::settings::TelegramMode::Webhook) => {
-            Some(i64::from(settings.webhook.listen.port()))
+            Some(settings.webhook.slot())
         }
         (crate::store::Dialect::Postgres, crate::settings::TelegramMode::Polling) => Some(0),
     }

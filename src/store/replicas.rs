@@ -11,13 +11,17 @@
 //!   each is sent by one process; a process that dies holding some lets them
 //!   go when the lease ends (the bounded in-flight case); a claim is small
 //!   ([`CLAIM_BATCH`]) so that it is sent well within its lease;
+//!   the claims of a webhook replica carry its slot ([`Store::claiming_as`]),
+//!   so when it starts again after a crash it takes back its own at once
+//!   ([`Store::take_back_claims`]) instead of waiting out their lease;
 //! - long polling, which Telegram allows to one client only, is done by the
 //!   process holding a session advisory lock ([`Store::poller_lock`]);
 //! - Telegram's bulk budget (messages a second for the whole bot) is counted
 //!   per second, by the database's clock, in `send_budget`
 //!   ([`Store::take_send_turn`]), so all processes together keep to it;
 //! - each process numbers its turns in a space of its own: turn numbers
-//!   modulo [`REPLICA_SLOTS`] are the replica's slot (its webhook port), and
+//!   modulo [`REPLICA_SLOTS`] are the replica's slot (`webhook.replica_slot`,
+//!   else its webhook port), and
 //!   how far its turns' replies went out is recorded under that slot, so a
 //!   restarted replica shows where they stand to the residents whose replies
 //!   it had in hand, and to no one else.
@@ -40,7 +44,8 @@ pub const CLAIM_LEASE: i64 = 15;
 pub const CLAIM_BATCH: i64 = 32;
 
 /// Turn numbers of replicas sharing a database are `n * REPLICA_SLOTS +
-/// slot`, the slot being a replica's webhook port (0 for the poller), so
+/// slot`, the slot being a replica's `webhook.replica_slot` or else its
+/// webhook port (0 for the poller), so
 /// that each replica finds its own turns after a restart.
 pub const REPLICA_SLOTS: i64 = 65_536;
 
