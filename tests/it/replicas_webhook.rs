@@ -234,13 +234,17 @@ fn start_replica(api: &FakeApi, url: &str, listen: &str) -> Bot {
     start_bot_with(api, url, &env)
 }
 
-// Ignored until a restarted replica's recovered replies always go out: in
-// some runs (about one in two here) one to three residents whose step the
-// killed replica had committed but not yet sent are given a `Resume` turn by
-// the restarted replica, and its messages never reach Telegram (the
-// replica's delivered watermark stays below them). Run it with
-// `POMICHNYK_TEST_POSTGRES=… cargo test --test it replicas_webhook -- --ignored`.
-#[ignore = "a restarted replica's recovered replies are sometimes not sent (see above)"]
+// Ignored until it passes every time on a loaded machine. The recovered
+// replies of the restarted replica, which used to reach their residents too
+// late (one resident after another), now go out at once. What is left: on a
+// machine also busy with other work (load 5 to 12 on 2 cores), one run in
+// five or more ends with a few presses "never confirmed" within 60 s: the
+// replicas handle 45 to 75 updates a second there, so with a thousand
+// residents waiting an update waits 15 to 20 s on average, and the few
+// stuck ones were each handled only after two of this Telegram's 20 s
+// timeouts. Run it with
+// `POMICHNYK_TEST_POSTGRES=… cargo test --test it three_replicas -- --ignored`.
+#[ignore = "on a loaded machine a few updates are sometimes not confirmed within 60 s (see above)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_one_killed_take_a_thousand_residents_each_step_once_and_in_order() {
     if db::postgres().is_none() {
