@@ -145,6 +145,20 @@ pub struct WebhookSettings {
     pub public_url: Option<Url>,
     #[serde(default, deserialize_with = "empty_secret_as_none")]
     pub secret: Option<SecretString>,
+    /// This replica's slot among bot processes sharing one PostgreSQL
+    /// database (`store::REPLICA_SLOTS`: 0 to 65535, distinct for each
+    /// replica); unset, the port of `listen`.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub replica_slot: Option<i64>,
+}
+
+impl WebhookSettings {
+    /// The replica's slot: `replica_slot`, else the port it listens on
+    /// (validated when the settings load).
+    pub fn slot(&self) -> i64 {
+        self.replica_slot
+            .unwrap_or_else(|| i64::from(self.listen.port()))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -359,6 +373,18 @@ impl Settings {
                 return Err(invalid(
                     "webhook.secret",
                     "Telegram accepts 1 to 256 characters of A-Z, a-z, 0-9, _ and -".into(),
+                ));
+            }
+        }
+        if let Some(slot) = self.webhook.replica_slot {
+            let slots = crate::store::REPLICA_SLOTS;
+            if !(0..slots).contains(&slot) {
+                return Err(invalid(
+                    "webhook.replica_slot",
+                    format!(
+                        "{slot} is not a replica slot: it must be 0 to {}",
+                        slots - 1
+                    ),
                 ));
             }
         }
@@ -619,6 +645,37 @@ mod tests {
             ("POMICHNYK__WEBHOOK__SECRET", "s3cret"),
         ]);
         assert!(ok.is_ok(), "{:?}", ok.err());
+    }
+
+    #[test]
+    fn a_replica_slot_is_one_of_the_slots_and_else_the_port() {
+        let webhook = [
+            ("POMICHNYK__TELEGRAM__MODE", "webhook"),
+            ("POMICHNYK__WEBHOOK__LISTEN", "0.0.0.0:8443"),
+            (
+                "POMICHNYK__WEBHOOK__PUBLIC_URL",
+                "https://bot.example.org/hook",
+            ),
+            ("POMICHNYK__WEBHOOK__SECRET", "s3cret"),
+        ];
+        let unset = load(&webhook).expect("loads");
+        assert_eq!(unset.webhook.replica_slot, None);
+        assert_eq!(unset.webhook.slot(), 8443);
+        for (value, slot) in [("0", 0), ("65535", 65_535), ("", 8443)] {
+            let mut vars = webhook.to_vec();
+            vars.push(("POMICHNYK__WEBHOOK__REPLICA_SLOT", value));
+            let settings = load(&vars).expect("loads");
+            assert_eq!(settings.webhook.slot(), slot, "replica_slot = {value:?}");
+        }
+        for value in ["65536", "-1", "100000"] {
+            let mut vars = webhook.to_vec();
+            vars.push(("POMICHNYK__WEBHOOK__REPLICA_SLOT", value));
+            let e = load(&vars).expect_err("out of range").to_string();
+            assert!(
+                e.contains("webhook.replica_slot") && e.contains("0 to 65535"),
+                "{value}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -110,13 +110,14 @@ impl Response {
 }
 
 /// This process's slot among replicas sharing the database (see
-/// `store::REPLICA_SLOTS`): its webhook port, or 0 for the poller; `None`
-/// when it is the database's only process (SQLite).
+/// `store::REPLICA_SLOTS`): `webhook.replica_slot`, else its webhook port,
+/// or 0 for the poller; `None` when it is the database's only process
+/// (SQLite).
 fn replica_slot(store: &Store, settings: &Settings) -> Option<i64> {
     match (store.dialect(), settings.telegram.mode) {
         (crate::store::Dialect::Sqlite, _) => None,
         (crate::store::Dialect::Postgres, crate::settings::TelegramMode::Webhook) => {
-            Some(i64::from(settings.webhook.listen.port()))
+            Some(settings.webhook.slot())
         }
         (crate::store::Dialect::Postgres, crate::settings::TelegramMode::Polling) => Some(0),
     }
@@ -149,6 +150,16 @@ impl App {
             hub_facts: Arc::new(hub_facts),
             fold_after_days: settings.database.fold_after_days,
         }
+    }
+
+    /// The same application as a webhook replica, whose slot is its own
+    /// (the pollers' 0 is shared by every process in polling mode, and a
+    /// command-line process shares the slot of the settings it reads): its
+    /// outbox claims carry its slot, and [`App::recover`] takes back the
+    /// ones it held when it stopped.
+    pub fn claiming_as_replica(mut self) -> App {
+        self.store = self.store.claiming_as(self.inflight.slot());
+        self
     }
 
     /// The librarians' hub facts changed outside this application's turns
@@ -426,6 +437,12 @@ impl App {
         self.handled_mark.store(mark, Ordering::Relaxed);
         // The FAQ phrasings librarians accepted join the content first.
         self.learn().await?;
+        // What this replica claimed to send before it was killed goes now,
+        // not when the claims' lease ends.
+        let taken = self.store.take_back_claims(self.now()).await?;
+        if taken > 0 {
+            tracing::info!(messages = taken, "taking back the sends held when stopped");
+        }
         let slot = self.inflight.slot();
         let last = self.store.last_turn(slot).await?;
         self.inflight.start_after(last);

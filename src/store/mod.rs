@@ -90,6 +90,9 @@ pub struct Store {
     states: Arc<cache::StateCache>,
     /// Transactions the writer has committed.
     committed: Arc<std::sync::atomic::AtomicU64>,
+    /// The replica slot this store's claims are recorded with (see
+    /// [`Store::claiming_as`]).
+    claimant: Option<i64>,
 }
 
 /// One resident's step, committed as a whole.
@@ -221,6 +224,7 @@ impl Store {
                 Dialect::Postgres => cache::StateCache::off(),
             }),
             committed,
+            claimant: None,
         })
     }
 
@@ -654,7 +658,8 @@ impl Store {
                    ORDER BY m.id LIMIT $4
                    FOR UPDATE OF m SKIP LOCKED),
                  claimed AS (
-                   UPDATE messages x SET next_try = $5 FROM picked WHERE x.id = picked.id
+                   UPDATE messages x SET next_try = $5, claimed_by = $6 FROM picked
+                   WHERE x.id = picked.id
                    RETURNING x.id, x.kind, x.ticket, x.reply_to, x.attempts, x.ticket_message)
                  SELECT c.id, c.kind, c.ticket, c.reply_to, c.attempts, t.chat_id, t.lang,
                         coalesce(tm.text, '') AS text
@@ -670,7 +675,7 @@ impl Store {
             .bind(limit);
         let query = match self.dialect {
             Dialect::Sqlite => query,
-            Dialect::Postgres => query.bind(now + CLAIM_LEASE),
+            Dialect::Postgres => query.bind(now + CLAIM_LEASE).bind(self.claimant),
         };
         let rows = query.fetch_all(&self.read).await?;
         rows.into_iter()

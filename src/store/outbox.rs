@@ -250,7 +250,7 @@ impl Store {
                    ORDER BY d.broadcast, d.user_id LIMIT $2
                    FOR UPDATE OF d SKIP LOCKED),
                  claimed AS (
-                   UPDATE deliveries x SET next_try = $4 FROM picked
+                   UPDATE deliveries x SET next_try = $4, claimed_by = $5 FROM picked
                    WHERE x.broadcast = picked.broadcast AND x.user_id = picked.user_id
                    RETURNING x.broadcast, x.user_id, x.attempts)
                  SELECT c.broadcast, c.user_id, c.attempts, b.text, b.photo, b.webinar, r.lang
@@ -262,7 +262,7 @@ impl Store {
         let query = sqlx::query(sql).bind(now).bind(limit).bind(only);
         let query = match self.dialect {
             Dialect::Sqlite => query,
-            Dialect::Postgres => query.bind(now + super::CLAIM_LEASE),
+            Dialect::Postgres => query.bind(now + super::CLAIM_LEASE).bind(self.claimant),
         };
         let rows = query.fetch_all(&self.read).await?;
         rows.into_iter()

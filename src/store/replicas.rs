@@ -11,13 +11,17 @@
 //!   each is sent by one process; a process that dies holding some lets them
 //!   go when the lease ends (the bounded in-flight case); a claim is small
 //!   ([`CLAIM_BATCH`]) so that it is sent well within its lease;
+//!   the claims of a webhook replica carry its slot ([`Store::claiming_as`]),
+//!   so when it starts again after a crash it takes back its own at once
+//!   ([`Store::take_back_claims`]) instead of waiting out their lease;
 //! - long polling, which Telegram allows to one client only, is done by the
 //!   process holding a session advisory lock ([`Store::poller_lock`]);
 //! - Telegram's bulk budget (messages a second for the whole bot) is counted
 //!   per second, by the database's clock, in `send_budget`
 //!   ([`Store::take_send_turn`]), so all processes together keep to it;
 //! - each process numbers its turns in a space of its own: turn numbers
-//!   modulo [`REPLICA_SLOTS`] are the replica's slot (its webhook port), and
+//!   modulo [`REPLICA_SLOTS`] are the replica's slot (`webhook.replica_slot`,
+//!   else its webhook port), and
 //!   how far its turns' replies went out is recorded under that slot, so a
 //!   restarted replica shows where they stand to the residents whose replies
 //!   it had in hand, and to no one else.
@@ -31,7 +35,8 @@ use super::{Dialect, Store, StoreError};
 
 /// How long a claimed outbox row is left to the process that claimed it
 /// before another may take it, in seconds: also how long a restarted process
-/// waits for what it held when it was killed.
+/// waits for what it held when it was killed, unless it is a webhook replica
+/// (see [`Store::take_back_claims`]).
 pub const CLAIM_LEASE: i64 = 15;
 
 /// The most rows one claim takes: about a second of sending at Telegram's
@@ -39,7 +44,8 @@ pub const CLAIM_LEASE: i64 = 15;
 pub const CLAIM_BATCH: i64 = 32;
 
 /// Turn numbers of replicas sharing a database are `n * REPLICA_SLOTS +
-/// slot`, the slot being a replica's webhook port (0 for the poller), so
+/// slot`, the slot being a replica's `webhook.replica_slot` or else its
+/// webhook port (0 for the poller), so
 /// that each replica finds its own turns after a restart.
 pub const REPLICA_SLOTS: i64 = 65_536;
 
@@ -85,6 +91,42 @@ pub struct PollerLock {
 }
 
 impl Store {
+    /// The same store, its outbox claims recorded as held by replica `slot`
+    /// (`None`: by no one in particular). The slot must be this process's
+    /// alone: at its start, [`Store::take_back_claims`] lets go of every
+    /// claim recorded with it.
+    pub fn claiming_as(mut self, slot: Option<i64>) -> Store {
+        self.claimant = slot;
+        self
+    }
+
+    /// After a start: the outbox rows this replica's slot still held when
+    /// it stopped (killed before their sends were recorded) are due again
+    /// at `now`, instead of when their lease ends. Answers how many. Only
+    /// on PostgreSQL, and only for a store [`Store::claiming_as`] a slot.
+    pub async fn take_back_claims(&self, now: i64) -> Result<u64, StoreError> {
+        let Some(slot) = self.claimant.filter(|_| self.dialect == Dialect::Postgres) else {
+            return Ok(0);
+        };
+        let mut taken = 0;
+        for sql in [
+            "UPDATE deliveries SET next_try = $1, claimed_by = NULL
+             WHERE status = 'pending' AND next_try > $1 AND claimed_by = $2",
+            "UPDATE messages SET next_try = $1, claimed_by = NULL
+             WHERE status = 'pending' AND next_try > $1 AND claimed_by = $2",
+            "UPDATE reminders SET due_at = $1, claimed_by = NULL
+             WHERE sent_at IS NULL AND due_at > $1 AND claimed_by = $2",
+        ] {
+            taken += sqlx::query(sql)
+                .bind(now)
+                .bind(slot)
+                .execute(&self.read)
+                .await?
+                .rows_affected();
+        }
+        Ok(taken)
+    }
+
     /// Waits until no other process is in `user`'s turn and holds it; says
     /// whether `update` (if given) was handled meanwhile.
     pub async fn begin_turn(

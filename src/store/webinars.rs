@@ -240,7 +240,7 @@ pub(super) async fn apply(
             kind,
             now,
         } => Ok(sqlx::query(
-            "UPDATE reminders SET sent_at = $1 WHERE webinar = $2 AND user_id = $3 AND kind = $4 AND sent_at IS NULL",
+            "UPDATE reminders SET sent_at = $1, claimed_by = NULL WHERE webinar = $2 AND user_id = $3 AND kind = $4 AND sent_at IS NULL",
         )
         .bind(now)
         .bind(webinar)
@@ -255,7 +255,7 @@ pub(super) async fn apply(
             kind,
             at,
         } => Ok(sqlx::query(
-            "UPDATE reminders SET due_at = $1 WHERE webinar = $2 AND user_id = $3 AND kind = $4 AND sent_at IS NULL",
+            "UPDATE reminders SET due_at = $1, claimed_by = NULL WHERE webinar = $2 AND user_id = $3 AND kind = $4 AND sent_at IS NULL",
         )
         .bind(at)
         .bind(webinar)
@@ -306,7 +306,8 @@ async fn remind(
     sqlx::query(
         "INSERT INTO reminders (webinar, user_id, kind, due_at)
          SELECT webinar, user_id, $1, $2 FROM rsvps WHERE webinar = $3 AND ($4 IS NULL OR user_id = $5)
-         ON CONFLICT (webinar, user_id, kind) DO UPDATE SET due_at = excluded.due_at, sent_at = NULL",
+         ON CONFLICT (webinar, user_id, kind)
+         DO UPDATE SET due_at = excluded.due_at, sent_at = NULL, claimed_by = NULL",
     )
     .bind(kind)
     .bind(due)
@@ -523,7 +524,7 @@ impl Store {
                    ORDER BY m.due_at, m.webinar, m.user_id LIMIT $2
                    FOR UPDATE OF m SKIP LOCKED),
                  claimed AS (
-                   UPDATE reminders x SET due_at = $4 FROM picked
+                   UPDATE reminders x SET due_at = $4, claimed_by = $5 FROM picked
                    WHERE x.webinar = picked.webinar AND x.user_id = picked.user_id
                      AND x.kind = picked.kind
                    RETURNING x.webinar, x.user_id, x.kind, picked.due_at AS was_due)
@@ -536,7 +537,7 @@ impl Store {
         let query = sqlx::query(&sql).bind(now).bind(limit).bind(only);
         let query = match self.dialect {
             Dialect::Sqlite => query,
-            Dialect::Postgres => query.bind(now + super::CLAIM_LEASE),
+            Dialect::Postgres => query.bind(now + super::CLAIM_LEASE).bind(self.claimant),
         };
         let rows = query.fetch_all(&self.read).await?;
         rows.iter()

@@ -381,7 +381,7 @@ async fn apply_in(
             let attempt = i64::from(!matches!(outcome, Delivery::Later { .. }));
             sqlx::query(
                 "UPDATE deliveries SET status = $1, message_id = coalesce($2, message_id),
-                   attempts = attempts + $8, next_try = coalesce($3, next_try),
+                   attempts = attempts + $8, next_try = coalesce($3, next_try), claimed_by = NULL,
                    done_at = CASE WHEN $4 = 'pending' THEN NULL ELSE $5 END
                  WHERE broadcast = $6 AND user_id = $7 AND status = 'pending'",
             )
@@ -449,7 +449,7 @@ async fn apply_in(
             };
             answer = sqlx::query(
                 "UPDATE messages SET status = $1, attempts = attempts + 1,
-                   next_try = coalesce($2, next_try),
+                   next_try = coalesce($2, next_try), claimed_by = NULL,
                    done_at = CASE WHEN $3 = 'pending' THEN NULL ELSE $4 END
                  WHERE id = $5 AND status = 'pending'",
             )

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use futures_util::StreamExt;
 use secrecy::ExposeSecret;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::error_handlers::LoggingErrorHandler;
@@ -124,6 +125,10 @@ pub async fn run_with_clock(
         settings.language_codes(),
     ));
     let app = App::new(content.clone(), store, settings, clock);
+    let app = match settings.telegram.mode {
+        TelegramMode::Webhook => app.claiming_as_replica(),
+        TelegramMode::Polling => app,
+    };
     let out = Out::new(bot.clone(), settings);
     out.set_commands(&app.command_menus()).await;
     app.seed_admins(&settings.access.admins).await;
@@ -137,14 +142,20 @@ pub async fn run_with_clock(
         );
     }
     // Residents whose replies a crash may have swallowed see where they stand;
-    // the messages go out in the background while the bot takes new updates.
+    // the messages go out in the background while the bot takes new updates,
+    // as many residents at once as updates are handled at once (each
+    // resident's own messages in order): one after another, the last of a
+    // few dozen would wait for every send before theirs.
     let recovered = app.recover(None).await?;
     let recovering = {
         let (app, out) = (app.clone(), out.clone());
         tokio::spawn(async move {
-            for response in recovered {
-                app.deliver(out.as_ref(), response).await;
-            }
+            futures_util::stream::iter(recovered)
+                .for_each_concurrent(flood::MAX_IN_FLIGHT, |response| {
+                    let (app, out) = (&app, &out);
+                    async move { app.deliver(out.as_ref(), response).await }
+                })
+                .await;
         })
     };
 

@@ -137,6 +137,74 @@ async fn each_delivery_of_an_announcement_is_claimed_by_one_sender() {
 }
 
 #[tokio::test]
+async fn a_replica_started_again_takes_back_its_own_claims_at_once_and_no_others() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = db::url(&dir.path().join("shared.db"));
+    // Two webhook replicas, on slots 8441 and 8442.
+    let a = Store::open(&url)
+        .await
+        .expect("open a")
+        .claiming_as(Some(8441));
+    let b = Store::open(&url)
+        .await
+        .expect("open b")
+        .claiming_as(Some(8442));
+    let residents: Vec<i64> = (0..40).map(|i| 9_500 + i).collect();
+    subscribe(&a, residents.iter().copied(), Topic::News).await;
+    let (broadcast, _) = a
+        .create_broadcast(900, Topic::News, &Audience::All, "Новини", None, NOW, NOW)
+        .await
+        .expect("broadcast");
+    // Each claims twenty; then 8441 is killed before it records a send.
+    let held_by_a: HashSet<i64> = a
+        .due(NOW, 20, None)
+        .await
+        .expect("due a")
+        .iter()
+        .map(|d| d.user)
+        .collect();
+    let held_by_b = b.due(NOW, 20, None).await.expect("due b");
+    assert_eq!((held_by_a.len(), held_by_b.len()), (20, 20));
+    a.close().await;
+
+    // 8441 starts again: a new process with the same slot.
+    let again = Store::open(&url)
+        .await
+        .expect("open a again")
+        .claiming_as(Some(8441));
+    let taken = again.take_back_claims(NOW + 1).await.expect("take back");
+    if !on_postgres() {
+        // One process claims nothing: there is nothing to take back.
+        assert_eq!(taken, 0);
+        return;
+    }
+    assert_eq!(taken, 20, "8441's claims, and only those");
+    // Due at once, well inside the lease: 8441's twenty, not 8442's.
+    let due: HashSet<i64> = again
+        .due(NOW + 1, 100, None)
+        .await
+        .expect("due again")
+        .iter()
+        .map(|d| d.user)
+        .collect();
+    assert_eq!(due, held_by_a);
+    assert!(b.due(NOW + 1, 100, None).await.expect("due b").is_empty());
+    // A send recorded lets go of its claim: nothing is taken back twice.
+    for user in &due {
+        again
+            .delivered(
+                broadcast,
+                *user,
+                pomichnyk::store::Delivery::Sent { message_id: 1 },
+                NOW + 1,
+            )
+            .await
+            .expect("delivered");
+    }
+    assert_eq!(again.take_back_claims(NOW + 2).await.expect("again"), 0);
+}
+
+#[tokio::test]
 async fn one_process_long_polls_and_another_takes_over_when_it_stops() {
     let (a, b, _dir) = two_processes().await;
     let first = a.poller_lock().await.expect("lock a");

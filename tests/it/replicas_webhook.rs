@@ -234,13 +234,17 @@ fn start_replica(api: &FakeApi, url: &str, listen: &str) -> Bot {
     start_bot_with(api, url, &env)
 }
 
-// Ignored until a restarted replica's recovered replies always go out: in
-// some runs (about one in two here) one to three residents whose step the
-// killed replica had committed but not yet sent are given a `Resume` turn by
-// the restarted replica, and its messages never reach Telegram (the
-// replica's delivered watermark stays below them). Run it with
-// `POMICHNYK_TEST_POSTGRES=… cargo test --test it replicas_webhook -- --ignored`.
-#[ignore = "a restarted replica's recovered replies are sometimes not sent (see above)"]
+// Ignored until it passes every time on a loaded machine. The recovered
+// replies of the restarted replica, which used to reach their residents too
+// late (one resident after another), now go out at once. What is left: on a
+// machine also busy with other work (load 5 to 12 on 2 cores), one run in
+// five or more ends with a few presses "never confirmed" within 60 s: the
+// replicas handle 45 to 75 updates a second there, so with a thousand
+// residents waiting an update waits 15 to 20 s on average, and the few
+// stuck ones were each handled only after two of this Telegram's 20 s
+// timeouts. Run it with
+// `POMICHNYK_TEST_POSTGRES=… cargo test --test it three_replicas -- --ignored`.
+#[ignore = "on a loaded machine a few updates are sometimes not confirmed within 60 s (see above)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_one_killed_take_a_thousand_residents_each_step_once_and_in_order() {
     if db::postgres().is_none() {
@@ -514,4 +518,92 @@ async fn three_replicas_one_killed_take_a_thousand_residents_each_step_once_and_
         reminder_repeats <= claimed,
         "{reminder_repeats} reminders sent twice"
     );
+}
+
+/// A replica killed while sending an announcement held its claim on the
+/// deliveries in hand; started again (the same slot), it sends them at once
+/// instead of waiting for their lease to end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_killed_holding_an_announcement_sends_it_when_started_again_without_waiting_for_the_lease(
+) {
+    if db::postgres().is_none() {
+        eprintln!(
+            "replicas need PostgreSQL: set POMICHNYK_TEST_POSTGRES (as .ci/run does) \
+             to run this test; skipped on SQLite"
+        );
+        return;
+    }
+    let api = FakeApi::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = db::url(&dir.path().join("held.db"));
+    let residents = 7_500_001..7_500_009;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let store = Store::open(&url).await.expect("store");
+    crate::support::subscribe(&store, residents.clone(), Topic::Webinars).await;
+    store
+        .create_broadcast(
+            9001,
+            Topic::Webinars,
+            &Audience::All,
+            ANNOUNCEMENT,
+            None,
+            0,
+            now,
+        )
+        .await
+        .expect("broadcast");
+    // Telegram takes none of it for now: the first send hangs, the claim is held.
+    for user in residents.clone() {
+        api.stall(user);
+    }
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut bot = start_replica(&api, &url, &listen);
+    wait_until("a send of the announcement in hand", 30, || {
+        api.hanging() > 0
+    })
+    .await;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.expect("the database");
+    let (held, lease_ends): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), coalesce(min(next_try), 0) FROM deliveries \
+         WHERE status = 'pending' AND next_try > $1",
+    )
+    .bind(now)
+    .fetch_one(&pool)
+    .await
+    .expect("claims");
+    pool.close().await;
+    assert_eq!(held, 8, "every delivery claimed by the replica");
+
+    bot.kill().expect("SIGKILL");
+    bot.wait().expect("reaped");
+    for user in residents.clone() {
+        api.release(user);
+    }
+    // The same replica (its slot: the port) starts again.
+    let mut bot = start_replica(&api, &url, &listen);
+    wait_until("the announcement to everyone", 30, || {
+        let got = received(&api, ANNOUNCEMENT);
+        residents.clone().all(|id| got.contains_key(&id))
+    })
+    .await;
+    let out_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &bot.id().to_string()])
+        .status();
+    bot.wait().expect("stopped");
+    assert!(
+        out_at < lease_ends,
+        "the held deliveries went out at {out_at}, not before their lease ended at {lease_ends}"
+    );
+    let got = received(&api, ANNOUNCEMENT);
+    for user in residents {
+        assert_eq!(got.get(&user), Some(&1), "resident {user}'s announcement");
+    }
 }

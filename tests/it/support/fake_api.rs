@@ -80,6 +80,10 @@ struct Inner {
     next_update: i64,
     next_message: i64,
     calls: Vec<Call>,
+    /// The places in `calls` of each chat's delivered sends, oldest first, so
+    /// that a test asking often for a chat's newest message (a thousand
+    /// residents at once) does not read every call each time.
+    sends_to: HashMap<i64, Vec<usize>>,
     faults: HashMap<String, VecDeque<Fault>>,
     blocked: HashSet<i64>,
     /// Chats Telegram no longer knows (400 "chat not found").
@@ -341,11 +345,12 @@ impl FakeApi {
     pub fn newest_sent(&self, chat: i64, wanted: impl Fn(&Value) -> bool) -> Option<Value> {
         let inner = self.lock();
         inner
-            .calls
-            .iter()
+            .sends_to
+            .get(&chat)
+            .into_iter()
+            .flatten()
             .rev()
-            .filter(|c| c.delivered && c.chat() == Some(chat))
-            .filter_map(|c| c.message_id.and_then(|id| inner.sent.get(&id)))
+            .filter_map(|&i| inner.calls[i].message_id.and_then(|id| inner.sent.get(&id)))
             .find(|m| wanted(m))
             .cloned()
     }
@@ -464,6 +469,12 @@ async fn handle(
         if let Some(id) = message_id {
             let message = sent_message(&method, id, chat.unwrap_or(0), &params);
             inner.sent.insert(id, message);
+            let at = inner.calls.len();
+            inner
+                .sends_to
+                .entry(chat.unwrap_or(0))
+                .or_default()
+                .push(at);
         }
         inner.calls.push(Call {
             method: method.clone(),
