@@ -2,9 +2,11 @@
 # A database at national size: $RESIDENTS residents (1,000,000) and $EVENTS events (50,000,000)
 # spread over the last $DAYS days (730), generated in SQL (SQLite: one recursive query in one
 # transaction, the events' indexes built after; PostgreSQL: generate_series, foreign keys off
-# while loading, then VACUUM ANALYZE), then measured:
+# while loading, then VACUUM ANALYZE; on both, the triggers' counts filled in one pass each
+# after the load, as the bot's triggers would have kept them), then measured:
 #   - `pomichnyk stats` on the raw events (all 50,000,000; skip with RAW_STATS=0),
-#   - `pomichnyk fold` (events older than database.fold_after_days, 90) and its time,
+#   - `pomichnyk fold` (deletes events older than database.fold_after_days, 90, and works out
+#     the weekly series' weeks that ended, as the bot does hourly) and its time,
 #   - `pomichnyk stats` after the fold (goal: under 10 s), first with the kernel's page cache
 #     emptied when run as root (COLD=0 skips that), then again,
 #   - `/delete_me` of residents: `Store::forget` through `benches/scale.rs` (goal: under 100 ms),
@@ -19,7 +21,8 @@
 #   GENERATE=0 FORGET=0 ROUNDS=3 benches/scale.sh  # a kept database: the report, then the load
 #                                                 # on it and on an empty one, in turn, 3 times
 #
-# Disk: about 13 GB for SQLite, 16 GB for PostgreSQL at full size, freed at the end (unless
+# Disk: about 17 GB for SQLite (and as much again of WAL while loading), 18 GB for PostgreSQL
+# at full size, freed at the end (unless
 # KEEP=1). Needs sqlite3 or psql. Not part of `cargo test`.
 set -euo pipefail
 
@@ -250,8 +253,9 @@ if [ "${GENERATE:-1}" = 1 ]; then
         postgres) psql -At "$(url_of scale)" -c "SELECT 'database size: ' || pg_size_pretty(pg_database_size(current_database()))" >&2 ;;
     esac
     [ "$RAW_STATS" = 1 ] && stats "pomichnyk stats, all $EVENTS events raw" raw
-    (cd "$ROOT" && timed "pomichnyk fold" env POMICHNYK__DATABASE__URL="$(url_of scale)" "$POMICHNYK" fold) >&2
 fi
+# The bot folds hourly; the fold also works out the weekly series' weeks that ended.
+(cd "$ROOT" && timed "pomichnyk fold" env POMICHNYK__DATABASE__URL="$(url_of scale)" "$POMICHNYK" fold) >&2
 stats "pomichnyk stats, after the fold" folded
 sql scale "SELECT 'events left: ' || count(*) FROM events" >&2
 if [ "$RAW_STATS" = 1 ] && [ -f "$WORK/raw.json" ]; then
