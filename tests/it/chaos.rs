@@ -13,7 +13,7 @@ use crate::crash::{start_bot_with, wait_until};
 use crate::support::fake_api::{self, strip_tags, Call, FakeApi};
 use crate::support::shipped_script;
 use crate::support::tg::{Resident, LIBRARIANS};
-use pomichnyk::broadcast::{Audience, Topic};
+use pomichnyk::broadcast::Topic;
 use pomichnyk::store::Store;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
@@ -208,18 +208,7 @@ async fn twenty_kills_lose_nothing_a_resident_saw() {
     // confirmed, a webinar in an hour and a few seconds that all signed up for.
     let store = Store::open(&url).await.expect("store");
     crate::support::subscribe(&store, residents.clone(), Topic::Webinars).await;
-    store
-        .create_broadcast(
-            9001,
-            Topic::Webinars,
-            &Audience::All,
-            ANNOUNCEMENT,
-            None,
-            0,
-            now,
-        )
-        .await
-        .expect("broadcast");
+    crate::support::announce_to_all(&store, ANNOUNCEMENT, now).await;
     let webinar = store
         .create_webinar(
             9001,

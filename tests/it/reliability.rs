@@ -420,7 +420,7 @@ async fn a_storm_of_429s_slows_taps_but_loses_none() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reminders_and_an_announcement_told_to_wait_go_out_when_the_wait_ends() {
-    use pomichnyk::broadcast::{Audience, Topic};
+    use pomichnyk::broadcast::Topic;
     use pomichnyk::store::Store;
     const ANNOUNCEMENT: &str = "Хаб на Проскурівській працює до 19:00";
     const WEBINAR: &str = "Як не потрапити на гачок";
@@ -486,18 +486,7 @@ async fn reminders_and_an_announcement_told_to_wait_go_out_when_the_wait_ends() 
     for _ in 0..3 {
         api.fail_next("sendMessage", fake_api::Fault::TooMany(1));
     }
-    store
-        .create_broadcast(
-            9001,
-            Topic::Webinars,
-            &Audience::All,
-            ANNOUNCEMENT,
-            None,
-            0,
-            unix(),
-        )
-        .await
-        .expect("broadcast");
+    crate::support::announce_to_all(&store, ANNOUNCEMENT, unix()).await;
     api.wait_for(10, "the announcement to all five", |calls| {
         let a = got(calls, ANNOUNCEMENT);
         residents.clone().all(|id| a.contains(&id)).then_some(())

@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::crash::{start_bot_with, wait_until, Bot};
 use crate::support::fake_api::{self, strip_tags, FakeApi};
 use crate::support::{db, shipped_script};
-use pomichnyk::broadcast::{Audience, Topic};
+use pomichnyk::broadcast::Topic;
 use pomichnyk::script::{Script, Target};
 use pomichnyk::store::{Store, CLAIM_BATCH};
 
@@ -319,18 +319,7 @@ async fn three_replicas_one_killed_take_a_thousand_residents_each_step_once_and_
     }
     let started = Instant::now();
     let store = Store::open(&url).await.expect("store");
-    store
-        .create_broadcast(
-            9001,
-            Topic::Webinars,
-            &Audience::All,
-            ANNOUNCEMENT,
-            None,
-            0,
-            now,
-        )
-        .await
-        .expect("broadcast");
+    crate::support::announce_to_all(&store, ANNOUNCEMENT, now).await;
     store.close().await;
 
     let walkers: Vec<_> = residents
@@ -543,18 +532,7 @@ async fn a_replica_killed_holding_an_announcement_sends_it_when_started_again_wi
         .as_secs() as i64;
     let store = Store::open(&url).await.expect("store");
     crate::support::subscribe(&store, residents.clone(), Topic::Webinars).await;
-    store
-        .create_broadcast(
-            9001,
-            Topic::Webinars,
-            &Audience::All,
-            ANNOUNCEMENT,
-            None,
-            0,
-            now,
-        )
-        .await
-        .expect("broadcast");
+    crate::support::announce_to_all(&store, ANNOUNCEMENT, now).await;
     // Telegram takes none of it for now: the first send hangs, the claim is held.
     for user in residents.clone() {
         api.stall(user);

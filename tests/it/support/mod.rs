@@ -357,6 +357,18 @@ pub async fn subscribers(
     store.close().await;
 }
 
+/// A librarian's (9001) announcement `text` to every subscriber of
+/// webinars, sent at once, as the crash and replica tests leave it for the
+/// outbox; answers the broadcast's id.
+pub async fn announce_to_all(store: &pomichnyk::store::Store, text: &str, now: i64) -> i64 {
+    use pomichnyk::broadcast::{Audience, Topic};
+    let (id, _) = store
+        .create_broadcast(9001, Topic::Webinars, &Audience::All, text, None, 0, now)
+        .await
+        .expect("broadcast");
+    id
+}
+
 /// A person in `pomichnyk chat`'s session, in-process, with the clock the
 /// test sets for each line: what they type, what the bot shows them.
 pub struct Terminal {
