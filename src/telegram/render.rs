@@ -465,38 +465,50 @@ impl Deliver for Turn<'_> {
 }
 
 /// Runs one request: interactively it retries what may succeed later; for
-/// the outbox it tries once and says why it failed.
+/// the outbox it tries once and says why it failed. An interactive request
+/// Telegram tells to wait (429) is tried again after each wait for as long as
+/// the waits add up to no more than [`REPLY_WAITS`]: the wait is Telegram's
+/// own word that it will take the request then, so a storm of 429s delays a
+/// reply instead of losing it. A network or server failure is tried
+/// [`ATTEMPTS`] times.
 pub async fn call<T, F, Fut>(urgency: Urgency, mut request: F) -> Result<T, SendError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, RequestError>>,
 {
-    let attempts = match urgency {
-        Urgency::Reply => ATTEMPTS,
-        Urgency::Bulk => 1,
+    let (attempts, patience) = match urgency {
+        Urgency::Reply => (ATTEMPTS, REPLY_WAITS),
+        Urgency::Bulk => (1, Duration::ZERO),
     };
-    let mut attempt = 0;
+    let mut failed = 0;
+    let mut waited = Duration::ZERO;
     loop {
-        attempt += 1;
         let e = match request().await {
             Ok(v) => return Ok(v),
             Err(e) => e,
         };
         let error = classify(&e);
         match &error {
-            SendError::Wait(wait) if attempt < attempts => {
+            SendError::Wait(wait) if waited + *wait <= patience => {
                 tracing::warn!(seconds = wait.as_secs(), "Telegram asked to wait (429)");
+                waited += *wait;
                 tokio::time::sleep(*wait).await;
             }
-            SendError::Transient(_) if attempt < attempts => {
-                let wait = Duration::from_millis(200 << attempt);
-                tracing::warn!(error = %e, attempt, "Telegram request failed; retrying");
+            SendError::Transient(_) if failed + 1 < attempts => {
+                failed += 1;
+                let wait = Duration::from_millis(200 << failed);
+                tracing::warn!(error = %e, attempt = failed, "Telegram request failed; retrying");
                 tokio::time::sleep(wait).await;
             }
             _ => return Err(error),
         }
     }
 }
+
+/// How long, in all, a reply waits out Telegram's 429s before it is given
+/// up: long enough for any flood wait a bot at Telegram's rate is told,
+/// short enough that a chat is not held for minutes.
+pub const REPLY_WAITS: Duration = Duration::from_secs(60);
 
 /// How long after a press its answer is still tried: Telegram refuses an
 /// answer to a query much older than this, and until it is answered the
@@ -621,6 +633,67 @@ mod tests {
         .await;
         assert!(answered.is_ok(), "{answered:?}");
         assert_eq!(tries, 8, "seven 429s in a row, then the answer");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reply_told_to_wait_again_and_again_goes_once_telegram_lets_it() {
+        let mut tries = 0;
+        let sent = call(Urgency::Reply, || {
+            tries += 1;
+            let t = tries;
+            async move {
+                if t < 10 {
+                    Err(RequestError::RetryAfter(Seconds::from_seconds(1)))
+                } else {
+                    Ok(t)
+                }
+            }
+        })
+        .await;
+        assert_eq!(sent, Ok(10), "nine 429s in a row, then the reply");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reply_waits_out_no_more_than_a_minute_of_429s() {
+        let mut tries = 0;
+        let started = crate::clock::instant();
+        let sent = call(Urgency::Reply, || {
+            tries += 1;
+            async { Err::<(), _>(RequestError::RetryAfter(Seconds::from_seconds(25))) }
+        })
+        .await;
+        assert!(matches!(sent, Err(SendError::Wait(_))), "{sent:?}");
+        // Tried at 0, 25 and 50 s; a third wait would take it past a minute.
+        assert_eq!(tries, 3);
+        assert_eq!(started.elapsed(), Duration::from_secs(50));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_announcement_told_to_wait_is_left_to_the_outbox() {
+        let mut tries = 0;
+        let sent = call(Urgency::Bulk, || {
+            tries += 1;
+            async { Err::<(), _>(RequestError::RetryAfter(Seconds::from_seconds(1))) }
+        })
+        .await;
+        assert!(matches!(sent, Err(SendError::Wait(_))), "{sent:?}");
+        assert_eq!(tries, 1, "the outbox keeps it and tries when the wait ends");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reply_the_network_keeps_failing_is_tried_four_times() {
+        let mut tries = 0;
+        let sent = call(Urgency::Reply, || {
+            tries += 1;
+            async {
+                Err::<(), _>(RequestError::Io(std::sync::Arc::new(
+                    std::io::Error::other("connection reset"),
+                )))
+            }
+        })
+        .await;
+        assert!(matches!(sent, Err(SendError::Transient(_))), "{sent:?}");
+        assert_eq!(tries, 4);
     }
 
     #[tokio::test(start_paused = true)]

@@ -37,6 +37,9 @@ const ANNOUNCEMENT: &str = "Хаб на Проскурівській сього�
 const WEBINAR: &str = "Як розпізнати фішинговий лист";
 /// Updates one replica handles at once (`telegram::flood::MAX_IN_FLIGHT`).
 const IN_HAND: usize = pomichnyk::telegram::flood::MAX_IN_FLIGHT;
+/// Webhook requests Telegram keeps open at once: `setWebhook`'s
+/// `max_connections`, which defaults to 40.
+const CONNECTIONS: usize = 40;
 
 /// A lesson with at least [`PRESSES`] steps after its first, none with a
 /// picture, and the presses
@@ -95,9 +98,13 @@ fn lesson_buttons(message: &Value, lesson: &str) -> bool {
 }
 
 /// The test's side of the webhook: a chat's updates one after another, each
-/// posted until a replica answers 200.
+/// posted until a replica answers 200, and no more than [`CONNECTIONS`]
+/// requests open at once, as Telegram keeps to `setWebhook`'s
+/// `max_connections` (the bot leaves it at Telegram's default, 40) for the
+/// one address the reverse proxy spreads over the replicas.
 struct Telegram {
     client: reqwest::Client,
+    connections: tokio::sync::Semaphore,
     hooks: Vec<String>,
     /// Updates confirmed, and posts that had to be made again.
     confirmed: AtomicUsize,
@@ -115,6 +122,7 @@ impl Telegram {
         let mut replica = first;
         loop {
             assert!(Instant::now() < deadline, "update {id} never confirmed");
+            let open = self.connections.acquire().await.expect("connections");
             let answer = self
                 .client
                 .post(&self.hooks[replica % self.hooks.len()])
@@ -122,6 +130,7 @@ impl Telegram {
                 .json(update)
                 .send()
                 .await;
+            drop(open);
             match answer.map(|a| a.status().as_u16()) {
                 Ok(200) => break,
                 // Down, stopping, or shedding load: again a little later, elsewhere.
@@ -301,6 +310,7 @@ async fn three_replicas_one_killed_take_a_thousand_residents_each_step_once_and_
             .pool_max_idle_per_host(64)
             .build()
             .expect("client"),
+        connections: tokio::sync::Semaphore::new(CONNECTIONS),
         hooks: listens.iter().map(|l| format!("http://{l}/hook")).collect(),
         confirmed: AtomicUsize::new(0),
         reposted: AtomicUsize::new(0),
