@@ -556,6 +556,12 @@ pub fn classify(e: &RequestError) -> SendError {
             | ApiError::BotKicked
             | ApiError::BotKickedFromSupergroup,
         ) => SendError::Blocked,
+        // A 400 teloxide has no name for (it matches Telegram's words
+        // exactly: "query ID is invalid" is not its "query id is invalid")
+        // is still a refusal, which trying again cannot change.
+        RequestError::Api(ApiError::Unknown(why)) if why.starts_with("Bad Request") => {
+            SendError::Refused(e.to_string())
+        }
         // Network trouble, a server error, or an answer that is not Telegram's JSON.
         RequestError::Network(_)
         | RequestError::Io(_)
@@ -694,6 +700,29 @@ mod tests {
         .await;
         assert!(matches!(sent, Err(SendError::Transient(_))), "{sent:?}");
         assert_eq!(tries, 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_press_answered_before_is_refused_at_once_not_tried_for_twelve_seconds() {
+        // Telegram's own words, which teloxide does not recognise.
+        let why =
+            "Bad Request: query is too old and response timeout expired or query ID is invalid";
+        let mut tries = 0;
+        let started = crate::clock::instant();
+        let answered = answer_press(|| {
+            tries += 1;
+            async { Err::<(), _>(RequestError::Api(ApiError::Unknown(why.into()))) }
+        })
+        .await;
+        assert!(
+            matches!(answered, Err(SendError::Refused(_))),
+            "{answered:?}"
+        );
+        assert_eq!(tries, 1);
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        // A server error teloxide has no name for is still tried again.
+        let bad_gateway = RequestError::Api(ApiError::Unknown("Bad Gateway".into()));
+        assert!(matches!(classify(&bad_gateway), SendError::Transient(_)));
     }
 
     #[tokio::test(start_paused = true)]
