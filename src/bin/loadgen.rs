@@ -113,6 +113,10 @@ struct Args {
     /// A webhook request not answered within this long counts as not answered.
     #[arg(long, default_value_t = 10_000)]
     hook_timeout_ms: u64,
+    /// Webhook requests open at once, over all replicas (with --webhook): Telegram
+    /// keeps to setWebhook's max_connections, 40 unless the bot asks otherwise.
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=100))]
+    connections: u32,
 }
 
 /// What a simulated resident will do next.
@@ -185,6 +189,8 @@ struct Sim {
 /// Telegram's side of the webhook: where the updates go.
 struct Hooks {
     client: reqwest::Client,
+    /// One permit per webhook request Telegram may have open at once.
+    connections: tokio::sync::Semaphore,
     urls: Vec<String>,
     secret: String,
     retry: Duration,
@@ -323,6 +329,7 @@ async fn main() -> anyhow::Result<()> {
             client: reqwest::Client::builder()
                 .timeout(Duration::from_millis(args.hook_timeout_ms))
                 .build()?,
+            connections: tokio::sync::Semaphore::new(args.connections as usize),
             urls: ports
                 .iter()
                 .flatten()
@@ -565,6 +572,10 @@ async fn post(shared: Shared, update: Value) {
     let mut replica = first as usize;
     loop {
         let url = &hooks.urls[replica % hooks.urls.len()];
+        // The wait for a connection is Telegram's queue: part of the resident's wait.
+        let Ok(open) = hooks.connections.acquire().await else {
+            return;
+        };
         let answer = hooks
             .client
             .post(url)
@@ -572,6 +583,7 @@ async fn post(shared: Shared, update: Value) {
             .json(&update)
             .send()
             .await;
+        drop(open);
         if answer.is_ok_and(|a| a.status() == StatusCode::OK) {
             break;
         }
@@ -1110,6 +1122,7 @@ mod tests {
         let mut shared = Shared::new(1, 0);
         shared.hooks = Some(Arc::new(Hooks {
             client: reqwest::Client::new(),
+            connections: tokio::sync::Semaphore::new(40),
             urls: vec![down, up],
             secret: "s3cret".into(),
             retry: Duration::from_millis(10),
@@ -1137,6 +1150,59 @@ mod tests {
         // Confirmed: the resident goes on.
         assert!(!sim.residents[0].in_telegram);
         assert!(sim.ready.contains(&0));
+    }
+
+    #[tokio::test]
+    async fn no_more_webhook_requests_are_open_at_once_than_telegram_keeps() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // A slow replica that counts the requests open on it.
+        let open = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let (o, m) = (open.clone(), most.clone());
+        let app = Router::new().route(
+            "/hook",
+            axum::routing::post(move || {
+                let (o, m) = (o.clone(), m.clone());
+                async move {
+                    let now = o.fetch_add(1, Ordering::SeqCst) + 1;
+                    m.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    o.fetch_sub(1, Ordering::SeqCst);
+                    StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let mut shared = Shared::new(12, 0);
+        shared.hooks = Some(Arc::new(Hooks {
+            client: reqwest::Client::new(),
+            connections: tokio::sync::Semaphore::new(3),
+            urls: vec![url],
+            secret: "s3cret".into(),
+            retry: Duration::from_millis(10),
+        }));
+        let updates: Vec<Value> = {
+            let mut sim = shared.sim.lock().unwrap();
+            sim.measuring = true;
+            (0..12)
+                .map(|i| {
+                    sim.send(i, Instant::now());
+                    sim.queue.pop_front().unwrap()
+                })
+                .collect()
+        };
+        let posts = updates.into_iter().map(|u| post(shared.clone(), u));
+        futures_util::future::join_all(posts).await;
+        assert_eq!(shared.sim.lock().unwrap().stats.confirmed, 12);
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            3,
+            "three open at most, and three used"
+        );
     }
 
     #[tokio::test]
