@@ -10,6 +10,7 @@
 #
 #   PG_URL=postgres://postgres@127.0.0.1:54329/postgres benches/replicas.sh
 #   PG_URL=… ROUNDS=3 RUN_SECONDS=30 REPLICAS="1 3" MODES=closed benches/replicas.sh
+#   PG_URL=… CONNECTIONS=100 benches/replicas.sh   # webhook.max_connections and Telegram alike
 #
 # PG_URL is a server the script may create and drop databases on (bench_replicas_*). Reply
 # pacing and flood control are lifted, as in benches/peers.sh, so that the replicas' own capacity
@@ -26,6 +27,9 @@ WARMUP=${WARMUP:-3}
 ROUNDS=${ROUNDS:-2}
 REPLICAS=${REPLICAS:-1 2 3}
 MODES=${MODES:-closed open}
+# Webhook requests open at once over all replicas: what the bot asks of Telegram
+# (webhook.max_connections) and what the load generator keeps to, as Telegram does.
+CONNECTIONS=${CONNECTIONS:-40}
 WORK=${TMPDIR:-/tmp}
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
@@ -49,11 +53,11 @@ run_one() { # round replicas mode
         POMICHNYK__TELEGRAM__MODE=webhook \
         POMICHNYK__WEBHOOK__PUBLIC_URL=https://bot.example.org/hook \
         POMICHNYK__WEBHOOK__SECRET=loadgen-webhook-secret \
-        POMICHNYK__DIALOGUES__WATCH=false \
+        POMICHNYK__DIALOGUES__WATCH=false POMICHNYK__WEBHOOK__MAX_CONNECTIONS="$CONNECTIONS" \
         POMICHNYK__TELEGRAM__PACE_BURST=100000 POMICHNYK__TELEGRAM__FLOOD_BURST=100000 \
         POMICHNYK__TELEGRAM__PRESS_BURST=100000 RUST_LOG=warn \
         "$TARGET/release/loadgen" --webhook --replicas "$n" --users "$USERS" \
-        --seconds "$RUN_SECONDS" --warmup "$WARMUP" "${rate_args[@]}" \
+        --seconds "$RUN_SECONDS" --warmup "$WARMUP" --connections "$CONNECTIONS" "${rate_args[@]}" \
         --bot-cmd "env POMICHNYK__WEBHOOK__LISTEN=127.0.0.1:{port} $TARGET/release/pomichnyk run")
     psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null
     echo "$round $n $mode $out" >>"$RESULTS"

@@ -150,6 +150,16 @@ pub struct WebhookSettings {
     /// replica); unset, the port of `listen`.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub replica_slot: Option<i64>,
+    /// Webhook requests Telegram may keep open at once (`setWebhook`'s
+    /// `max_connections`, 1 to 100), over all replicas behind the address.
+    /// Each is answered only once its turn is committed, so this bounds
+    /// how many turns the replicas together take at once.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u8,
+}
+
+fn default_max_connections() -> u8 {
+    40
 }
 
 impl WebhookSettings {
@@ -375,6 +385,15 @@ impl Settings {
                     "Telegram accepts 1 to 256 characters of A-Z, a-z, 0-9, _ and -".into(),
                 ));
             }
+        }
+        if !(1..=100).contains(&self.webhook.max_connections) {
+            return Err(invalid(
+                "webhook.max_connections",
+                format!(
+                    "{} is not what Telegram accepts: 1 to 100",
+                    self.webhook.max_connections
+                ),
+            ));
         }
         if let Some(slot) = self.webhook.replica_slot {
             let slots = crate::store::REPLICA_SLOTS;
@@ -675,6 +694,20 @@ mod tests {
                 e.contains("webhook.replica_slot") && e.contains("0 to 65535"),
                 "{value}: {e}"
             );
+        }
+    }
+
+    #[test]
+    fn max_connections_is_what_telegram_accepts() {
+        let default = load(&[]).expect("loads");
+        assert_eq!(default.webhook.max_connections, 40);
+        let hundred = load(&[("POMICHNYK__WEBHOOK__MAX_CONNECTIONS", "100")]).expect("loads");
+        assert_eq!(hundred.webhook.max_connections, 100);
+        for value in ["0", "101", "1000", "-1", "many"] {
+            let e = load(&[("POMICHNYK__WEBHOOK__MAX_CONNECTIONS", value)])
+                .expect_err("out of range")
+                .to_string();
+            assert!(e.contains("max_connections"), "{value}: {e}");
         }
     }
 

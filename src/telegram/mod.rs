@@ -246,6 +246,7 @@ pub async fn run_with_clock(
                 .to_string();
             bot.set_webhook(url.clone())
                 .secret_token(secret.clone())
+                .max_connections(settings.webhook.max_connections)
                 .drop_pending_updates(false)
                 .await
                 .context("cannot register the webhook with Telegram")?;

@@ -364,6 +364,7 @@ async fn webhook_needs_the_secret() {
                 "https://bot.example.org/hook",
             ),
             ("POMICHNYK__WEBHOOK__SECRET", "s3cret-Token_1"),
+            ("POMICHNYK__WEBHOOK__MAX_CONNECTIONS", "100"),
         ],
     )
     .await;
@@ -371,6 +372,11 @@ async fn webhook_needs_the_secret() {
     assert_eq!(set.len(), 1);
     assert_eq!(set[0].params["url"], json!("https://bot.example.org/hook"));
     assert_eq!(set[0].params["secret_token"], json!("s3cret-Token_1"));
+    let most = &set[0].params["max_connections"];
+    assert!(
+        most == &json!("100") || most == &json!(100),
+        "max_connections {most}"
+    );
 
     let client = reqwest::Client::new();
     let url = format!("http://{listen}/hook");
