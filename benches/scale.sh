@@ -81,10 +81,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# What the bot's triggers would have written for the generated events, in one pass each (the
-# same statements as the migration 20261206000000_counts, which counts a database's existing
-# events): the steps each resident reached, how many reached each step, and the quiz answers per
-# day and question. $1 is the dialect's JSON flag of `data`'s field $2.
+# What the bot's triggers and its tally would have written for the generated events, in one pass
+# each (the same statements as the migration 20261206000000_counts, which counts a database's
+# existing events, without the shards 20261207000000_tally took away): the steps each resident
+# reached, how many reached each step, and the quiz answers per day and question. $1 is the
+# dialect's JSON flag of `data`'s field $2.
 counts_sql() { # json_flag_template
     local f=${1//FIELD/first_try} c=${1//FIELD/correct}
     cat <<SQL
@@ -92,16 +93,16 @@ INSERT INTO steps_reached (dialogue, step, user_id, first_day)
 SELECT dialogue, step, user_id, min(at) / 86400 FROM events
 WHERE kind = 'step_reached' AND dialogue IS NOT NULL AND step IS NOT NULL AND user_id IS NOT NULL
 GROUP BY dialogue, step, user_id;
-INSERT INTO step_counts (dialogue, step, shard, reached)
-SELECT dialogue, step, user_id % 8, count(*) FROM steps_reached GROUP BY dialogue, step, user_id % 8;
+INSERT INTO step_counts (dialogue, step, reached)
+SELECT dialogue, step, count(*) FROM steps_reached GROUP BY dialogue, step;
 INSERT INTO quiz_counts
-    (day, dialogue, step, shard, answers, first_try, first_try_correct, first_try_wrong)
-SELECT at / 86400, coalesce(dialogue, ''), coalesce(step, ''), coalesce(user_id, 0) % 8, count(*),
+    (day, dialogue, step, answers, first_try, first_try_correct, first_try_wrong)
+SELECT at / 86400, coalesce(dialogue, ''), coalesce(step, ''), count(*),
        count(CASE WHEN $f = 1 THEN 1 END),
        count(CASE WHEN $f = 1 AND $c = 1 THEN 1 END),
        count(CASE WHEN $f = 1 AND $c = 0 THEN 1 END)
 FROM events WHERE kind = 'quiz_answered'
-GROUP BY 1, 2, 3, 4;
+GROUP BY 1, 2, 3;
 SQL
 }
 

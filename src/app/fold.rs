@@ -1,7 +1,9 @@
 //! Folding old events (`store::fold`): once an hour in the bot, and on
-//! demand (`pomichnyk fold`). With several bot processes on one PostgreSQL
-//! database, one folds at a time; the others find nothing left, or the lock
-//! taken, and wait for the next hour.
+//! demand (`pomichnyk fold`); and adding the changes the triggers appended to
+//! the statistics' counts, every [`TALLY_EVERY`] in the bot and with each
+//! fold. With several bot processes on one PostgreSQL database, one folds (or
+//! tallies) at a time; the others find nothing left, or the lock taken, and
+//! wait for the next time.
 
 use std::time::Duration;
 
@@ -12,6 +14,11 @@ use super::App;
 
 /// How often the bot folds.
 pub const FOLD_EVERY: Duration = Duration::from_secs(3600);
+
+/// How often the bot adds the changes to the statistics' counts: the
+/// statistics read the changes not added yet too, so this only bounds how
+/// many they read (at 1,000 turns a second, some ten thousand).
+pub const TALLY_EVERY: Duration = Duration::from_secs(10);
 
 /// The time before which events are folded at `now`: `days` days back, and
 /// a day before the first week the weekly series reads (which counts
@@ -27,15 +34,16 @@ pub fn fold_before(now: i64, tz: &jiff::tz::TimeZone, days: u32) -> i64 {
 /// less).
 pub const WEEK_SETTLES: i64 = 3600;
 
-/// Folds what is older than [`fold_before`] at `now`, and keeps the figures
-/// of the weekly series' weeks that ended; answers how many events were
-/// folded.
+/// Folds what is older than [`fold_before`] at `now`, keeps the figures of
+/// the weekly series' weeks that ended, and tallies the counts; answers how
+/// many events were folded.
 pub async fn fold(
     store: &Store,
     now: i64,
     tz: &jiff::tz::TimeZone,
     days: u32,
 ) -> Result<u64, StoreError> {
+    store.tally_counts().await?;
     let folded = store.fold_events(fold_before(now, tz, days)).await?;
     store
         .keep_weeks(&week_starts(now, tz), now - WEEK_SETTLES)
@@ -44,23 +52,39 @@ pub async fn fold(
 }
 
 impl App {
-    /// Folds once now, then every [`FOLD_EVERY`], until `stop`.
+    /// Folds once now, then every [`FOLD_EVERY`], and tallies every
+    /// [`TALLY_EVERY`] in between, until `stop`.
     pub fn spawn_folder(
         &self,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
+        use tokio::time::MissedTickBehavior;
+
         let app = self.clone();
         tokio::spawn(async move {
+            let mut folds = tokio::time::interval(FOLD_EVERY);
+            let mut tallies = tokio::time::interval(TALLY_EVERY);
+            // A fold or tally that took long is not made up for with a burst.
+            folds.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            tallies.set_missed_tick_behavior(MissedTickBehavior::Delay);
             loop {
-                let now = (app.clock)();
-                match fold(&app.store, now, &app.tz, app.fold_after_days).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(events = n, "old events folded"),
-                    Err(e) => tracing::warn!(error = %e, "cannot fold old events"),
-                }
                 tokio::select! {
-                    _ = tokio::time::sleep(FOLD_EVERY) => {}
+                    // The hourly fold first when both are due (it tallies too).
+                    biased;
                     _ = stop.changed() => break,
+                    _ = folds.tick() => {
+                        let now = (app.clock)();
+                        match fold(&app.store, now, &app.tz, app.fold_after_days).await {
+                            Ok(0) => {}
+                            Ok(n) => tracing::info!(events = n, "old events folded"),
+                            Err(e) => tracing::warn!(error = %e, "cannot fold old events"),
+                        }
+                    }
+                    _ = tallies.tick() => {
+                        if let Err(e) = app.store.tally_counts().await {
+                            tracing::warn!(error = %e, "cannot add up the statistics' counts");
+                        }
+                    }
                 }
             }
         })

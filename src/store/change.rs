@@ -15,6 +15,12 @@ pub enum Change {
         from: i64,
         before: i64,
     },
+    /// Adds at most `batch` of the changes of each kind the triggers appended
+    /// to the statistics' counts (`store::fold`); answers how many, or -1
+    /// when another process is adding them.
+    Tally {
+        batch: i64,
+    },
     /// Keeps the weekly series' figures of weeks that ended (`store::weeks`)
     /// unless a resident was forgotten since `generation`; drops weeks
     /// before `oldest`. Answers how many were kept, or -1.

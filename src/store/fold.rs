@@ -1,14 +1,21 @@
 //! Folding old events: the `events` table keeps only recent events; older ones
 //! are deleted. What the statistics need of them is already in tables that
-//! triggers fill as each event is written (migration `20261206000000_counts`):
+//! triggers fill as each event is written (migrations `20261206000000_counts`
+//! and `20261207000000_tally`):
 //!
 //! - `steps_reached`: each (dialogue, step, resident) reached, once — the
 //!   lesson funnels count distinct residents per step over all time, so a
-//!   daily count would not do — and `step_counts`, how many residents reached
-//!   each step. Keyed by the resident, so it goes with them (`/delete_me`).
-//! - `quiz_counts`: quiz answers counted per UTC day and question, as the
-//!   quiz figures count them (answers, first tries, right and wrong at the
-//!   first try). No resident's id.
+//!   daily count would not do. Keyed by the resident, so it goes with them
+//!   (`/delete_me`).
+//! - `step_counts`, how many residents reached each step, and `quiz_counts`,
+//!   quiz answers per UTC day and question as the quiz figures count them
+//!   (answers, first tries, right and wrong at the first try; no resident's
+//!   id). The triggers do not touch these: they append to
+//!   `step_count_changes` and `quiz_count_changes`, which share no row
+//!   between turns, so replicas' turns never wait for each other there.
+//!   [`Store::tally_counts`] adds the changes to the counts and deletes them,
+//!   every few seconds in the bot; the statistics read counts and changes
+//!   together, so a figure is the same before and after.
 //!
 //! The weekly series counts distinct residents per week of the last
 //! [`WEEKS`](crate::stats::figures::WEEKS) weeks; the caller never folds
@@ -31,6 +38,12 @@ pub const FOLD_BATCH: i64 = 20_000;
 
 /// The advisory lock key of the folder: negative, so never a resident's id.
 const FOLD_KEY: i64 = -7_002;
+
+/// The advisory lock key of the tally.
+const TALLY_KEY: i64 = -7_003;
+
+/// At most how many changes of each kind one tally transaction adds up.
+pub const TALLY_BATCH: i64 = 50_000;
 
 impl Store {
     /// Folds every event older than `before` (Unix seconds), batch by batch;
@@ -82,6 +95,37 @@ impl Store {
         Ok(Some((from, nth.map_or(before, |at| before.min(at + 1)))))
     }
 
+    /// Adds the changes the triggers appended to `step_count_changes` and
+    /// `quiz_count_changes` to the counts, batch by batch, and deletes them;
+    /// answers how many changes it added. Stops early when another process is
+    /// adding them (it adds what is there).
+    pub async fn tally_counts(&self) -> Result<u64, StoreError> {
+        let mut total = 0;
+        loop {
+            let answers = self
+                .write(vec![Change::Tally { batch: TALLY_BATCH }])
+                .await?;
+            match answers.first() {
+                Some(&n) if n >= 0 => total += n as u64,
+                _ => return Ok(total),
+            }
+            if answers.first().is_some_and(|&n| n < TALLY_BATCH) {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// How many changes wait to be added to the counts, for tests.
+    pub async fn changes_to_tally(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM step_count_changes)
+                  + (SELECT count(*) FROM quiz_count_changes) AS n",
+        )
+        .fetch_one(&self.read)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
     /// How many events are older than `before`, for tests and the command line.
     pub async fn events_before(&self, before: i64) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT count(*) AS n FROM events WHERE at < $1")
@@ -114,4 +158,122 @@ pub(super) async fn fold_in(
         .execute(&mut *tx)
         .await?;
     Ok(deleted.rows_affected() as i64)
+}
+
+/// One tally inside the writer's transaction: at most `batch` of the oldest
+/// changes of each kind added to their counts and deleted. Answers how many
+/// changes were added (below `batch`: none is left), or -1 when another
+/// process holds the tally's lock.
+///
+/// On PostgreSQL the changes added are exactly those deleted (`DELETE …
+/// RETURNING`): a change another transaction has written but not committed
+/// is neither, and is left for the next tally. On SQLite the one writer
+/// holds the database, so what it reads it then deletes.
+pub(super) async fn tally_in(
+    tx: &mut AnyConnection,
+    dialect: Dialect,
+    batch: i64,
+) -> Result<i64, StoreError> {
+    if !super::replicas::try_xact_lock(tx, dialect, TALLY_KEY).await? {
+        return Ok(-1);
+    }
+    let steps = match dialect {
+        Dialect::Postgres => {
+            sqlx::query_scalar(
+                "WITH moved AS (
+                     DELETE FROM step_count_changes WHERE id IN
+                         (SELECT id FROM step_count_changes ORDER BY id LIMIT $1)
+                     RETURNING dialogue, step, reached),
+                 added AS (
+                     INSERT INTO step_counts (dialogue, step, reached)
+                     SELECT dialogue, step, sum(reached) FROM moved GROUP BY dialogue, step
+                     ON CONFLICT (dialogue, step)
+                     DO UPDATE SET reached = step_counts.reached + excluded.reached)
+                 SELECT count(*) FROM moved",
+            )
+            .bind(batch)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+        Dialect::Sqlite => {
+            let last = last_of(tx, "step_count_changes", batch).await?;
+            sqlx::query(
+                "INSERT INTO step_counts (dialogue, step, reached)
+                 SELECT dialogue, step, sum(reached) FROM step_count_changes WHERE id <= $1
+                 GROUP BY dialogue, step
+                 ON CONFLICT (dialogue, step) DO UPDATE SET reached = reached + excluded.reached",
+            )
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM step_count_changes WHERE id <= $1")
+                .bind(last)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as i64
+        }
+    };
+    let quizzes = match dialect {
+        Dialect::Postgres => {
+            sqlx::query_scalar(
+                "WITH moved AS (
+                     DELETE FROM quiz_count_changes WHERE id IN
+                         (SELECT id FROM quiz_count_changes ORDER BY id LIMIT $1)
+                     RETURNING day, dialogue, step, first_try, first_try_correct,
+                               first_try_wrong),
+                 added AS (
+                     INSERT INTO quiz_counts (day, dialogue, step, answers, first_try,
+                                              first_try_correct, first_try_wrong)
+                     SELECT day, dialogue, step, count(*), sum(first_try),
+                            sum(first_try_correct), sum(first_try_wrong)
+                     FROM moved GROUP BY day, dialogue, step
+                     ON CONFLICT (day, dialogue, step) DO UPDATE SET
+                         answers = quiz_counts.answers + excluded.answers,
+                         first_try = quiz_counts.first_try + excluded.first_try,
+                         first_try_correct =
+                             quiz_counts.first_try_correct + excluded.first_try_correct,
+                         first_try_wrong = quiz_counts.first_try_wrong + excluded.first_try_wrong)
+                 SELECT count(*) FROM moved",
+            )
+            .bind(batch)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+        Dialect::Sqlite => {
+            let last = last_of(tx, "quiz_count_changes", batch).await?;
+            sqlx::query(
+                "INSERT INTO quiz_counts (day, dialogue, step, answers, first_try,
+                                          first_try_correct, first_try_wrong)
+                 SELECT day, dialogue, step, count(*), sum(first_try), sum(first_try_correct),
+                        sum(first_try_wrong)
+                 FROM quiz_count_changes WHERE id <= $1 GROUP BY day, dialogue, step
+                 ON CONFLICT (day, dialogue, step) DO UPDATE SET
+                     answers = answers + excluded.answers,
+                     first_try = first_try + excluded.first_try,
+                     first_try_correct = first_try_correct + excluded.first_try_correct,
+                     first_try_wrong = first_try_wrong + excluded.first_try_wrong",
+            )
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM quiz_count_changes WHERE id <= $1")
+                .bind(last)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as i64
+        }
+    };
+    Ok(steps + quizzes)
+}
+
+/// The id of the `batch`-th oldest change in `table` (SQLite), or of the
+/// newest when there are fewer; 0 when there is none.
+async fn last_of(tx: &mut AnyConnection, table: &str, batch: i64) -> Result<i64, StoreError> {
+    let last: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT max(id) FROM (SELECT id FROM {table} ORDER BY id LIMIT $1)"
+    ))
+    .bind(batch)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(last.unwrap_or(0))
 }

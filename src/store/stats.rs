@@ -4,9 +4,11 @@
 //! series for a chart.
 //!
 //! The all-time figures that come from events (the funnels' steps, the quiz
-//! figures) read counts that triggers keep as events are written
-//! (`step_counts`, `quiz_counts`), so they cost the same at any size, and are
-//! the same before and after old events are folded away (`store::fold`). The
+//! figures) read counts (`step_counts`, `quiz_counts`) together with the
+//! changes the triggers appended as events were written and the tally has not
+//! added to them yet (`step_count_changes`, `quiz_count_changes`), in one
+//! statement each. So they cost the same at any size, and are the same before
+//! and after old events are folded away or the changes tallied (`store::fold`). The
 //! weekly series reads the raw events of its weeks, which are never folded.
 //!
 //! Everything is read in one read transaction, so the figures agree with each
@@ -141,14 +143,17 @@ async fn lessons(
 }
 
 /// Dialogue → step → distinct residents who ever reached it, from
-/// `step_counts` (kept by triggers as `steps_reached` grows and shrinks; see
-/// the migration `20261206000000_counts.sql`). A forgotten resident's steps
-/// go with them and count for none.
+/// `step_counts` and the changes not tallied yet (a trigger appends +1 or -1
+/// as `steps_reached` grows and shrinks; see the migration
+/// `20261207000000_tally.sql`). A forgotten resident's steps go with them and
+/// count for none.
 async fn steps_reached(
     conn: &mut AnyConnection,
 ) -> Result<HashMap<String, HashMap<String, i64>>, StoreError> {
     let rows = sqlx::query(
-        "SELECT dialogue, step, CAST(sum(reached) AS BIGINT) AS reached FROM step_counts
+        "SELECT dialogue, step, CAST(sum(reached) AS BIGINT) AS reached
+         FROM (SELECT dialogue, step, reached FROM step_counts
+               UNION ALL SELECT dialogue, step, reached FROM step_count_changes) AS c
          GROUP BY dialogue, step HAVING sum(reached) > 0",
     )
     .fetch_all(&mut *conn)
@@ -163,15 +168,22 @@ async fn steps_reached(
     Ok(out)
 }
 
-/// Quiz answers by lesson, from `quiz_counts` (a trigger counts each
-/// `quiz_answered` event as it is written, per day and question).
+/// Every quiz answer ever given, as counts per day and question: those
+/// tallied and those a trigger appended since (one row per answer).
+const QUIZ_COUNTS: &str = "(SELECT dialogue, step, answers, first_try, first_try_correct,
+                                  first_try_wrong FROM quiz_counts
+                           UNION ALL
+                           SELECT dialogue, step, 1, first_try, first_try_correct,
+                                  first_try_wrong FROM quiz_count_changes) AS q";
+
+/// Quiz answers by lesson, from [`QUIZ_COUNTS`].
 async fn quizzes(conn: &mut AnyConnection) -> Result<Vec<QuizAccuracy>, StoreError> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT dialogue, CAST(sum(answers) AS BIGINT) AS n,
                 CAST(sum(first_try) AS BIGINT) AS first_try,
                 CAST(sum(first_try_correct) AS BIGINT) AS first_try_correct
-         FROM quiz_counts GROUP BY dialogue ORDER BY n DESC, dialogue",
-    )
+         FROM {QUIZ_COUNTS} GROUP BY dialogue ORDER BY n DESC, dialogue"
+    ))
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
@@ -189,13 +201,13 @@ async fn quizzes(conn: &mut AnyConnection) -> Result<Vec<QuizAccuracy>, StoreErr
         .collect()
 }
 
-/// Questions by their share of wrong first answers, from `quiz_counts`.
+/// Questions by their share of wrong first answers, from [`QUIZ_COUNTS`].
 async fn confusing(conn: &mut AnyConnection) -> Result<Vec<ConfusingQuestion>, StoreError> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT dialogue, step, CAST(sum(first_try) AS BIGINT) AS first_answers,
                 CAST(sum(first_try_wrong) AS BIGINT) AS wrong
-         FROM quiz_counts GROUP BY dialogue, step HAVING sum(first_try) > 0",
-    )
+         FROM {QUIZ_COUNTS} GROUP BY dialogue, step HAVING sum(first_try) > 0"
+    ))
     .fetch_all(&mut *conn)
     .await?;
     let mut list = rows

@@ -251,6 +251,10 @@ async fn folding_old_events_keeps_every_figure_and_drops_the_events() {
         &before,
         "after the second fold",
     );
+    // Each fold also added the triggers' changes to the counts; the raw
+    // store's figures come from its changes alone.
+    assert_eq!(folded.changes_to_tally().await.expect("changes"), 0);
+    assert!(raw.changes_to_tally().await.expect("changes") > 0);
     // The weekly series' eleven weeks that ended are kept (the current one is
     // always counted from its events).
     assert_eq!(folded.weeks_kept().await.expect("weeks"), 11);
@@ -289,6 +293,8 @@ async fn folding_old_events_keeps_every_figure_and_drops_the_events() {
     // The kept weeks counted Anna, so they are dropped with her, and worked
     // out again from the events at the next fold.
     assert_eq!(folded.weeks_kept().await.expect("weeks"), 0);
+    // Their steps came off as changes (-1) not added to the counts yet.
+    assert!(folded.changes_to_tally().await.expect("changes") > 0);
     same(&report(&folded, &script).await, &after, "after /delete_me");
     let active = |s: &Stats| s.weekly.iter().map(|w| w.active).sum::<i64>();
     // Anna, Vira and Halyna came lately, in the same week; Anna is gone.
@@ -302,6 +308,7 @@ async fn folding_old_events_keeps_every_figure_and_drops_the_events() {
         &after,
         "kept again after /delete_me",
     );
+    assert_eq!(folded.changes_to_tally().await.expect("changes"), 0);
     let reached = |stats: &Stats| -> i64 {
         let phishing = stats.lessons.iter().find(|l| l.lesson == "phishing");
         phishing.map_or(0, |l| l.steps.iter().map(|s| s.reached).max().unwrap_or(0))
@@ -531,4 +538,123 @@ async fn a_database_from_before_the_counts_keeps_its_figures() {
         [("intro".to_string(), 1), ("signs".to_string(), 1)]
     );
     store.close().await;
+}
+
+/// Every turn of one resident doing the start of the phishing lesson, as the
+/// bot would commit them: opens it, reads to the first question, answers it
+/// wrong, then right, and sees the next screen.
+fn turns_of_the_first_question(
+    script: &Script,
+) -> Vec<(pomichnyk::engine::State, Vec<pomichnyk::engine::Event>)> {
+    let mut resident = Resident::new(script);
+    let mut turns = Vec::new();
+    for (tap, answer) in [
+        (None, "Фішинг — це обман"),
+        (Some("Далі"), "Ознаки фішингу"),
+        (Some("Далі"), "Що зробите?"),
+        (Some("Перейду"), "Спробуйте ще раз"),
+        (Some("Подзвоню в банк"), "адресу сайту"),
+    ] {
+        match tap {
+            None => resident.says("/start lesson_phishing"),
+            Some(label) => resident.taps(label),
+        }
+        .sees(answer);
+        turns.push((resident.state.clone(), resident.events.clone()));
+    }
+    turns
+}
+
+/// Two bot processes on one database, residents' turns going to both, while
+/// both add the changes to the counts over and over: every change is added
+/// exactly once, none is left, and the figures are those of a store that was
+/// never tallied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tallying_while_residents_learn_counts_everything_once() {
+    const RESIDENTS: i64 = 24;
+    let script = shipped_script();
+    let turns = turns_of_the_first_question(&script);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = crate::support::db::url(&dir.path().join("shared.db"));
+    let one = Store::open(&url).await.expect("open");
+    let two = Store::open(&url).await.expect("open");
+    let untallied = Store::open(&crate::support::db::url(&dir.path().join("untallied.db")))
+        .await
+        .expect("open");
+
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let talliers: Vec<_> = [one.clone(), two.clone()]
+        .into_iter()
+        .map(|store| {
+            let done = done.clone();
+            tokio::spawn(async move {
+                let mut added = 0;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    added += store.tally_counts().await.expect("tally");
+                    tokio::task::yield_now().await;
+                }
+                added
+            })
+        })
+        .collect();
+    let residents: Vec<_> = (0..RESIDENTS)
+        .map(|i| {
+            let store = if i % 2 == 0 { one.clone() } else { two.clone() };
+            let untallied = untallied.clone();
+            let turns = turns.clone();
+            tokio::spawn(async move {
+                for (n, (state, events)) in turns.iter().enumerate() {
+                    for store in [&store, &untallied] {
+                        store
+                            .commit(Commit {
+                                user: 731_100_000 + i,
+                                now: NOW - DAY + n as i64 * 60,
+                                state,
+                                events,
+                            })
+                            .await
+                            .expect("commit");
+                    }
+                }
+            })
+        })
+        .collect();
+    for r in residents {
+        r.await.expect("a resident's turns");
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut added = 0;
+    for t in talliers {
+        added += t.await.expect("a tallier");
+    }
+    added += one.tally_counts().await.expect("the last tally");
+    assert_eq!(one.changes_to_tally().await.expect("changes"), 0);
+    assert!(untallied.changes_to_tally().await.expect("changes") > 0);
+
+    let stats = report(&one, &script).await;
+    same(&stats, &report(&untallied, &script).await, "tallied or not");
+    let phishing = stats
+        .lessons
+        .iter()
+        .find(|l| l.lesson == "phishing")
+        .expect("the phishing funnel");
+    let reached: Vec<i64> = phishing
+        .steps
+        .iter()
+        .map(|s| s.reached)
+        .filter(|&n| n > 0)
+        .collect();
+    // Four screens (the right answer leads on to the next), each reached by
+    // every resident once.
+    assert_eq!(reached, [RESIDENTS; 4], "{phishing:?}");
+    let quiz = &stats.quizzes[0];
+    assert_eq!(
+        (quiz.answers, quiz.first_try, quiz.first_try_correct),
+        (2 * RESIDENTS, RESIDENTS, 0)
+    );
+    // Each change (a step reached, an answer) added once over all tallies.
+    assert_eq!(added as i64, 4 * RESIDENTS + 2 * RESIDENTS);
+    for store in [one, two, untallied] {
+        store.close().await;
+    }
 }
