@@ -35,6 +35,9 @@ DAYS=${DAYS:-730}
 RATE=${RATE:-1000}
 USERS=${USERS:-10000}
 RUN_SECONDS=${RUN_SECONDS:-20}
+# Seconds of load before the latencies count: the database's pages the turns touch come into
+# memory, as they are in a bot that has been running (10).
+WARMUP=${WARMUP:-10}
 RAW_STATS=${RAW_STATS:-1}
 WORK=${SCALE_DIR:-${TMPDIR:-/tmp}/pomichnyk-scale}
 PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:54329}
@@ -240,7 +243,7 @@ load() { # database name → one JSON line of the load generator
     (cd "$ROOT" && env POMICHNYK__DATABASE__URL="$(url_of "$1")" \
         POMICHNYK__TELEGRAM__PACE_BURST=100000 POMICHNYK__TELEGRAM__FLOOD_BURST=100000 \
         POMICHNYK__TELEGRAM__PRESS_BURST=100000 RUST_LOG=warn \
-        "$TARGET/release/loadgen" --users "$USERS" --seconds "$RUN_SECONDS" --warmup 3 \
+        "$TARGET/release/loadgen" --users "$USERS" --seconds "$RUN_SECONDS" --warmup "$WARMUP" \
         --rate "$RATE" --bot-cmd "$POMICHNYK run")
 }
 
