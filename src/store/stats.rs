@@ -32,10 +32,17 @@ impl Store {
     /// steps their order.
     pub async fn stats(&self, window: &Window, order: &LessonOrder) -> Result<Stats, StoreError> {
         let since = window.since;
-        // One snapshot for every figure (WAL readers see the database as of
-        // their transaction's first read).
+        // One snapshot for every figure: WAL readers see the database as of
+        // their transaction's first read; PostgreSQL's default (read
+        // committed) takes a snapshot per statement, so the transaction asks
+        // for one snapshot for all.
         let mut tx = self.read.begin().await?;
         let conn: &mut AnyConnection = &mut tx;
+        if self.dialect == super::Dialect::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *conn)
+                .await?;
+        }
         let stats = Stats {
             window: window.clone(),
             residents: residents(conn, since, window.now).await?,
