@@ -99,17 +99,35 @@ impl Store {
     /// `quiz_count_changes` to the counts, batch by batch, and deletes them;
     /// answers how many changes it added. Stops early when another process is
     /// adding them (it adds what is there).
+    ///
+    /// On PostgreSQL a tally runs on a session of its own, not the writer's:
+    /// no turn writes the rows it touches (turns only append changes), so
+    /// turns need not wait for it. SQLite has one writer for everything.
     pub async fn tally_counts(&self) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
-            let answers = self
-                .write(vec![Change::Tally { batch: TALLY_BATCH }])
-                .await?;
-            match answers.first() {
-                Some(&n) if n >= 0 => total += n as u64,
-                _ => return Ok(total),
+            let added = match self.dialect {
+                Dialect::Postgres => {
+                    use sqlx::Connection;
+                    let mut conn = self.locks.acquire().await?;
+                    let mut tx = conn.begin().await?;
+                    let added = tally_in(&mut tx, self.dialect, TALLY_BATCH).await?;
+                    tx.commit().await?;
+                    added
+                }
+                Dialect::Sqlite => {
+                    let answers = self
+                        .write(vec![Change::Tally { batch: TALLY_BATCH }])
+                        .await?;
+                    answers.first().copied().unwrap_or(-1)
+                }
+            };
+            if added < 0 {
+                // Another process is adding them.
+                return Ok(total);
             }
-            if answers.first().is_some_and(|&n| n < TALLY_BATCH) {
+            total += added as u64;
+            if added < TALLY_BATCH {
                 return Ok(total);
             }
         }
