@@ -108,9 +108,7 @@ impl Store {
         loop {
             let added = match self.dialect {
                 Dialect::Postgres => {
-                    use sqlx::Connection;
-                    let mut conn = self.locks.acquire().await?;
-                    let mut tx = conn.begin().await?;
+                    let mut tx = self.locks.begin().await?;
                     let added = tally_in(&mut tx, self.dialect, TALLY_BATCH).await?;
                     tx.commit().await?;
                     added
