@@ -20,6 +20,8 @@
 #   RESIDENTS=100000 EVENTS=5000000 benches/scale.sh   # smaller
 #   KEEP=1 benches/scale.sh                       # keep the generated database
 #   FORGET=0 LOAD=0 RAW_STATS=0 benches/scale.sh  # only generate, fold and time the report
+#   KEEP=1 FOLD=0 benches/scale.sh                # everything on all 50,000,000 events, unfolded
+#   GENERATE=0 benches/scale.sh                   # then fold that database and measure again
 #   GENERATE=0 FORGET=0 ROUNDS=3 benches/scale.sh  # a kept database: the report, then the load
 #                                                 # on it and on an empty one, in turn, 3 times
 #
@@ -266,18 +268,22 @@ if [ "${GENERATE:-1}" = 1 ]; then
     esac
     [ "$RAW_STATS" = 1 ] && stats "pomichnyk stats, all $EVENTS events raw" raw
 fi
-# The bot folds hourly; the fold also works out the weekly series' weeks that ended.
-(cd "$ROOT" && timed "pomichnyk fold" env POMICHNYK__DATABASE__URL="$(url_of scale)" "$POMICHNYK" fold) >&2
-if [ "$BACKEND" = postgres ]; then
-    # A first fold this big leaves most of the events table dead rows; autovacuum then works
-    # through them for many minutes, and whatever runs meanwhile reads and writes beside it.
-    # Done here, so that it is over before the measurements (the README's deployment section
-    # says to do the same after the first fold of an old database).
-    timed "VACUUM (ANALYZE) events, after the fold" psql -q "$(url_of scale)" -c "VACUUM (ANALYZE) events"
+if [ "${FOLD:-1}" = 1 ]; then
+    # The bot folds hourly; the fold also works out the weekly series' weeks that ended.
+    (cd "$ROOT" && timed "pomichnyk fold" env POMICHNYK__DATABASE__URL="$(url_of scale)" "$POMICHNYK" fold) >&2
+    if [ "$BACKEND" = postgres ]; then
+        # A first fold this big leaves most of the events table dead rows; autovacuum then works
+        # through them for many minutes, and whatever runs meanwhile reads and writes beside it.
+        # Done here, so that it is over before the measurements (the README's deployment section
+        # says to do the same after the first fold of an old database).
+        timed "VACUUM (ANALYZE) events, after the fold" psql -q "$(url_of scale)" -c "VACUUM (ANALYZE) events"
+    fi
+    stats "pomichnyk stats, after the fold" folded
+elif [ "$RAW_STATS" != 1 ] || [ "${GENERATE:-1}" != 1 ]; then
+    stats "pomichnyk stats, no fold" raw
 fi
-stats "pomichnyk stats, after the fold" folded
 sql scale "SELECT 'events left: ' || count(*) FROM events" >&2
-if [ "$RAW_STATS" = 1 ] && [ "${GENERATE:-1}" = 1 ]; then
+if [ "$RAW_STATS" = 1 ] && [ "${GENERATE:-1}" = 1 ] && [ "${FOLD:-1}" = 1 ]; then
     # The figures folding touches (the windowed ones moved with the clock between the runs).
     python3 - "$WORK/raw.json" "$WORK/folded.json" <<'EOF'
 import json, sys
