@@ -5,8 +5,9 @@
 # while loading, then VACUUM ANALYZE; on both, the triggers' counts filled in one pass each
 # after the load, as the bot's triggers would have kept them), then measured:
 #   - `pomichnyk stats` on the raw events (all 50,000,000; skip with RAW_STATS=0),
-#   - `pomichnyk fold` (deletes events older than database.fold_after_days, 90, and works out
-#     the weekly series' weeks that ended, as the bot does hourly) and its time; on PostgreSQL
+#   - `pomichnyk fold --at-once` (deletes events older than database.fold_after_days, 90, in one
+#     transaction, as for an old database's first fold, and works out the weekly series' weeks
+#     that ended; AT_ONCE=0: in batches, as the bot does hourly) and its time; on PostgreSQL
 #     then `VACUUM (ANALYZE) events` and its time,
 #   - `pomichnyk stats` after the fold (goal: under 10 s), first with the kernel's page cache
 #     emptied when run as root (COLD=0 skips that), then again,
@@ -269,8 +270,12 @@ if [ "${GENERATE:-1}" = 1 ]; then
     [ "$RAW_STATS" = 1 ] && stats "pomichnyk stats, all $EVENTS events raw" raw
 fi
 if [ "${FOLD:-1}" = 1 ]; then
-    # The bot folds hourly; the fold also works out the weekly series' weeks that ended.
-    (cd "$ROOT" && timed "pomichnyk fold" env POMICHNYK__DATABASE__URL="$(url_of scale)" "$POMICHNYK" fold) >&2
+    # The bot folds hourly; the fold also works out the weekly series' weeks that ended. This
+    # first one finds most of the events old, as after an upgrade, so it is done as the README
+    # says for that case, in one transaction (AT_ONCE=0: in batches, as the bot does).
+    how=--at-once
+    [ "${AT_ONCE:-1}" = 1 ] || how=
+    (cd "$ROOT" && timed "pomichnyk fold $how" env POMICHNYK__DATABASE__URL="$(url_of scale)" "$POMICHNYK" fold $how) >&2
     if [ "$BACKEND" = postgres ]; then
         # A first fold this big leaves most of the events table dead rows; autovacuum then works
         # through them for many minutes, and whatever runs meanwhile reads and writes beside it.

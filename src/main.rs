@@ -110,7 +110,13 @@ enum Command {
     },
     /// Fold events older than database.fold_after_days into the statistics' aggregates
     /// now (the bot does it once an hour); safe while the bot runs.
-    Fold,
+    Fold {
+        /// In one transaction: much faster for an old database's first fold, but on SQLite
+        /// it holds the database for as long (minutes at millions of events), so stop the
+        /// bot first
+        #[arg(long)]
+        at_once: bool,
+    },
     /// Write a consistent copy of the database to a new file, even while the bot runs.
     Backup {
         /// Where to write the copy; must not exist yet
@@ -510,7 +516,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 .context("cannot write the hubs file")?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Fold) => {
+        Some(Command::Fold { at_once }) => {
             let now = pomichnyk::clock::unix_now();
             let store = Store::open(&settings.database.url).await?;
             let folded = pomichnyk::app::fold::fold(
@@ -518,6 +524,11 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 now,
                 &settings.time_zone(),
                 settings.database.fold_after_days,
+                if at_once {
+                    pomichnyk::app::fold::FoldHow::AtOnce
+                } else {
+                    pomichnyk::app::fold::FoldHow::InBatches
+                },
             )
             .await;
             store.close().await;

@@ -34,6 +34,17 @@ pub fn fold_before(now: i64, tz: &jiff::tz::TimeZone, days: u32) -> i64 {
 /// less).
 pub const WEEK_SETTLES: i64 = 3600;
 
+/// How a fold deletes the old events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoldHow {
+    /// Batch by batch, other writers going on in between: the bot's hourly
+    /// fold, and `pomichnyk fold`.
+    InBatches,
+    /// In one transaction (`Store::fold_events_at_once`): an old database's
+    /// first fold with the bot stopped, `pomichnyk fold --at-once`.
+    AtOnce,
+}
+
 /// Folds what is older than [`fold_before`] at `now`, keeps the figures of
 /// the weekly series' weeks that ended, and tallies the counts; answers how
 /// many events were folded.
@@ -42,9 +53,14 @@ pub async fn fold(
     now: i64,
     tz: &jiff::tz::TimeZone,
     days: u32,
+    how: FoldHow,
 ) -> Result<u64, StoreError> {
     store.tally_counts().await?;
-    let folded = store.fold_events(fold_before(now, tz, days)).await?;
+    let before = fold_before(now, tz, days);
+    let folded = match how {
+        FoldHow::InBatches => store.fold_events(before).await?,
+        FoldHow::AtOnce => store.fold_events_at_once(before).await?,
+    };
     store
         .keep_weeks(&week_starts(now, tz), now - WEEK_SETTLES)
         .await?;
@@ -74,7 +90,7 @@ impl App {
                     _ = stop.changed() => break,
                     _ = folds.tick() => {
                         let now = (app.clock)();
-                        match fold(&app.store, now, &app.tz, app.fold_after_days).await {
+                        match fold(&app.store, now, &app.tz, app.fold_after_days, FoldHow::InBatches).await {
                             Ok(0) => {}
                             Ok(n) => tracing::info!(events = n, "old events folded"),
                             Err(e) => tracing::warn!(error = %e, "cannot fold old events"),

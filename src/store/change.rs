@@ -15,6 +15,12 @@ pub enum Change {
         from: i64,
         before: i64,
     },
+    /// Folds every event before `before` in one transaction (`store::fold`,
+    /// for an old database's first fold); answers how many, or -1 when
+    /// another process is folding.
+    FoldAtOnce {
+        before: i64,
+    },
     /// Adds at most `batch` of the changes of each kind the triggers appended
     /// to the statistics' counts (`store::fold`); answers how many, or -1
     /// when another process is adding them.

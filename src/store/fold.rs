@@ -26,6 +26,16 @@
 //! Each batch is one transaction: a fold killed mid-way leaves every event
 //! either gone or there. On PostgreSQL a batch holds a transaction-scoped advisory
 //! lock, so one process folds at a time.
+//!
+//! Batches suit the hourly fold, which finds an hour's worth of old events.
+//! An old database's first fold (after an upgrade, or with
+//! `database.fold_after_days` made smaller) finds most of the table, and
+//! there batches are slow on SQLite: each deleted event changes a page of
+//! each index that is not ordered by time (`events_by_user`,
+//! `events_by_kind`), so every batch writes some 40,000 pages to the WAL and
+//! back, and tens of millions of events take hours. [`Store::fold_events_at_once`]
+//! (`pomichnyk fold --at-once`, with the bot stopped) deletes them in one
+//! transaction instead, with those indexes dropped and built again after.
 
 use sqlx::{AnyConnection, Row};
 
@@ -71,6 +81,18 @@ impl Store {
                 return Ok(total);
             }
         }
+    }
+
+    /// Folds every event older than `before` in one transaction, and answers
+    /// how many (0 when another process is folding). On SQLite the events'
+    /// indexes but `events_by_at` are dropped first and built again after,
+    /// which is far faster when most of the table goes, and holds the
+    /// database for minutes at national size: other writers (a running bot)
+    /// would wait past their busy timeout. On PostgreSQL it is one `DELETE`,
+    /// which turns do not wait for (they only add events).
+    pub async fn fold_events_at_once(&self, before: i64) -> Result<u64, StoreError> {
+        let answers = self.write(vec![Change::FoldAtOnce { before }]).await?;
+        Ok(answers.first().map_or(0, |&n| n.max(0) as u64))
     }
 
     /// The next batch: from the oldest event's time to just after about
@@ -174,6 +196,48 @@ pub(super) async fn fold_in(
         .execute(&mut *tx)
         .await?;
     Ok(deleted.rows_affected() as i64)
+}
+
+/// [`Store::fold_events_at_once`] inside the writer's transaction: answers
+/// how many events were deleted, or -1 when another process holds the
+/// folder's lock. SQLite's DDL is transactional, so a fold killed mid-way
+/// leaves the table and its indexes as they were.
+pub(super) async fn fold_at_once_in(
+    tx: &mut AnyConnection,
+    dialect: Dialect,
+    before: i64,
+) -> Result<i64, StoreError> {
+    if !super::replicas::try_xact_lock(tx, dialect, FOLD_KEY).await? {
+        return Ok(-1);
+    }
+    // The indexes to build again, as the migrations created them.
+    let rebuilt: Vec<(String, String)> = match dialect {
+        Dialect::Sqlite => sqlx::query(
+            "SELECT name, sql FROM sqlite_master
+             WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL
+               AND name <> 'events_by_at'",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("name")?, row.try_get("sql")?)))
+        .collect::<Result<_, sqlx::Error>>()?,
+        Dialect::Postgres => Vec::new(),
+    };
+    for (name, _) in &rebuilt {
+        sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let deleted = sqlx::query("DELETE FROM events WHERE at < $1")
+        .bind(before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    for (_, sql) in &rebuilt {
+        sqlx::query(sql).execute(&mut *tx).await?;
+    }
+    Ok(deleted as i64)
 }
 
 /// One tally inside the writer's transaction: at most `batch` of the oldest

@@ -147,6 +147,9 @@ async fn apply_in(
         Change::Fold { from, before } => {
             answer = super::fold::fold_in(tx, dialect, from, before).await?;
         }
+        Change::FoldAtOnce { before } => {
+            answer = super::fold::fold_at_once_in(tx, dialect, before).await?;
+        }
         Change::Tally { batch } => {
             answer = super::fold::tally_in(tx, dialect, batch).await?;
         }

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use crate::support::{shipped_script, Resident};
 use jiff::tz::TimeZone;
-use pomichnyk::app::fold::{fold, fold_before};
+use pomichnyk::app::fold::{fold, fold_before, FoldHow};
 use pomichnyk::script::Script;
 use pomichnyk::stats::{self, Format};
 use pomichnyk::store::{Commit, LessonOrder, Stats, Store, Window};
@@ -242,7 +242,7 @@ async fn folding_old_events_keeps_every_figure_and_drops_the_events() {
         &before,
         "after the first fold",
     );
-    let second = fold(&folded, NOW, &kyiv(), FOLD_AFTER_DAYS)
+    let second = fold(&folded, NOW, &kyiv(), FOLD_AFTER_DAYS, FoldHow::InBatches)
         .await
         .expect("fold");
     assert_eq!(first + second, old as u64);
@@ -269,7 +269,7 @@ async fn folding_old_events_keeps_every_figure_and_drops_the_events() {
 
     // Nothing more to fold: nothing changes.
     assert_eq!(
-        fold(&folded, NOW, &kyiv(), FOLD_AFTER_DAYS)
+        fold(&folded, NOW, &kyiv(), FOLD_AFTER_DAYS, FoldHow::InBatches)
             .await
             .expect("fold"),
         0
@@ -299,7 +299,7 @@ async fn folding_old_events_keeps_every_figure_and_drops_the_events() {
     let active = |s: &Stats| s.weekly.iter().map(|w| w.active).sum::<i64>();
     // Anna, Vira and Halyna came lately, in the same week; Anna is gone.
     assert_eq!((active(&before), active(&after)), (3, 2));
-    fold(&folded, NOW, &kyiv(), FOLD_AFTER_DAYS)
+    fold(&folded, NOW, &kyiv(), FOLD_AFTER_DAYS, FoldHow::InBatches)
         .await
         .expect("fold");
     assert_eq!(folded.weeks_kept().await.expect("weeks"), 11);
@@ -323,6 +323,86 @@ async fn folding_old_events_keeps_every_figure_and_drops_the_events() {
     raw.close().await;
 }
 
+/// The events' indexes of the database at `url`, each with what it indexes.
+async fn indexes_of_events(url: &str) -> Vec<String> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.expect("connect");
+    let sql = if crate::support::db::postgres().is_some() {
+        "SELECT indexdef AS d FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname"
+    } else {
+        "SELECT sql AS d FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'
+         AND sql IS NOT NULL ORDER BY name"
+    };
+    let rows: Vec<String> = sqlx::query_scalar(sql).fetch_all(&pool).await.expect(sql);
+    pool.close().await;
+    rows
+}
+
+#[tokio::test]
+async fn folding_at_once_keeps_every_figure_and_the_indexes() {
+    let script = shipped_script();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (folded, raw) = twins(dir.path(), &script).await;
+    let before = report(&raw, &script).await;
+    let cutoff = fold_before(NOW, &kyiv(), FOLD_AFTER_DAYS);
+    let old = folded.events_before(cutoff).await.expect("count");
+    assert!(old > 20, "old events: {old}");
+    let recent = folded.events_before(NOW + DAY).await.expect("count") - old;
+
+    let n = fold(&folded, NOW, &kyiv(), FOLD_AFTER_DAYS, FoldHow::AtOnce)
+        .await
+        .expect("fold at once");
+    assert_eq!(n, old as u64);
+    same(
+        &report(&folded, &script).await,
+        &before,
+        "after the fold at once",
+    );
+    assert_eq!(folded.events_before(cutoff).await.expect("count"), 0);
+    assert_eq!(
+        folded.events_before(NOW + DAY).await.expect("count"),
+        recent,
+        "the recent events stay"
+    );
+    assert_eq!(folded.weeks_kept().await.expect("weeks"), 11);
+    // The indexes dropped for the delete are there again, as they were.
+    let indexes = indexes_of_events(&crate::support::db::url(&dir.path().join("folded.db"))).await;
+    assert_eq!(
+        indexes,
+        indexes_of_events(&crate::support::db::url(&dir.path().join("raw.db"))).await
+    );
+    for name in ["events_by_at", "events_by_user", "events_by_kind"] {
+        assert!(
+            indexes.iter().any(|d| d.contains(name)),
+            "{name}: {indexes:?}"
+        );
+    }
+
+    // The store goes on as before: Vira comes back to the lesson, Anna
+    // leaves with /delete_me, and both stores still agree.
+    Talk::new([&folded, &raw], &script, VIRA, NOW + 60)
+        .opens_phishing()
+        .await;
+    for store in [&folded, &raw] {
+        store.forget(ANNA).await.expect("forget");
+        assert_eq!(store.rows_about(ANNA).await.expect("rows"), 0);
+    }
+    same(
+        &report(&folded, &script).await,
+        &report(&raw, &script).await,
+        "after more turns and /delete_me",
+    );
+    // Nothing more to fold, either way.
+    assert_eq!(
+        fold(&folded, NOW, &kyiv(), FOLD_AFTER_DAYS, FoldHow::AtOnce)
+            .await
+            .expect("fold"),
+        0
+    );
+    folded.close().await;
+    raw.close().await;
+}
+
 #[tokio::test]
 async fn the_weekly_series_is_never_folded() {
     let script = shipped_script();
@@ -330,7 +410,9 @@ async fn the_weekly_series_is_never_folded() {
     let (folded, raw) = twins(dir.path(), &script).await;
     let before = report(&raw, &script).await;
     // Even with the shortest age, the last twelve weeks stay raw.
-    fold(&folded, NOW, &kyiv(), 1).await.expect("fold");
+    fold(&folded, NOW, &kyiv(), 1, FoldHow::InBatches)
+        .await
+        .expect("fold");
     same(
         &report(&folded, &script).await,
         &before,
@@ -354,11 +436,12 @@ async fn the_fold_command_folds_and_says_how_many() {
     let old = folded.events_before(cutoff).await.expect("count");
     folded.close().await;
     raw.close().await;
-    let run = || {
+    let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_pomichnyk"))
             .arg("--config")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
             .arg("fold")
+            .args(args)
             .current_dir(dir.path())
             .env(
                 "POMICHNYK__DATABASE__URL",
@@ -372,7 +455,8 @@ async fn the_fold_command_folds_and_says_how_many() {
             .output()
             .expect("run pomichnyk fold")
     };
-    let out = run();
+    // An old database's first fold, in one go; then the hourly kind finds nothing.
+    let out = run(&["--at-once"]);
     assert!(
         out.status.success(),
         "{}",
@@ -388,7 +472,7 @@ async fn the_fold_command_folds_and_says_how_many() {
         folded_n >= old,
         "{folded_n} folded, {old} older than 90 days"
     );
-    let again = run();
+    let again = run(&[]);
     assert_eq!(
         String::from_utf8_lossy(&again.stdout).trim(),
         "events folded: 0"
