@@ -11,8 +11,8 @@
 #     then `VACUUM (ANALYZE) events` and its time,
 #   - `pomichnyk stats` after the fold (goal: under 10 s), first with the kernel's page cache
 #     emptied when run as root (COLD=0 skips that), then again,
-#   - `/delete_me` of 10 residents spread over the ids: `Store::forget` through `benches/scale.rs` (goal: under 100 ms),
 #   - the big database's files read once into the page cache (WARM=0 skips that), then
+#   - `/delete_me` of 10 residents spread over the ids: `Store::forget` through `benches/scale.rs` (goal: under 100 ms),
 #   - the turn's latency at $RATE updates a second (1,000; the load generator's open loop, as
 #     benches/peers.sh runs it) on the big database and on an empty one (goal: p99 within 20 %).
 #
@@ -297,9 +297,6 @@ for key in ("lessons", "quizzes", "confusing", "weekly"):
     print(f"scale: {key}: {'the same' if a[key] == b[key] else 'DIFFERENT'} after the fold", file=sys.stderr)
 EOF
 fi
-[ "${FORGET:-1}" = 1 ] && (cd "$ROOT" && SCALE_URL=$(url_of scale) \
-    SCALE_USERS=$(seq -s, $((BASE + 1)) $((RESIDENTS / 10 + 1)) $((BASE + RESIDENTS - 1))) \
-    cargo bench --locked --bench scale) >&2
 warm() { # name: the database's files read once, into the kernel's page cache
     case $BACKEND in
         sqlite) cat "$WORK/$1.db" >/dev/null ;;
@@ -308,12 +305,17 @@ warm() { # name: the database's files read once, into the kernel's page cache
                 WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i')" >/dev/null ;;
     esac
 }
-if [ "${LOAD:-1}" = 1 ]; then
-    # The cold report emptied the page cache, and the turns' index pages of a database this big
-    # would come back from the disk one by one for minutes; a bot that has been running has them
-    # in memory (where the machine has the memory for its database, as here). So the big
-    # database is read once first (WARM=0 skips that).
+# The cold report emptied the page cache, and the pages `/delete_me` and the turns read of a
+# database this big would come back from the disk one by one for minutes; a bot that has been
+# running has them in memory (where the machine has the memory for its database, as here). So
+# the big database is read once first (WARM=0 skips that).
+if [ "${FORGET:-1}" = 1 ] || [ "${LOAD:-1}" = 1 ]; then
     [ "${WARM:-1}" = 1 ] && timed "the big database read into the page cache" warm scale
+fi
+[ "${FORGET:-1}" = 1 ] && (cd "$ROOT" && SCALE_URL=$(url_of scale) \
+    SCALE_USERS=$(seq -s, $((BASE + 1)) $((RESIDENTS / 10 + 1)) $((BASE + RESIDENTS - 1))) \
+    cargo bench --locked --bench scale) >&2
+if [ "${LOAD:-1}" = 1 ]; then
     # The two databases in turn, $ROUNDS times, so that whatever else the machine does falls
     # on both alike.
     fresh_db empty

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use crate::stats::figures::{week_starts, DAY};
-use crate::store::{Store, StoreError};
+use crate::store::{FoldStep, Store, StoreError};
 
 use super::App;
 
@@ -37,8 +37,9 @@ pub const WEEK_SETTLES: i64 = 3600;
 /// How a fold deletes the old events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FoldHow {
-    /// Batch by batch, other writers going on in between: the bot's hourly
-    /// fold, and `pomichnyk fold`.
+    /// Batch by batch of [`crate::store::FOLD_BATCH`], other writers going
+    /// on in between: `pomichnyk fold` (the bot folds in [`Folding`]'s
+    /// smaller batches).
     InBatches,
     /// In one transaction (`Store::fold_events_at_once`): an old database's
     /// first fold with the bot stopped, `pomichnyk fold --at-once`.
@@ -67,9 +68,117 @@ pub async fn fold(
     Ok(folded)
 }
 
+/// How long one batch of the bot's fold should hold the writer: a turn that
+/// comes meanwhile waits at most about that long.
+pub const FOLD_BATCH_TIME: Duration = Duration::from_millis(50);
+
+/// The most a slice of the bot's fold goes on before the folder looks at
+/// its other work (stopping, tallies) again.
+pub const FOLD_SLICE: Duration = Duration::from_secs(1);
+
+/// The fewest and the most events in one batch of the bot's fold.
+const BATCH_RANGE: (i64, i64) = (100, crate::store::FOLD_BATCH);
+
+/// The bot's fold, gentle with the turns. An hour's worth of old events is
+/// one small batch; an old database's first fold (tens of millions of old
+/// events) goes on in the background for as long as it needs, in batches
+/// sized to take about [`FOLD_BATCH_TIME`] each, with as long a pause after
+/// each, so that turns get the writer at least half the time and never wait
+/// long behind a batch. (`pomichnyk fold --at-once`, with the bot stopped,
+/// is the fast way through such a backlog.)
+#[derive(Debug)]
+pub struct Folding {
+    /// Events before this are folded; `None` between folds.
+    before: Option<i64>,
+    /// The size of the next batch, learnt from how long the last one took.
+    batch: i64,
+    /// Folded since this fold began.
+    folded: u64,
+}
+
+impl Default for Folding {
+    fn default() -> Self {
+        Folding {
+            before: None,
+            batch: 1_000,
+            folded: 0,
+        }
+    }
+}
+
+impl Folding {
+    /// A fold whose first batch is `batch` events (later ones are sized by
+    /// how long it took).
+    pub fn starting_with(batch: i64) -> Self {
+        Folding {
+            batch: batch.max(1),
+            ..Folding::default()
+        }
+    }
+
+    /// Whether a fold is under way (more slices are due).
+    pub fn under_way(&self) -> bool {
+        self.before.is_some()
+    }
+
+    /// Begins a fold of what is older than [`fold_before`] at `now` (one
+    /// already under way goes on to the new bound).
+    pub fn begin(&mut self, now: i64, tz: &jiff::tz::TimeZone, days: u32) {
+        self.before = Some(fold_before(now, tz, days));
+    }
+
+    /// Folds for at most about [`FOLD_SLICE`]. When nothing older is left
+    /// (or another process is folding), the fold ends: the weekly series'
+    /// weeks that ended are kept, and the answer is how many events this
+    /// fold deleted in all. `None`: more to do, call again.
+    pub async fn slice(
+        &mut self,
+        store: &Store,
+        now: i64,
+        tz: &jiff::tz::TimeZone,
+    ) -> Result<Option<u64>, StoreError> {
+        let Some(before) = self.before else {
+            return Ok(Some(0));
+        };
+        let began = crate::clock::instant();
+        loop {
+            let t0 = crate::clock::instant();
+            let step = store.fold_batch(before, self.batch).await?;
+            let took = crate::clock::instant().saturating_duration_since(t0);
+            let more = match step {
+                FoldStep::Folded { events, more } => {
+                    self.folded += events;
+                    // The next batch sized to take FOLD_BATCH_TIME, if this one's
+                    // events were a full batch to judge by.
+                    if events as i64 >= self.batch {
+                        let per_event = took.as_secs_f64() / events.max(1) as f64;
+                        let fits = FOLD_BATCH_TIME.as_secs_f64() / per_event.max(1e-9);
+                        self.batch = (fits as i64).clamp(BATCH_RANGE.0, BATCH_RANGE.1);
+                    }
+                    more
+                }
+                FoldStep::Busy => false,
+            };
+            if !more {
+                store
+                    .keep_weeks(&week_starts(now, tz), now - WEEK_SETTLES)
+                    .await?;
+                self.before = None;
+                return Ok(Some(std::mem::take(&mut self.folded)));
+            }
+            // Turns have the writer for as long as the batch had it.
+            tokio::time::sleep(took.min(FOLD_SLICE)).await;
+            if crate::clock::instant().saturating_duration_since(began) >= FOLD_SLICE {
+                return Ok(None);
+            }
+        }
+    }
+}
+
 impl App {
-    /// Folds once now, then every [`FOLD_EVERY`], and tallies every
-    /// [`TALLY_EVERY`] in between, until `stop`.
+    /// Folds once now, then every [`FOLD_EVERY`] (each fold in slices, see
+    /// [`Folding`]), and tallies every [`TALLY_EVERY`] in between, until
+    /// `stop`.
     pub fn spawn_folder(
         &self,
         mut stop: tokio::sync::watch::Receiver<bool>,
@@ -83,27 +192,45 @@ impl App {
             // A fold or tally that took long is not made up for with a burst.
             folds.set_missed_tick_behavior(MissedTickBehavior::Delay);
             tallies.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            let mut folding = Folding::default();
             loop {
+                let under_way = folding.under_way();
                 tokio::select! {
-                    // The hourly fold first when both are due (it tallies too).
+                    // A new fold first when one is due (it tallies when it begins).
                     biased;
                     _ = stop.changed() => break,
                     _ = folds.tick() => {
-                        let now = (app.clock)();
-                        match fold(&app.store, now, &app.tz, app.fold_after_days, FoldHow::InBatches).await {
-                            Ok(0) => {}
-                            Ok(n) => tracing::info!(events = n, "old events folded"),
-                            Err(e) => tracing::warn!(error = %e, "cannot fold old events"),
+                        if let Err(e) = app.store.tally_counts().await {
+                            tracing::warn!(error = %e, "cannot add up the statistics' counts");
                         }
+                        folding.begin((app.clock)(), &app.tz, app.fold_after_days);
+                        app.fold_slice(&mut folding).await;
                     }
                     _ = tallies.tick() => {
                         if let Err(e) = app.store.tally_counts().await {
                             tracing::warn!(error = %e, "cannot add up the statistics' counts");
                         }
                     }
+                    // The next slice of a fold under way, whenever nothing above is due.
+                    _ = std::future::ready(()), if under_way => {
+                        app.fold_slice(&mut folding).await;
+                    }
                 }
             }
         })
+    }
+
+    /// One slice of the fold under way, and what to log of it.
+    async fn fold_slice(&self, folding: &mut Folding) {
+        match folding.slice(&self.store, (self.clock)(), &self.tz).await {
+            Ok(None) | Ok(Some(0)) => {}
+            Ok(Some(n)) => tracing::info!(events = n, "old events folded"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot fold old events");
+                // Tried again at the next hourly fold.
+                *folding = Folding::default();
+            }
+        }
     }
 }
 

@@ -42,9 +42,18 @@ use sqlx::{AnyConnection, Row};
 use super::change::Change;
 use super::{Dialect, Store, StoreError};
 
-/// About how many events one batch folds (more when the last second of a
-/// batch has more).
+/// About how many events one batch of [`Store::fold_events`] folds (more
+/// when the last second of a batch has more).
 pub const FOLD_BATCH: i64 = 20_000;
+
+/// What one batch of a fold did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoldStep {
+    /// `events` were folded; `more` older than the fold's bound may be left.
+    Folded { events: u64, more: bool },
+    /// Another process is folding.
+    Busy,
+}
 
 /// The advisory lock key of the folder: negative, so never a resident's id.
 const FOLD_KEY: i64 = -7_002;
@@ -63,24 +72,43 @@ impl Store {
     pub async fn fold_events(&self, before: i64) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
-            let Some((from, bound)) = self.fold_bound(before).await? else {
-                return Ok(total);
-            };
-            let answers = self
-                .write(vec![Change::Fold {
-                    from,
-                    before: bound,
-                }])
-                .await?;
-            match answers.first() {
-                Some(&n) if n >= 0 => total += n as u64,
-                // Another process holds the folder's lock.
-                _ => return Ok(total),
-            }
-            if bound >= before {
-                return Ok(total);
+            match self.fold_batch(before, FOLD_BATCH).await? {
+                FoldStep::Folded { events, more } => {
+                    total += events;
+                    if !more {
+                        return Ok(total);
+                    }
+                }
+                FoldStep::Busy => return Ok(total),
             }
         }
+    }
+
+    /// Folds one batch: the oldest events before `before`, about `batch` of
+    /// them (more when the last second of the batch has more), in one writer
+    /// transaction. The bot sizes its batches by how long they take
+    /// (`app::fold::Folding`), so that a turn never waits long behind one.
+    pub async fn fold_batch(&self, before: i64, batch: i64) -> Result<FoldStep, StoreError> {
+        let Some((from, bound)) = self.fold_bound(before, batch.max(1)).await? else {
+            return Ok(FoldStep::Folded {
+                events: 0,
+                more: false,
+            });
+        };
+        let answers = self
+            .write(vec![Change::Fold {
+                from,
+                before: bound,
+            }])
+            .await?;
+        Ok(match answers.first() {
+            Some(&n) if n >= 0 => FoldStep::Folded {
+                events: n as u64,
+                more: bound < before,
+            },
+            // Another process holds the folder's lock.
+            _ => FoldStep::Busy,
+        })
     }
 
     /// Folds every event older than `before` in one transaction, and answers
@@ -96,9 +124,9 @@ impl Store {
     }
 
     /// The next batch: from the oldest event's time to just after about
-    /// [`FOLD_BATCH`] of the oldest events, at most `before`; `None` when
-    /// nothing is older.
-    async fn fold_bound(&self, before: i64) -> Result<Option<(i64, i64)>, StoreError> {
+    /// `batch` of the oldest events, at most `before`; `None` when nothing is
+    /// older.
+    async fn fold_bound(&self, before: i64, batch: i64) -> Result<Option<(i64, i64)>, StoreError> {
         let oldest: Option<i64> = sqlx::query("SELECT min(at) AS at FROM events")
             .fetch_one(&self.read)
             .await?
@@ -109,7 +137,7 @@ impl Store {
         let nth: Option<i64> =
             sqlx::query("SELECT at FROM events WHERE at < $1 ORDER BY at LIMIT 1 OFFSET $2")
                 .bind(before)
-                .bind(FOLD_BATCH - 1)
+                .bind(batch - 1)
                 .fetch_optional(&self.read)
                 .await?
                 .map(|r| r.try_get("at"))

@@ -41,6 +41,7 @@ pub use crate::stats::figures::*;
 pub use certificates::{Attempt, CertificateRow};
 pub use change::{Change as Write, WebinarChange as WebinarWrite};
 pub use faq_review::{Decision, Missed, NewAnswer, ReviewChange};
+pub use fold::{FoldStep, FOLD_BATCH};
 pub use hubs::{hub_facts_in, HubChange};
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::{places_in, Place};

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use crate::support::{shipped_script, Resident};
 use jiff::tz::TimeZone;
-use pomichnyk::app::fold::{fold, fold_before, FoldHow};
+use pomichnyk::app::fold::{fold, fold_before, FoldHow, Folding};
 use pomichnyk::script::Script;
 use pomichnyk::stats::{self, Format};
 use pomichnyk::store::{Commit, LessonOrder, Stats, Store, Window};
@@ -398,6 +398,51 @@ async fn folding_at_once_keeps_every_figure_and_the_indexes() {
             .await
             .expect("fold"),
         0
+    );
+    folded.close().await;
+    raw.close().await;
+}
+
+#[tokio::test]
+async fn the_bots_fold_goes_in_slices_and_keeps_every_figure() {
+    let script = shipped_script();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (folded, raw) = twins(dir.path(), &script).await;
+    let before = report(&raw, &script).await;
+    let cutoff = fold_before(NOW, &kyiv(), FOLD_AFTER_DAYS);
+    let old = folded.events_before(cutoff).await.expect("count");
+    assert!(old > 5, "old events: {old}");
+
+    // A first batch of 5 events, then batches sized by how long that took.
+    let mut folding = Folding::starting_with(5);
+    assert!(!folding.under_way());
+    folding.begin(NOW, &kyiv(), FOLD_AFTER_DAYS);
+    assert!(folding.under_way());
+    let mut slices = 0;
+    let n = loop {
+        slices += 1;
+        assert!(slices < 100, "the fold never ends");
+        if let Some(n) = folding.slice(&folded, NOW, &kyiv()).await.expect("slice") {
+            break n;
+        }
+    };
+    assert!(!folding.under_way());
+    assert_eq!(n, old as u64, "every old event, once");
+    assert_eq!(folded.events_before(cutoff).await.expect("count"), 0);
+    assert_eq!(folded.weeks_kept().await.expect("weeks"), 11);
+    same(
+        &report(&folded, &script).await,
+        &before,
+        "after the bot's fold",
+    );
+    // The next hour finds nothing more.
+    folding.begin(NOW + 3600, &kyiv(), FOLD_AFTER_DAYS);
+    assert_eq!(
+        folding
+            .slice(&folded, NOW + 3600, &kyiv())
+            .await
+            .expect("slice"),
+        Some(0)
     );
     folded.close().await;
     raw.close().await;
