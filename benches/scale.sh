@@ -23,6 +23,8 @@
 #   FORGET=0 LOAD=0 RAW_STATS=0 benches/scale.sh  # only generate, fold and time the report
 #   KEEP=1 FOLD=0 benches/scale.sh                # everything on all 50,000,000 events, unfolded
 #   GENERATE=0 benches/scale.sh                   # then fold that database and measure again
+#                                                 # (FORGET_FROM=5: other residents leave, the
+#                                                 # first ten already did)
 #   GENERATE=0 FORGET=0 ROUNDS=3 benches/scale.sh  # a kept database: the report, then the load
 #                                                 # on it and on an empty one, in turn, 3 times
 #
@@ -313,7 +315,7 @@ if [ "${FORGET:-1}" = 1 ] || [ "${LOAD:-1}" = 1 ]; then
     [ "${WARM:-1}" = 1 ] && timed "the big database read into the page cache" warm scale
 fi
 [ "${FORGET:-1}" = 1 ] && (cd "$ROOT" && SCALE_URL=$(url_of scale) \
-    SCALE_USERS=$(seq -s, $((BASE + 1)) $((RESIDENTS / 10 + 1)) $((BASE + RESIDENTS - 1))) \
+    SCALE_USERS=$(seq -s, $((BASE + ${FORGET_FROM:-1})) $((RESIDENTS / 10 + 1)) $((BASE + RESIDENTS - 1))) \
     cargo bench --locked --bench scale) >&2
 if [ "${LOAD:-1}" = 1 ]; then
     # The two databases in turn, $ROUNDS times, so that whatever else the machine does falls
