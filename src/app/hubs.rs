@@ -30,6 +30,57 @@ impl super::App {
         Ok(layer::merge(&t.script.hubs, &facts, self.now()))
     }
 
+    /// Hears of other processes' changes to the hub facts (PostgreSQL; on
+    /// SQLite it ends at once), so that this process may keep them in memory:
+    /// keeps them while it listens, drops them at each change, and keeps
+    /// nothing from when its session is lost until a new one listens (tried
+    /// again every second), until `stop`.
+    pub fn spawn_hub_listener(
+        &self,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let app = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let listener = tokio::select! {
+                    _ = stop.changed() => return,
+                    listener = app.store.listen_hub_facts() => listener,
+                };
+                match listener {
+                    Ok(None) => return,
+                    Ok(Some(mut listener)) => {
+                        app.hub_facts.keep(true);
+                        loop {
+                            let heard = tokio::select! {
+                                _ = stop.changed() => return,
+                                heard = listener.changed() => heard,
+                            };
+                            if !heard {
+                                break;
+                            }
+                            app.hub_facts.invalidate();
+                        }
+                        app.hub_facts.keep(false);
+                        tracing::warn!("lost the session that hears of hub changes; the hub facts are read at every update until it is back");
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for hub changes; the hub facts are read at every update");
+                    }
+                }
+                tokio::select! {
+                    _ = stop.changed() => return,
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                }
+            }
+        })
+    }
+
+    /// Whether this process keeps the hub facts in memory now (always on
+    /// SQLite; on PostgreSQL while [`Self::spawn_hub_listener`] listens).
+    pub fn keeps_hub_facts(&self) -> bool {
+        self.hub_facts.keeping()
+    }
+
     /// The librarians' facts: kept in memory, read from the database after a change.
     pub(super) async fn hub_facts(&self) -> Result<std::sync::Arc<Vec<Fact>>, AppError> {
         let generation = match self.hub_facts.get() {

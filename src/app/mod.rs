@@ -130,7 +130,8 @@ impl App {
     /// The application over `content` and `store`, with the settings' time
     /// zone, quiet hours and librarians' group.
     pub fn new(content: Arc<Content>, store: Store, settings: &Settings, clock: Clock) -> App {
-        // Other bot processes may change the hubs' facts on PostgreSQL.
+        // Other bot processes may change the hubs' facts on PostgreSQL: kept there only
+        // while `spawn_hub_listener` hears of every change.
         let hub_facts = match store.dialect() {
             crate::store::Dialect::Sqlite => hub_cache::HubFacts::default(),
             crate::store::Dialect::Postgres => hub_cache::HubFacts::off(),

@@ -27,6 +27,7 @@ mod connect;
 mod faq_review;
 mod fold;
 mod hubs;
+mod listen;
 mod outbox;
 mod places;
 mod replicas;
@@ -43,6 +44,7 @@ pub use change::{Change as Write, WebinarChange as WebinarWrite};
 pub use faq_review::{Decision, Missed, NewAnswer, ReviewChange};
 pub use fold::{FoldStep, FOLD_BATCH};
 pub use hubs::{hub_facts_in, HubChange};
+pub use listen::HubFactsListener;
 pub use outbox::{AuditEntry, Delivery, Due, Progress, Role};
 pub use places::{places_in, Place};
 pub use replicas::{PollerLock, TurnGuard, CLAIM_BATCH, CLAIM_LEASE, REPLICA_SLOTS};
@@ -94,6 +96,8 @@ pub struct Store {
     /// The replica slot this store's claims are recorded with (see
     /// [`Store::claiming_as`]).
     claimant: Option<i64>,
+    /// Where a [`HubFactsListener`] connects (PostgreSQL only).
+    listen_url: Option<listen::ListenUrl>,
 }
 
 /// One resident's step, committed as a whole.
@@ -226,6 +230,7 @@ impl Store {
             }),
             committed,
             claimant: None,
+            listen_url: (dialect == Dialect::Postgres).then(|| listen::ListenUrl(url.into())),
         })
     }
 

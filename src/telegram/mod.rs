@@ -183,6 +183,8 @@ pub async fn run_with_clock(
     let mut stopping = tasks_stopped.clone();
     let watermark = app.spawn_watermark(tasks_stopped.clone());
     let folder = app.spawn_folder(tasks_stopped.clone());
+    // On PostgreSQL: hears of other replicas' hub changes, so the facts may be kept in memory.
+    let hub_listener = app.spawn_hub_listener(tasks_stopped.clone());
     let sender =
         Outbox::new(app.clone(), out.clone(), settings.broadcast.per_second).spawn(tasks_stopped);
     let ignored = gate.clone();
@@ -301,6 +303,8 @@ pub async fn run_with_clock(
     // A fold stopped between batches loses nothing (each batch is one transaction).
     folder.abort();
     let _ = folder.await;
+    hub_listener.abort();
+    let _ = hub_listener.await;
     // What the start owed residents is sent (or given up on: it is shown again next time).
     let _ = tokio::time::timeout(Duration::from_secs(2), recovering).await;
     // Every update handled has had its replies sent: say so for the next start.

@@ -717,3 +717,77 @@ async fn the_command_line_links_a_librarian_to_a_hub_and_stats_lists_each_hubs_g
         "librarian 731954268 unlinked from branch_18\n"
     );
 }
+
+/// Two replicas on one PostgreSQL database: a resident's replica keeps the hub
+/// facts in memory while it hears the database's notifications, and a change
+/// the other replica writes reaches that resident. On SQLite one process
+/// writes: nothing to hear, and the facts are kept from the start.
+#[tokio::test]
+async fn a_hub_change_on_another_replica_reaches_a_resident_whose_replica_keeps_the_facts() {
+    use pomichnyk::hubs::layer::Value;
+    let (_dir, db) = temp_db();
+    let url = crate::support::db::url(&db);
+    let here = pomichnyk::store::Store::open(&url).await.expect("store");
+    let other = pomichnyk::store::Store::open(&url).await.expect("store");
+    other
+        .write(vec![fact(
+            "branch_18",
+            Value::Location(49.4000, 26.9300),
+            None,
+        )])
+        .await
+        .expect("write");
+    let mut t = crate::support::Terminal::new(here.clone(), 77, Some("uk".into()));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listener = t.session.app().spawn_hub_listener(stopped);
+    let postgres = crate::support::db::postgres().is_some();
+    if postgres {
+        // Listening takes a moment; until then nothing is kept.
+        for _ in 0..200 {
+            if t.session.app().keeps_hub_facts() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    } else {
+        listener.await.expect("ends at once on SQLite");
+    }
+    assert!(t.session.app().keeps_hub_facts());
+    let text = |replies: Vec<pomichnyk::engine::Reply>| crate::support::reply_text(&replies);
+    let shown = text(
+        t.send("/location 49.4010 26.9300", WEDNESDAY_TEN)
+            .await
+            .expect("here"),
+    );
+    assert!(shown.contains("№ 18"), "{shown}");
+    assert!(!shown.contains("№ 21"), "{shown}");
+
+    if postgres {
+        // The other replica learns where branch No. 21 is: right by the resident.
+        other
+            .write(vec![fact(
+                "branch_21",
+                Value::Location(49.4011, 26.9300),
+                None,
+            )])
+            .await
+            .expect("write");
+        let mut seen = String::new();
+        for _ in 0..200 {
+            seen = text(
+                t.send("/location 49.4010 26.9300", WEDNESDAY_TEN)
+                    .await
+                    .expect("again"),
+            );
+            if seen.contains("№ 21") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(seen.contains("№ 21"), "never heard of the change: {seen}");
+        assert!(t.session.app().keeps_hub_facts());
+    }
+    let _ = stop.send(true);
+    other.close().await;
+    here.close().await;
+}
