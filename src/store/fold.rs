@@ -112,9 +112,10 @@ impl Store {
     }
 
     /// Folds every event older than `before` in one transaction, and answers
-    /// how many (0 when another process is folding). On SQLite the events'
-    /// indexes but `events_by_at` are dropped first and built again after,
-    /// which is far faster when most of the table goes, and holds the
+    /// how many (0 when another process is folding). On SQLite, when a
+    /// quarter of the events or more go, the events' indexes but
+    /// `events_by_at` are dropped first and built again after, which is far
+    /// faster then, and holds the
     /// database for minutes at national size: other writers (a running bot)
     /// would wait past their busy timeout. On PostgreSQL it is one `DELETE`,
     /// which turns do not wait for (they only add events).
@@ -238,9 +239,23 @@ pub(super) async fn fold_at_once_in(
     if !super::replicas::try_xact_lock(tx, dialect, FOLD_KEY).await? {
         return Ok(-1);
     }
-    // The indexes to build again, as the migrations created them.
+    let old: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE at < $1")
+        .bind(before)
+        .fetch_one(&mut *tx)
+        .await?;
+    if old == 0 {
+        return Ok(0);
+    }
+    // About how many events there are (ids only grow), without counting them all.
+    let (first, last): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT min(id), max(id) FROM events")
+            .fetch_one(&mut *tx)
+            .await?;
+    let all = last.zip(first).map_or(0, |(l, f)| l - f + 1);
+    // The indexes to build again, as the migrations created them: only when
+    // a good part of the table goes (building them reads all that stays).
     let rebuilt: Vec<(String, String)> = match dialect {
-        Dialect::Sqlite => sqlx::query(
+        Dialect::Sqlite if old.saturating_mul(4) >= all => sqlx::query(
             "SELECT name, sql FROM sqlite_master
              WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL
                AND name <> 'events_by_at'",
@@ -250,7 +265,7 @@ pub(super) async fn fold_at_once_in(
         .iter()
         .map(|row| Ok((row.try_get("name")?, row.try_get("sql")?)))
         .collect::<Result<_, sqlx::Error>>()?,
-        Dialect::Postgres => Vec::new(),
+        Dialect::Sqlite | Dialect::Postgres => Vec::new(),
     };
     for (name, _) in &rebuilt {
         sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
